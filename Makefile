@@ -1,0 +1,37 @@
+# gridgov — `make run` serves the demo on SQLite; `make test` runs the whole suite.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+
+.PHONY: run test install install-dev translations system-deps clean
+
+$(BIN)/activate:
+	$(PY) -m venv $(VENV)
+
+install: $(BIN)/activate
+	$(BIN)/pip install -q -r requirements.txt
+	$(MAKE) translations
+
+install-dev: $(BIN)/activate
+	$(BIN)/pip install -q -r requirements-dev.txt
+	$(MAKE) translations
+
+translations:
+	$(BIN)/pybabel compile -d translations -f
+
+# Debian packages the tests use: PostgreSQL 15 (started by the tests themselves) and Chromium.
+system-deps:
+	@if ! command -v chromium >/dev/null || ! test -x /usr/lib/postgresql/15/bin/initdb; then \
+		apt-get update -qq && apt-get install -y -qq chromium postgresql-15; fi
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo --if-empty
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: install-dev system-deps
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,30 @@
+"""Authentication and authorization."""
+from core.extensions import db, login_manager
+
+
+def init_app(app) -> None:
+    from auth.models import User
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.is_enabled else None
+
+    @login_manager.request_loader
+    def load_user_from_bearer(request):
+        # Lets API clients fetch case photos (/attachments/…) with their bearer token.
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None
+        from auth.services import user_for_token
+        from core.clock import utcnow
+        return user_for_token(token.strip(), utcnow())
+
+    from auth.api import bp as api_bp
+    from auth.views import bp as views_bp
+    app.register_blueprint(views_bp)
+    app.register_blueprint(api_bp)

@@ -1,0 +1,57 @@
+"""Bearer tokens for the JSON API."""
+from functools import wraps
+
+from flask import Blueprint, g, request
+from marshmallow import Schema, fields, validate
+
+from auth.services import authenticate, issue_token, user_for_token
+from core.clock import utcnow
+from core.errors import Unauthorized
+from core.extensions import csrf, db
+
+bp = Blueprint("auth_api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+
+class TokenRequest(Schema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=256))
+
+
+def json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        from core.errors import InvalidInput
+        raise InvalidInput("请求体须为 JSON 对象", fields={"_body": ["expected a JSON object"]})
+    return body
+
+
+@bp.post("/tokens")
+def create_token():
+    data = TokenRequest().load(json_body())
+    now = utcnow()
+    try:
+        user = authenticate(data["username"], data["password"], now)
+    except Unauthorized:
+        db.session.commit()  # keep the failure count
+        raise
+    token, row = issue_token(user, now)
+    db.session.commit()
+    return {"token": token, "expires_at": row.expires_at.isoformat()}, 201
+
+
+def token_required(view):
+    """API views: the caller is the bearer token's user, in g.api_user; sessions are ignored
+    so the API needs no CSRF protection."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("需要 Authorization: Bearer 令牌")
+        user = user_for_token(token.strip(), utcnow())
+        if user is None:
+            raise Unauthorized("令牌无效或已过期")
+        g.api_user = user
+        return view(*args, **kwargs)
+    return wrapper

@@ -1,0 +1,49 @@
+"""The application factory: a table of contents, nothing more."""
+from pathlib import Path
+
+from flask import Flask, session
+
+from core.config import BASE_DIR, Config
+from core.extensions import babel, csrf, db, login_manager, migrate
+
+
+def _select_locale():
+    lang = session.get("lang")
+    if lang in ("zh_CN", "en"):
+        return lang
+    return "zh_CN"
+
+
+def create_app(config: type | dict | None = None) -> Flask:
+    app = Flask(__name__.split(".")[0], root_path=str(BASE_DIR),
+                template_folder="templates", static_folder="static",
+                instance_path=str(Config.INSTANCE_DIR))
+    app.config.from_object(Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)  # as Flask's tutorial does
+    app.config.setdefault("MAX_CONTENT_LENGTH", app.config["UPLOAD_MAX_BYTES"] + 1024 * 1024)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+
+    from core import database, errors, health, cli, templating
+    with app.app_context():
+        database.configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    errors.register_error_handlers(app)
+    templating.init_app(app)
+    app.register_blueprint(health.bp)
+
+    import auth
+    import events
+    import grid
+    auth.init_app(app)
+    grid.init_app(app)
+    events.init_app(app)
+    cli.init_app(app)
+    return app

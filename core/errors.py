@@ -1,0 +1,108 @@
+"""Errors, negotiated in one place: JSON {error, message, fields?} for the API, HTML pages otherwise."""
+from flask import jsonify, render_template, request
+from marshmallow import ValidationError as SchemaError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+
+from core.extensions import db
+
+
+class AppError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, fields: dict | None = None, **extra):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields
+        self.extra = extra
+
+    def to_dict(self) -> dict:
+        body = {"error": self.code, "message": self.message}
+        if self.fields:
+            body["fields"] = self.fields
+        body.update(self.extra)
+        return body
+
+
+class InvalidInput(AppError):
+    status = 422
+    code = "validation_error"
+
+
+class Conflict(AppError):
+    status = 409
+    code = "conflict"
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+
+
+class StaleVersion(Conflict):
+    code = "stale_version"
+
+
+class NotFound(AppError):
+    status = 404
+    code = "not_found"
+
+
+class Forbidden(AppError):
+    status = 403
+    code = "forbidden"
+
+
+class Unauthorized(AppError):
+    status = 401
+    code = "unauthorized"
+
+
+class TooLarge(AppError):
+    status = 413
+    code = "payload_too_large"
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def _respond(status: int, body: dict):
+    db.session.rollback()
+    if wants_json():
+        response = jsonify(body)
+        response.status_code = status
+        if status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="gridgov"'
+        return response
+    return render_template("error.html", status=status, message=body["message"]), status
+
+
+def register_error_handlers(app) -> None:
+    @app.errorhandler(AppError)
+    def _app_error(error: AppError):
+        return _respond(error.status, error.to_dict())
+
+    @app.errorhandler(SchemaError)
+    def _schema_error(error: SchemaError):
+        fields = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+        names = "、".join(sorted(fields))
+        return _respond(422, {"error": "validation_error",
+                              "message": f"以下字段有误：{names}", "fields": fields})
+
+    @app.errorhandler(StaleDataError)
+    def _stale(_error):
+        return _respond(409, {"error": "stale_version",
+                              "message": "案件已被他人修改，请刷新后重试"})
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        message = {
+            404: "未找到该资源",
+            405: "不支持该请求方法",
+            413: "上传内容过大",
+            429: "请求过于频繁，请稍后再试",
+        }.get(error.code, error.description or error.name)
+        code = {413: "payload_too_large", 404: "not_found"}.get(
+            error.code, error.name.lower().replace(" ", "_"))
+        return _respond(error.code or 500, {"error": code, "message": message})

@@ -1,0 +1,144 @@
+"""JSON API for staff: cases, actions, uploads, categories and departments."""
+from flask import Blueprint, g, request
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from auth.api import json_body, token_required
+from auth.permissions import allowed_actions, can_see, visible_clause
+from core.clock import utcnow
+from core.errors import InvalidInput, NotFound, StaleVersion
+from core.extensions import csrf, db
+from events import intake, services
+from events.models import Category, Department, Event
+from events.photos import store_photo
+from events.queries import after_cursor, encode_cursor, filtered_events_query
+from events.schemas import (ActionIn, CategoryOut, DepartmentOut, EventCreateIn, EventOut,
+                            EventSummaryOut, ListQueryIn, LogOut, NearbyQueryIn)
+from grid.models import Region
+
+bp = Blueprint("events_api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+
+def load_visible_event(user, event_id: int) -> Event:
+    """The case, or 404 — also when it exists but the user may not see it."""
+    event = db.session.get(Event, event_id)
+    if event is None or not can_see(user, event):
+        raise NotFound("案件不存在")
+    return event
+
+
+def event_detail(user, event: Event) -> dict:
+    body = EventOut().dump(event)
+    body["history"] = LogOut(many=True).dump(event.logs)
+    body["allowed_actions"] = allowed_actions(user, event)
+    return body
+
+
+def _summaries(events) -> list[dict]:
+    return EventSummaryOut(many=True).dump(events)
+
+
+@bp.post("/events")
+@token_required
+def create_event():
+    user = g.api_user
+    data = EventCreateIn().load(json_body())
+    key = request.headers.get("Idempotency-Key", "").strip() or None
+    if key and len(key) > 128:
+        raise InvalidInput("Idempotency-Key 过长", fields={"Idempotency-Key": ["at most 128 chars"]})
+    now = utcnow()
+    try:
+        event, created = intake.create_event(user, now, idempotency_key=key, **data)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        event = intake.find_replay(f"user:{user.id}", key) if key else None
+        if event is None:
+            raise
+        created = False
+    body = event_detail(user, event)
+    body["possible_duplicates"] = _summaries(intake.possible_duplicates(
+        event.category_id, event.lat, event.lon, now, exclude_id=event.id,
+        visible=visible_clause(user)))
+    response_headers = {"Location": f"/api/v1/events/{event.id}"}
+    if not created:
+        response_headers["Idempotent-Replayed"] = "true"
+    return body, 201, response_headers
+
+
+@bp.get("/events")
+@token_required
+def list_events():
+    args = ListQueryIn().load(request.args)
+    query = filtered_events_query(g.api_user, args)
+    if args["cursor"]:
+        query = after_cursor(query, args["cursor"])
+    rows = db.session.scalars(query.limit(args["limit"] + 1)).all()
+    items = rows[:args["limit"]]
+    next_cursor = encode_cursor(items[-1]) if len(rows) > args["limit"] else None
+    return {"items": _summaries(items), "next_cursor": next_cursor}
+
+
+@bp.get("/events/nearby")
+@token_required
+def nearby_events():
+    """Possible duplicates before reporting: same category, open, close by, recent."""
+    args = NearbyQueryIn().load(request.args)
+    category = db.session.scalar(select(Category).where(Category.code == args["category"]))
+    if category is None:
+        raise InvalidInput("案件类别不存在", fields={"category": ["unknown category"]})
+    found = intake.possible_duplicates(category.id, args["lat"], args["lon"], utcnow(),
+                                       visible=visible_clause(g.api_user))
+    return {"items": _summaries(found)}
+
+
+@bp.get("/events/<int:event_id>")
+@token_required
+def get_event(event_id: int):
+    return event_detail(g.api_user, load_visible_event(g.api_user, event_id))
+
+
+@bp.post("/events/<int:event_id>/actions")
+@token_required
+def act_on_event(event_id: int):
+    user = g.api_user
+    data = ActionIn().load(json_body())
+    event = load_visible_event(user, event_id)
+    version = data.pop("version")
+    if version is not None and version != event.version:
+        raise StaleVersion(f"案件已被他人修改（当前版本 {event.version}），请刷新后重试",
+                           current_version=event.version)
+    services.perform_action(user, event, data.pop("action"), utcnow(), **data)
+    db.session.commit()
+    return event_detail(user, event)
+
+
+@bp.post("/uploads")
+@token_required
+def upload():
+    file = request.files.get("file")
+    if file is None:
+        raise InvalidInput("请上传文件（字段名 file）", fields={"file": ["required"]})
+    photo = store_photo(file.read(), file.filename, g.api_user.id)
+    db.session.commit()
+    return {"id": photo.id, "sha256": photo.sha256, "width": photo.width,
+            "height": photo.height, "content_type": photo.content_type}, 201
+
+
+@bp.get("/categories")
+@token_required
+def list_categories():
+    rows = db.session.scalars(select(Category).where(Category.is_active.is_(True))
+                              .order_by(Category.code))
+    return {"items": CategoryOut(many=True).dump(rows)}
+
+
+@bp.get("/departments")
+@token_required
+def list_departments():
+    query = select(Department).where(Department.is_active.is_(True)).order_by(Department.code)
+    town = request.args.get("town")
+    if town:
+        query = query.join(Region, Region.id == Department.region_id).where(Region.code == town)
+    return {"items": DepartmentOut(many=True).dump(db.session.scalars(query))}

@@ -1,0 +1,127 @@
+"""New cases: numbering, locating, idempotent creation and possible duplicates."""
+import math
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from auth.permissions import can_report_in
+from core.errors import Forbidden, InvalidInput
+from core.extensions import db
+from events import lifecycle
+from events.models import Category, Event, EventCounter, EventLog
+from events.photos import claim_photos
+from grid.locate import locate_grid
+from grid.models import Grid
+
+STAFF_SOURCES = ("patrol", "hotline")
+EARTH_RADIUS_M = 6_371_000
+
+
+def next_number(town_id: int, year: int) -> str:
+    """The town's next case number for the year, e.g. 2026-000123 (safe under concurrency:
+    the counter row is incremented in place, which locks it until commit)."""
+    table = EventCounter.__table__
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    db.session.execute(insert(table).values(town_id=town_id, year=year, last_number=0)
+                       .on_conflict_do_nothing())
+    number = db.session.execute(
+        update(table).where(table.c.town_id == town_id, table.c.year == year)
+        .values(last_number=table.c.last_number + 1).returning(table.c.last_number)).scalar_one()
+    return f"{year}-{number:06d}"
+
+
+def local_year(now: datetime) -> int:
+    return now.astimezone(ZoneInfo(current_app.config["LOCAL_TIMEZONE"])).year
+
+
+def distance_m(lat1, lon1, lat2, lon2) -> float:
+    """Haversine distance in metres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def possible_duplicates(category_id: int, lat: float, lon: float, now: datetime,
+                        *, exclude_id: int | None = None, visible=None) -> list[Event]:
+    """Open cases of the same category within the radius over the window, nearest first."""
+    radius = current_app.config["DUPLICATE_RADIUS_M"]
+    days = current_app.config["DUPLICATE_WINDOW_DAYS"]
+    dlat = radius / 111_320
+    dlon = radius / (111_320 * max(math.cos(math.radians(lat)), 0.01))
+    query = select(Event).where(
+        Event.category_id == category_id, Event.state.in_(lifecycle.OPEN_STATES),
+        Event.created_at >= now - timedelta(days=days),
+        Event.lat.between(lat - dlat, lat + dlat), Event.lon.between(lon - dlon, lon + dlon))
+    if exclude_id is not None:
+        query = query.where(Event.id != exclude_id)
+    if visible is not None:
+        query = query.where(visible)
+    found = [(distance_m(lat, lon, e.lat, e.lon), e) for e in db.session.scalars(query)]
+    return [event for distance, event in sorted(found, key=lambda pair: pair[0])
+            if distance <= radius]
+
+
+def find_replay(scope: str, key: str) -> Event | None:
+    return db.session.scalar(select(Event).where(
+        Event.idempotency_scope == scope, Event.idempotency_key == key))
+
+
+def _resolve_grid(actor, grid_code, lat, lon) -> Grid:
+    if grid_code:
+        grid = db.session.scalar(select(Grid).where(Grid.code == grid_code))
+        if grid is None:
+            raise InvalidInput(f"网格 {grid_code} 不存在", fields={"grid_code": ["unknown grid"]})
+    else:
+        grid = locate_grid(lat, lon)
+        if grid is None:
+            raise InvalidInput("该位置不在任何网格内，请选择网格",
+                               fields={"lat": ["outside every grid"], "lon": ["outside every grid"]})
+    if not can_report_in(actor, grid):
+        raise Forbidden(f"您不能在网格「{grid.name}」上报案件")
+    return grid
+
+
+def create_event(actor, now: datetime, *, category_code: str, lat: float, lon: float,
+                 description: str, address: str = "", grid_code: str | None = None,
+                 photo_ids=(), source: str | None = None,
+                 idempotency_key: str | None = None) -> tuple[Event, bool]:
+    """A staff report. Returns (event, created); a repeated idempotency key returns the
+    first event and False."""
+    scope = f"user:{actor.id}"
+    if idempotency_key:
+        existing = find_replay(scope, idempotency_key)
+        if existing is not None:
+            return existing, False
+    category = db.session.scalar(select(Category).where(Category.code == category_code))
+    if category is None or not category.is_active:
+        raise InvalidInput(f"案件类别 {category_code} 不存在",
+                           fields={"category_code": ["unknown category"]})
+    source = source or ("patrol" if actor.role == "grid_worker" else "hotline")
+    if source not in STAFF_SOURCES or (source == "patrol" and actor.role != "grid_worker"
+                                       and actor.role != "admin"):
+        raise InvalidInput(f"来源 {source} 不可用", fields={"source": ["not allowed for your role"]})
+    grid = _resolve_grid(actor, grid_code, lat, lon)
+    state = lifecycle.initial_state(source, actor.role)
+    event = Event(
+        number=next_number(grid.town_id, local_year(now)), source=source, category=category,
+        grid=grid, town_id=grid.town_id, town=grid.town, lat=lat, lon=lon, address=address or "",
+        description=description, reporter_id=actor.id, state=state, created_at=now,
+        updated_at=now, filed_at=now if state == lifecycle.FILED else None,
+        idempotency_scope=scope if idempotency_key else None, idempotency_key=idempotency_key)
+    db.session.add(event)
+    log = EventLog(event=event, actor_id=actor.id, actor_label=actor.display_name,
+                   action="create", from_state=None, to_state=state,
+                   data={"source": source}, created_at=now)
+    db.session.add(log)
+    # A concurrent request with the same key fails here on the unique constraint; the
+    # caller rolls back and answers with find_replay().
+    db.session.flush()
+    if photo_ids:
+        claim_photos(actor, photo_ids, event, log)
+    return event, True
+

@@ -1,0 +1,191 @@
+"""Departments, categories, routing, cases (Event), their log and their photos."""
+from datetime import datetime
+
+from sqlalchemy import (JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint, event as sa_event)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.clock import utcnow
+from core.extensions import db
+from core.types import UTCDateTime
+
+
+class Department(db.Model):
+    """责任单位 — the unit a case is dispatched to."""
+
+    __tablename__ = "department"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    #: the region it serves (usually a town)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    region = relationship("Region")
+
+
+class Category(db.Model):
+    """An incident type from the catalogue (GB/T 47678.5 codes where one exists)."""
+
+    __tablename__ = "category"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(5), unique=True)
+    major_code: Mapped[str] = mapped_column(String(2))
+    major_name: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(64))
+    #: 一般 (working-time clock), 紧急 (natural time), 分阶段 (staged)
+    urgency: Mapped[str] = mapped_column(String(8))
+    #: 处置时限: value + unit (wh 工作时, wd 工作日, h natural hours)
+    limit_value: Mapped[float] = mapped_column(Float)
+    limit_unit: Mapped[str] = mapped_column(String(2))
+    #: the kind of unit that usually handles it, e.g. 环卫所; routing names the actual one
+    default_department: Mapped[str] = mapped_column(String(64))
+    seed_item: Mapped[int | None] = mapped_column(Integer)
+    filing_criteria: Mapped[str] = mapped_column(Text, default="")
+    closing_criteria: Mapped[str] = mapped_column(Text, default="")
+    #: stage limits in minutes, counted on the same clock as the handling limit
+    verify_limit_min: Mapped[int] = mapped_column(Integer)  # 核实
+    dispatch_limit_min: Mapped[int] = mapped_column(Integer)  # 立案 + 派遣
+    accept_limit_min: Mapped[int] = mapped_column(Integer)  # 签收
+    check_limit_min: Mapped[int] = mapped_column(Integer)  # 核查
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class RoutingRule(db.Model):
+    """责任清单: category × region → department."""
+
+    __tablename__ = "routing_rule"
+    __table_args__ = (UniqueConstraint("category_id", "region_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"))
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+
+    department: Mapped[Department] = relationship()
+
+
+class EventCounter(db.Model):
+    """Last case number handed out per town and year."""
+
+    __tablename__ = "event_counter"
+
+    town_id: Mapped[int] = mapped_column(ForeignKey("region.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Event(db.Model):
+    """A case (案件)."""
+
+    __tablename__ = "event"
+    __table_args__ = (
+        UniqueConstraint("town_id", "number"),
+        UniqueConstraint("idempotency_scope", "idempotency_key"),
+        Index("ix_event_created", "created_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: e.g. 2026-000123, unique within the town
+    number: Mapped[str] = mapped_column(String(16))
+    #: patrol 巡查上报 / resident 群众举报 / hotline 热线 / open311
+    source: Mapped[str] = mapped_column(String(16))
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), index=True)
+    grid_id: Mapped[int] = mapped_column(ForeignKey("grid.id"), index=True)
+    town_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    address: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(Text)
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    reporter_name: Mapped[str | None] = mapped_column(String(64))
+    reporter_phone: Mapped[str | None] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    #: where resume (挂账 → 恢复) returns to
+    suspended_from: Mapped[str | None] = mapped_column(String(16))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    #: 延期: hours asked for and not yet decided; hours granted so far
+    extension_requested_hours: Mapped[float | None] = mapped_column(Float)
+    extension_granted_hours: Mapped[float] = mapped_column(Float, default=0)
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("event.id"))
+    idempotency_scope: Mapped[str | None] = mapped_column(String(64))
+    idempotency_key: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    filed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rejected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    category: Mapped[Category] = relationship()
+    grid = relationship("Grid")
+    town = relationship("Region")
+    department: Mapped[Department | None] = relationship()
+    reporter = relationship("User", foreign_keys=[reporter_id])
+    assignee = relationship("User", foreign_keys=[assignee_id])
+    duplicate_of: Mapped["Event | None"] = relationship(remote_side=[id])
+    logs: Mapped[list["EventLog"]] = relationship(
+        back_populates="event", order_by="EventLog.id", lazy="selectin")
+    attachments: Mapped[list["Attachment"]] = relationship(
+        back_populates="event", order_by="Attachment.id", lazy="selectin")
+
+    # Optimistic locking: every UPDATE carries "WHERE version = <read version>".
+    __mapper_args__ = {"version_id_col": version}
+
+
+class EventLog(db.Model):
+    """流转记录 — append-only: one row per action taken on a case."""
+
+    __tablename__ = "event_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    #: who acted when there is no user (a resident, the system)
+    actor_label: Mapped[str] = mapped_column(String(64), default="")
+    action: Mapped[str] = mapped_column(String(32))
+    from_state: Mapped[str | None] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    event: Mapped[Event] = relationship(back_populates="logs")
+    actor = relationship("User")
+    attachments: Mapped[list["Attachment"]] = relationship(
+        back_populates="log", order_by="Attachment.id", lazy="selectin")
+
+
+@sa_event.listens_for(EventLog, "before_update")
+@sa_event.listens_for(EventLog, "before_delete")
+def _log_is_append_only(_mapper, _connection, target):
+    raise RuntimeError(f"EventLog is append-only (row {target.id})")
+
+
+class Attachment(db.Model):
+    """A photo, validated and re-encoded; the file lives in storage under `storage_key`."""
+
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id"), index=True)
+    log_id: Mapped[int | None] = mapped_column(ForeignKey("event_log.id"))
+    uploader_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    storage_key: Mapped[str] = mapped_column(String(128))
+    thumb_key: Mapped[str] = mapped_column(String(128))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    content_type: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    original_name: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    event: Mapped[Event | None] = relationship(back_populates="attachments")
+    log: Mapped[EventLog | None] = relationship(back_populates="attachments")

@@ -1,0 +1,158 @@
+"""marshmallow schemas for the staff API, by direction. Shape only: no queries here."""
+from marshmallow import Schema, fields, validate, validates_schema, ValidationError, EXCLUDE
+
+from events import lifecycle
+
+
+class EventCreateIn(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    category_code = fields.String(required=True, validate=validate.Regexp(r"^\d{5}$"))
+    lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
+    lon = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
+    description = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    address = fields.String(load_default="", validate=validate.Length(max=200))
+    grid_code = fields.String(load_default=None, allow_none=True,
+                              validate=validate.Regexp(r"^\d{15}$"))
+    source = fields.String(load_default=None, allow_none=True,
+                           validate=validate.OneOf(("patrol", "hotline")))
+    photo_ids = fields.List(fields.Integer(strict=True), load_default=list,
+                            validate=validate.Length(max=9))
+
+    @validates_schema
+    def _description_not_blank(self, data, **_):
+        if not data.get("description", "").strip():
+            raise ValidationError("must not be blank", "description")
+
+
+class ActionIn(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    action = fields.String(required=True, validate=validate.OneOf(lifecycle.ACTIONS))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    department_code = fields.String(load_default=None, allow_none=True)
+    hours = fields.Float(load_default=None, allow_none=True)
+    photo_ids = fields.List(fields.Integer(strict=True), load_default=list)
+    duplicate_of = fields.Integer(load_default=None, allow_none=True, strict=True)
+    version = fields.Integer(load_default=None, allow_none=True, strict=True)
+
+
+class ListQueryIn(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    state = fields.String(load_default=None)
+    category = fields.String(load_default=None)
+    grid = fields.String(load_default=None)
+    town = fields.String(load_default=None)
+    mine = fields.Boolean(load_default=False)
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    cursor = fields.String(load_default=None)
+
+    @validates_schema
+    def _states_known(self, data, **_):
+        for state in (data.get("state") or "").split(","):
+            if state and state not in lifecycle.STATES:
+                raise ValidationError(f"unknown state {state!r}", "state")
+
+
+class NearbyQueryIn(Schema):
+    category = fields.String(required=True)
+    lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
+    lon = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
+
+
+class PhotoOut(Schema):
+    id = fields.Integer()
+    url = fields.Method("_url")
+    thumb_url = fields.Method("_thumb")
+    content_type = fields.String()
+    width = fields.Integer()
+    height = fields.Integer()
+
+    def _url(self, photo):
+        return f"/attachments/{photo.id}"
+
+    def _thumb(self, photo):
+        return f"/attachments/{photo.id}/thumb"
+
+
+class LogOut(Schema):
+    id = fields.Integer()
+    action = fields.String()
+    from_state = fields.String(allow_none=True)
+    to_state = fields.String()
+    actor = fields.String(attribute="actor_label")
+    note = fields.String()
+    data = fields.Dict()
+    created_at = fields.AwareDateTime()
+    photos = fields.List(fields.Nested(PhotoOut), attribute="attachments")
+
+
+class EventOut(Schema):
+    id = fields.Integer()
+    number = fields.String()
+    source = fields.String()
+    state = fields.String()
+    category_code = fields.String(attribute="category.code")
+    category_name = fields.String(attribute="category.name")
+    grid_code = fields.String(attribute="grid.code")
+    grid_name = fields.String(attribute="grid.name")
+    town_code = fields.String(attribute="town.code")
+    town_name = fields.String(attribute="town.name")
+    department_code = fields.String(attribute="department.code", allow_none=True)
+    department_name = fields.String(attribute="department.name", allow_none=True)
+    lat = fields.Float()
+    lon = fields.Float()
+    address = fields.String()
+    description = fields.String()
+    duplicate_of = fields.Integer(attribute="duplicate_of_id", allow_none=True)
+    suspended_from = fields.String(allow_none=True)
+    extension_requested_hours = fields.Float(allow_none=True)
+    extension_granted_hours = fields.Float()
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+    filed_at = fields.AwareDateTime(allow_none=True)
+    dispatched_at = fields.AwareDateTime(allow_none=True)
+    accepted_at = fields.AwareDateTime(allow_none=True)
+    handled_at = fields.AwareDateTime(allow_none=True)
+    closed_at = fields.AwareDateTime(allow_none=True)
+    rejected_at = fields.AwareDateTime(allow_none=True)
+    version = fields.Integer()
+    photos = fields.List(fields.Nested(PhotoOut), attribute="attachments")
+
+
+class EventSummaryOut(Schema):
+    id = fields.Integer()
+    number = fields.String()
+    state = fields.String()
+    category_code = fields.String(attribute="category.code")
+    category_name = fields.String(attribute="category.name")
+    grid_code = fields.String(attribute="grid.code")
+    address = fields.String()
+    lat = fields.Float()
+    lon = fields.Float()
+    created_at = fields.AwareDateTime()
+    version = fields.Integer()
+
+
+class CategoryOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    major_code = fields.String()
+    major_name = fields.String()
+    urgency = fields.String()
+    limit_value = fields.Float()
+    limit_unit = fields.String()
+    default_department = fields.String()
+    filing_criteria = fields.String()
+    closing_criteria = fields.String()
+
+
+class DepartmentOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    region_code = fields.String(attribute="region.code")
+    region_name = fields.String(attribute="region.name")

@@ -1,0 +1,242 @@
+"""The only writers of a case's state: one function per lifecycle action.
+
+Each one checks scope, role and state, changes the case, appends one EventLog row and
+flushes. The caller owns the transaction: it commits once, or rolls back on error.
+"""
+import inspect
+from datetime import datetime
+
+from sqlalchemy import select
+
+from auth.permissions import can_see, case_facts
+from core.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
+from core.extensions import db
+from events import labels, lifecycle
+from events.models import Department, Event, EventLog
+from events.photos import claim_photos
+from events.routing import suggest_department
+
+MAX_EXTENSION_HOURS = 240
+
+
+def _require_note(action: str, note: str | None) -> str:
+    note = (note or "").strip()
+    if action in lifecycle.NOTE_REQUIRED and not note:
+        field = "reason" if action in ("reject", "return") else "note"
+        raise InvalidInput(f"「{labels.action_label(action)}」需要填写说明",
+                           fields={"note": [f"{field} is required"]})
+    if len(note) > 2000:
+        raise InvalidInput("说明不能超过 2000 字", fields={"note": ["at most 2000 characters"]})
+    return note
+
+
+def _guard(actor, event: Event, action: str) -> str:
+    """The state `action` leads to, or the error saying why it may not be taken."""
+    if not can_see(actor, event):
+        raise NotFound("案件不存在")
+    facts = case_facts(event)
+    try:
+        target = lifecycle.next_state(action, facts, actor.role)
+    except lifecycle.TransitionError as error:
+        if not any(actor.role in rule.roles for rule in lifecycle.RULES if rule.action == action):
+            raise Forbidden(f"您的角色不能执行「{labels.action_label(action)}」") from None
+        allowed = "、".join(labels.action_label(a) for a in error.allowed) or "无"
+        raise InvalidTransition(
+            f"案件当前状态为「{labels.state_label(event.state)}」，不能执行"
+            f"「{labels.action_label(action)}」；可执行：{allowed}",
+            state=event.state, allowed_actions=error.allowed) from None
+    return target
+
+
+def _transition(actor, event: Event, action: str, now: datetime, *, note: str | None = None,
+                data: dict | None = None, photo_ids=None) -> EventLog:
+    """Guard, move the case and append the log row. Everything else is the caller's."""
+    target = _guard(actor, event, action)
+    note = _require_note(action, note)
+    if photo_ids and action not in lifecycle.PHOTO_ACTIONS:
+        raise InvalidInput("该操作不能附带照片", fields={"photo_ids": ["not accepted for this action"]})
+    log = EventLog(event=event, actor_id=actor.id, actor_label=actor.display_name, action=action,
+                   from_state=event.state, to_state=target, note=note, data=data or {},
+                   created_at=now)
+    event.state = target
+    event.updated_at = now
+    db.session.add(log)
+    db.session.flush()
+    if photo_ids:
+        claim_photos(actor, photo_ids, event, log)
+    return log
+
+
+def verify_event(actor, event, now, *, note=None, photo_ids=None):
+    """核实: the report is real — 立案."""
+    log = _transition(actor, event, "verify", now, note=note, photo_ids=photo_ids)
+    event.filed_at = now
+    return log
+
+
+def reject_event(actor, event, now, *, note=None, duplicate_of=None):
+    """不予立案 / 作废; with `duplicate_of` the case is marked a duplicate of that one."""
+    _guard(actor, event, "reject")
+    data = {}
+    if duplicate_of is not None:
+        original = _load_duplicate_target(actor, event, duplicate_of)
+        event.duplicate_of_id = original.id
+        data = {"duplicate_of": original.id, "duplicate_of_number": original.number}
+    log = _transition(actor, event, "reject", now, note=note, data=data)
+    event.rejected_at = now
+    return log
+
+
+def _load_duplicate_target(actor, event, duplicate_of) -> Event:
+    original = db.session.get(Event, duplicate_of)
+    if original is None or not can_see(actor, original) or original.id == event.id:
+        raise InvalidInput("重复案件编号无效", fields={"duplicate_of": ["no such case"]})
+    return original
+
+
+def dispatch_event(actor, event, now, *, department_code=None, note=None):
+    """派遣 to a department; without a code, the routing rule's department."""
+    _guard(actor, event, "dispatch")
+    department = _department_for(event, department_code) if department_code else \
+        suggest_department(event.category, event.town)
+    if department is None:
+        raise InvalidInput("请选择责任单位", fields={"department_code": ["required: no routing rule"]})
+    log = _transition(actor, event, "dispatch", now, note=note,
+                      data={"department": department.code, "department_name": department.name})
+    event.department_id = department.id
+    event.department = department
+    event.assignee_id = None
+    event.dispatched_at = now
+    return log
+
+
+def _department_for(event, code) -> Department:
+    department = db.session.scalar(select(Department).where(Department.code == code))
+    if department is None or not department.is_active:
+        raise InvalidInput(f"责任单位 {code} 不存在", fields={"department_code": ["unknown department"]})
+    if not event.town.path.startswith(department.region.path):
+        raise InvalidInput(f"{department.name} 不负责本镇", fields={
+            "department_code": ["department does not serve this town"]})
+    return department
+
+
+def accept_event(actor, event, now, *, note=None):
+    """签收."""
+    log = _transition(actor, event, "accept", now, note=note)
+    event.assignee_id = actor.id
+    event.accepted_at = now
+    return log
+
+
+def return_event(actor, event, now, *, note=None):
+    """回退: mis-routed; back to the dispatcher for 再派遣."""
+    department = event.department
+    log = _transition(actor, event, "return", now, note=note, data={
+        "department": department.code if department else None})
+    event.department_id = None
+    event.department = None
+    event.assignee_id = None
+    event.extension_requested_hours = None
+    return log
+
+
+def request_extension(actor, event, now, *, hours=None, note=None):
+    """申请延期 by the handler; the dispatcher decides."""
+    _guard(actor, event, "request_extension")
+    if hours is None or not 0 < hours <= MAX_EXTENSION_HOURS:
+        raise InvalidInput(f"延期时长须在 0 到 {MAX_EXTENSION_HOURS} 小时之间",
+                           fields={"hours": [f"must be > 0 and <= {MAX_EXTENSION_HOURS}"]})
+    log = _transition(actor, event, "request_extension", now, note=note, data={"hours": hours})
+    event.extension_requested_hours = hours
+    return log
+
+
+def approve_extension(actor, event, now, *, note=None):
+    hours = event.extension_requested_hours
+    log = _transition(actor, event, "approve_extension", now, note=note, data={"hours": hours})
+    event.extension_granted_hours = (event.extension_granted_hours or 0) + hours
+    event.extension_requested_hours = None
+    return log
+
+
+def deny_extension(actor, event, now, *, note=None):
+    hours = event.extension_requested_hours
+    log = _transition(actor, event, "deny_extension", now, note=note, data={"hours": hours})
+    event.extension_requested_hours = None
+    return log
+
+
+def handle_event(actor, event, now, *, note=None, photo_ids=None):
+    """处置反馈: fixed, with a note and photos."""
+    log = _transition(actor, event, "handle", now, note=note, photo_ids=photo_ids)
+    event.handled_at = now
+    return log
+
+
+def close_event(actor, event, now, *, note=None, photo_ids=None):
+    """核查结案 after the on-site check."""
+    log = _transition(actor, event, "close", now, note=note, photo_ids=photo_ids)
+    event.closed_at = now
+    return log
+
+
+def rework_event(actor, event, now, *, note=None, photo_ids=None):
+    """返工: the check failed; the department must sign for it again."""
+    log = _transition(actor, event, "rework", now, note=note, photo_ids=photo_ids)
+    event.assignee_id = None
+    event.handled_at = None
+    event.dispatched_at = now
+    return log
+
+
+def suspend_event(actor, event, now, *, note=None):
+    """挂账: the clock pauses."""
+    from_state = event.state
+    log = _transition(actor, event, "suspend", now, note=note)
+    event.suspended_from = from_state
+    return log
+
+
+def resume_event(actor, event, now, *, note=None):
+    log = _transition(actor, event, "resume", now, note=note)
+    event.suspended_from = None
+    return log
+
+
+def reopen_event(actor, event, now, *, note=None):
+    """重新打开 a closed case: back to its department."""
+    log = _transition(actor, event, "reopen", now, note=note)
+    event.closed_at = None
+    event.handled_at = None
+    event.assignee_id = None
+    event.dispatched_at = now
+    return log
+
+
+def comment_event(actor, event, now, *, note=None, photo_ids=None):
+    return _transition(actor, event, "comment", now, note=note, photo_ids=photo_ids)
+
+
+SERVICES = {
+    "verify": verify_event, "reject": reject_event, "dispatch": dispatch_event,
+    "accept": accept_event, "return": return_event, "request_extension": request_extension,
+    "approve_extension": approve_extension, "deny_extension": deny_extension,
+    "handle": handle_event, "close": close_event, "rework": rework_event,
+    "suspend": suspend_event, "resume": resume_event, "reopen": reopen_event,
+    "comment": comment_event,
+}
+
+
+def perform_action(actor, event, action: str, now: datetime, **params) -> EventLog:
+    """Route an action name from a form or the API to its service."""
+    service = SERVICES.get(action)
+    if service is None:
+        raise InvalidInput(f"未知操作：{action}", fields={"action": ["unknown action"]})
+    accepted = [name for name, parameter in inspect.signature(service).parameters.items()
+                if parameter.kind is inspect.Parameter.KEYWORD_ONLY]
+    given = {key: value for key, value in params.items() if value not in (None, [], "")}
+    extra = sorted(set(given) - set(accepted))
+    if extra:
+        raise InvalidInput(f"「{labels.action_label(action)}」不接受参数：{', '.join(extra)}",
+                           fields={name: ["not accepted for this action"] for name in extra})
+    return service(actor, event, now, **given)

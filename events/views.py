@@ -1,0 +1,215 @@
+"""Staff pages: case list and my queue, case detail with its actions, new case, photos."""
+import uuid
+
+from flask import (Blueprint, abort, flash, redirect, render_template, request, send_file,
+                   url_for)
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from auth.permissions import allowed_actions, can_see, visible_clause
+from core.clock import utcnow
+from core.errors import AppError
+from core.extensions import db
+from events import intake, services
+from events.mapsvg import grid_map
+from events.models import Attachment, Category, Department, Event
+from events.photos import store_photo
+from events.queries import after_cursor, encode_cursor, filtered_events_query
+from events.routing import suggest_department
+from events.storage import get_storage
+from grid.models import Grid
+
+bp = Blueprint("events", __name__)
+PAGE_SIZE = 20
+
+
+@bp.get("/")
+@login_required
+def index():
+    return redirect(url_for("events.list_events", mine=1))
+
+
+def _active_categories():
+    return db.session.scalars(select(Category).where(Category.is_active.is_(True))
+                              .order_by(Category.code)).all()
+
+
+@bp.get("/events")
+@login_required
+def list_events():
+    args = {key: request.args.get(key) or None for key in ("state", "category", "grid")}
+    args["mine"] = request.args.get("mine") == "1"
+    query = filtered_events_query(current_user, args)
+    cursor = request.args.get("cursor")
+    if cursor:
+        query = after_cursor(query, cursor)
+    rows = db.session.scalars(query.limit(PAGE_SIZE + 1)).all()
+    events = rows[:PAGE_SIZE]
+    next_cursor = encode_cursor(events[-1]) if len(rows) > PAGE_SIZE else None
+    grids = db.session.scalars(select(Grid).where(Grid.id.in_(
+        select(Event.grid_id).where(visible_clause(current_user)).distinct()))
+        .order_by(Grid.code)).all()
+    return render_template("events/list.html", events=events, args=args,
+                           next_cursor=next_cursor, categories=_active_categories(),
+                           grids=grids)
+
+
+def _load(event_id: int) -> Event:
+    event = db.session.get(Event, event_id)
+    if event is None or not can_see(current_user, event):
+        abort(404)
+    return event
+
+
+def _render_detail(event: Event, *, error: str | None = None, form=None, status: int = 200):
+    departments = db.session.scalars(select(Department).where(
+        Department.is_active.is_(True), Department.region_id == event.town_id)
+        .order_by(Department.name)).all()
+    suggested = suggest_department(event.category, event.town)
+    duplicates = intake.possible_duplicates(
+        event.category_id, event.lat, event.lon, utcnow(), exclude_id=event.id,
+        visible=visible_clause(current_user)) if event.state in ("reported", "filed") else []
+    return render_template(
+        "events/detail.html", event=event, actions=allowed_actions(current_user, event),
+        departments=departments, suggested=suggested, map=grid_map(event),
+        duplicates=duplicates, error=error, form=form or {}), status
+
+
+@bp.get("/events/<int:event_id>")
+@login_required
+def show_event(event_id: int):
+    return _render_detail(_load(event_id))[0]
+
+
+def _store_uploads(files) -> list[int]:
+    return [store_photo(file.read(), file.filename, current_user.id).id
+            for file in files if file and file.filename]
+
+
+def _float_or_none(value):
+    try:
+        return float(value) if value not in (None, "") else None
+    except ValueError:
+        return -1.0  # out of range: the service answers with the limits
+
+
+@bp.post("/events/<int:event_id>/actions")
+@login_required
+def act_on_event(event_id: int):
+    event = _load(event_id)
+    form = request.form
+    action = form.get("action", "")
+    try:
+        if form.get("version") and int(form["version"]) != event.version:
+            raise AppError("案件已被他人修改，请查看最新流转记录后再操作")
+        duplicate_of = None
+        if form.get("duplicate_of"):
+            original = db.session.scalar(select(Event).where(
+                Event.town_id == event.town_id, Event.number == form["duplicate_of"].strip()))
+            duplicate_of = original.id if original else -1
+        services.perform_action(
+            current_user, event, action, utcnow(), note=form.get("note"),
+            department_code=form.get("department_code") or None,
+            hours=_float_or_none(form.get("hours")), duplicate_of=duplicate_of,
+            photo_ids=_store_uploads(request.files.getlist("photos")))
+        db.session.commit()
+    except AppError as error:
+        db.session.rollback()
+        db.session.refresh(event)
+        return _render_detail(event, error=error.message, form=form,
+                              status=error.status if error.status != 400 else 409)
+    flash(f"已{services.labels.action_label(action)}")
+    return redirect(url_for("events.show_event", event_id=event.id))
+
+
+def _reportable_grids():
+    if current_user.role == "grid_worker":
+        return sorted((m.grid for m in current_user.memberships), key=lambda g: g.code)
+    query = select(Grid).order_by(Grid.code)
+    if current_user.role == "dispatcher":
+        query = query.where(Grid.town_id == current_user.region_id)
+    elif current_user.role != "admin":
+        return []
+    return db.session.scalars(query).all()
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+@login_required
+def new_event():
+    grids = _reportable_grids()
+    if not grids:
+        abort(403)
+    form = request.form if request.method == "POST" else {"form_token": uuid.uuid4().hex}
+    context = dict(categories=_active_categories(), grids=grids, form=form, duplicates=[],
+                   error=None, fields={})
+    if request.method == "GET":
+        return render_template("events/new.html", **context)
+    now = utcnow()
+    try:
+        lat, lon = float(form.get("lat", "")), float(form.get("lon", ""))
+    except ValueError:
+        context.update(error="请填写位置（纬度、经度），或点击“使用我的位置”",
+                       fields={"lat": True, "lon": True})
+        return render_template("events/new.html", **context), 422
+    category = db.session.scalar(select(Category).where(Category.code == form.get("category_code")))
+    if category and not form.get("confirm_not_duplicate"):
+        duplicates = intake.possible_duplicates(category.id, lat, lon, now,
+                                                visible=visible_clause(current_user))
+        if duplicates:
+            context.update(duplicates=duplicates)
+            return render_template("events/new.html", **context), 200
+    description = (form.get("description") or "").strip()
+    try:
+        if not description:
+            raise services.InvalidInput("请填写问题描述", fields={"description": ["required"]})
+        event, _created = intake.create_event(
+            current_user, now, category_code=form.get("category_code", ""), lat=lat, lon=lon,
+            description=description[:2000], address=(form.get("address") or "")[:200],
+            grid_code=form.get("grid_code") or None, source=form.get("source") or None,
+            photo_ids=_store_uploads(request.files.getlist("photos")),
+            idempotency_key=form.get("form_token") or None)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        event = intake.find_replay(f"user:{current_user.id}", form.get("form_token"))
+        if event is None:
+            raise
+    except AppError as error:
+        db.session.rollback()
+        context.update(error=error.message, fields=error.fields or {})
+        return render_template("events/new.html", **context), error.status
+    flash(f"案件 {event.number} 已上报")
+    return redirect(url_for("events.show_event", event_id=event.id))
+
+
+def _attachment_for_viewer(attachment_id: int) -> Attachment:
+    photo = db.session.get(Attachment, attachment_id)
+    if photo is None:
+        abort(404)
+    if photo.event is not None:
+        if not can_see(current_user, photo.event):
+            abort(404)
+    elif photo.uploader_id != current_user.id:
+        abort(404)
+    return photo
+
+
+@bp.get("/attachments/<int:attachment_id>")
+@login_required
+def attachment(attachment_id: int):
+    photo = _attachment_for_viewer(attachment_id)
+    return send_file(get_storage_file(photo.storage_key), mimetype=photo.content_type,
+                     max_age=86400)
+
+
+@bp.get("/attachments/<int:attachment_id>/thumb")
+@login_required
+def attachment_thumb(attachment_id: int):
+    photo = _attachment_for_viewer(attachment_id)
+    return send_file(get_storage_file(photo.thumb_key), mimetype="image/jpeg", max_age=86400)
+
+
+def get_storage_file(key: str):
+    from flask import current_app
+    return get_storage(current_app).open(key)

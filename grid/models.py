@@ -1,0 +1,73 @@
+"""Regions (administrative divisions), grids (网格) and grid membership."""
+from datetime import datetime
+
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.clock import utcnow
+from core.extensions import db
+from core.types import UTCDateTime
+
+#: Division levels, top down. A town (镇/街道) is where cases are numbered and dispatched.
+REGION_LEVELS = ("province", "city", "county", "town", "village")
+#: 示范镇 levels named by the provincial plan.
+DEMO_LEVELS = ("省级", "市级", "县级")
+#: 网格长 / 网格员 / 信息员
+GRID_ROLES = ("leader", "worker", "informant")
+
+
+class Region(db.Model):
+    __tablename__ = "region"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: 12-digit statistical division code (统计用区划代码)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    level: Mapped[str] = mapped_column(String(16))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))
+    #: ancestor codes joined by "/", ending with "/": a subtree is a prefix match
+    path: Mapped[str] = mapped_column(String(160), index=True)
+    demo_level: Mapped[str | None] = mapped_column(String(8))
+    demo_year: Mapped[int | None] = mapped_column(Integer)
+
+    parent: Mapped["Region | None"] = relationship(remote_side=[id])
+
+    def __repr__(self) -> str:
+        return f"<Region {self.code} {self.name}>"
+
+
+class Grid(db.Model):
+    __tablename__ = "grid"
+    __table_args__ = (Index("ix_grid_bbox", "min_lat", "max_lat", "min_lon", "max_lon"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: town code + 3 digits
+    code: Mapped[str] = mapped_column(String(15), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    town_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
+    village_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))
+    #: GeoJSON Polygon geometry (WGS84, [lon, lat] order)
+    boundary: Mapped[str] = mapped_column(Text)
+    centroid_lat: Mapped[float] = mapped_column(Float)
+    centroid_lon: Mapped[float] = mapped_column(Float)
+    # Bounding box: an indexed pre-filter for point-in-grid lookup.
+    min_lat: Mapped[float] = mapped_column(Float)
+    max_lat: Mapped[float] = mapped_column(Float)
+    min_lon: Mapped[float] = mapped_column(Float)
+    max_lon: Mapped[float] = mapped_column(Float)
+
+    town: Mapped[Region] = relationship(foreign_keys=[town_id])
+    village: Mapped[Region | None] = relationship(foreign_keys=[village_id])
+
+
+class GridMember(db.Model):
+    __tablename__ = "grid_member"
+    __table_args__ = (UniqueConstraint("grid_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grid_id: Mapped[int] = mapped_column(ForeignKey("grid.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    grid_role: Mapped[str] = mapped_column(String(16), default="worker")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    grid: Mapped[Grid] = relationship()

@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from sqlalchemy import (JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint, event as sa_event)
+                        UniqueConstraint, event as sa_event, inspect as sa_inspect)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.clock import utcnow
@@ -163,8 +163,16 @@ class EventLog(db.Model):
 
 
 @sa_event.listens_for(EventLog, "before_update")
+def _log_columns_never_change(mapper, _connection, target):
+    # before_update also fires when only a collection (its photos) changed: allow that.
+    state = sa_inspect(target)
+    changed = [c.key for c in mapper.column_attrs if state.attrs[c.key].history.has_changes()]
+    if changed:
+        raise RuntimeError(f"EventLog is append-only (row {target.id}: {changed})")
+
+
 @sa_event.listens_for(EventLog, "before_delete")
-def _log_is_append_only(_mapper, _connection, target):
+def _log_rows_never_go(_mapper, _connection, target):
     raise RuntimeError(f"EventLog is append-only (row {target.id})")
 
 

@@ -29,8 +29,8 @@ class LocalStorage:
             Path(tmp).unlink(missing_ok=True)
             raise
 
-    def open(self, key: str):
-        return self._path(key).open("rb")
+    def read(self, key: str) -> bytes:
+        return self._path(key).read_bytes()
 
     def exists(self, key: str) -> bool:
         return self._path(key).exists()

@@ -1,8 +1,8 @@
 """Staff pages: case list and my queue, case detail with its actions, new case, photos."""
 import uuid
 
-from flask import (Blueprint, abort, flash, redirect, render_template, request, send_file,
-                   url_for)
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
+                   request, url_for)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -199,17 +199,19 @@ def _attachment_for_viewer(attachment_id: int) -> Attachment:
 @login_required
 def attachment(attachment_id: int):
     photo = _attachment_for_viewer(attachment_id)
-    return send_file(get_storage_file(photo.storage_key), mimetype=photo.content_type,
-                     max_age=86400)
+    return _photo_response(photo.storage_key, photo.content_type)
 
 
 @bp.get("/attachments/<int:attachment_id>/thumb")
 @login_required
 def attachment_thumb(attachment_id: int):
     photo = _attachment_for_viewer(attachment_id)
-    return send_file(get_storage_file(photo.thumb_key), mimetype="image/jpeg", max_age=86400)
+    return _photo_response(photo.thumb_key, "image/jpeg")
 
 
-def get_storage_file(key: str):
-    from flask import current_app
-    return get_storage(current_app).open(key)
+def _photo_response(key: str, mimetype: str) -> Response:
+    # Content-addressed files never change; only people who may see the case get them.
+    response = Response(get_storage(current_app).read(key), mimetype=mimetype)
+    response.headers["Cache-Control"] = "private, max-age=86400, immutable"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

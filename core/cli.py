@@ -2,7 +2,7 @@
 import sys
 
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from core.clock import utcnow
 from core.errors import AppError
@@ -46,6 +46,7 @@ def create_user_command(username, role, town_code, region_code, grid_codes, depa
 
 
 @click.command("load-categories")
+@with_appcontext
 def load_categories_command():
     """Load or update the category catalogue from data/categories.csv."""
     from events.catalogue import load_categories
@@ -55,6 +56,7 @@ def load_categories_command():
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--password", help="Password for every demo user (otherwise generated and printed).")
 @click.option("--cases", default=300, show_default=True, help="How many demo cases.")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")

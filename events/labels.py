@@ -1,5 +1,16 @@
 """Display names of states, actions and sources, in the domain words people use."""
-from flask_babel import lazy_gettext as _l
+from flask import has_request_context
+from flask_babel import gettext
+
+
+def _l(message: str) -> str:
+    """Marks a message for extraction (pybabel -k _l); translated when displayed."""
+    return message
+
+
+def _t(message: str) -> str:
+    # Outside a request (CLI, scheduler) there is no locale: Chinese, the source language.
+    return gettext(message) if has_request_context() else message
 
 STATE_NAMES = {
     "reported": _l("待核实"),
@@ -48,16 +59,16 @@ ROLE_NAMES = {
 
 
 def state_label(state: str) -> str:
-    return str(STATE_NAMES.get(state, state))
+    return _t(STATE_NAMES.get(state, state))
 
 
 def action_label(action: str) -> str:
-    return str(ACTION_NAMES.get(action, action))
+    return _t(ACTION_NAMES.get(action, action))
 
 
 def source_label(source: str) -> str:
-    return str(SOURCE_NAMES.get(source, source))
+    return _t(SOURCE_NAMES.get(source, source))
 
 
 def role_label(role: str) -> str:
-    return str(ROLE_NAMES.get(role, role))
+    return _t(ROLE_NAMES.get(role, role))

@@ -7,6 +7,7 @@ import inspect
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm.attributes import flag_modified
 
 from auth.permissions import can_see, case_facts
 from core.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
@@ -60,6 +61,7 @@ def _transition(actor, event: Event, action: str, now: datetime, *, note: str | 
                    created_at=now)
     event.state = target
     event.updated_at = now
+    flag_modified(event, "updated_at")  # every action bumps the version, even a comment
     db.session.add(log)
     db.session.flush()
     if photo_ids:

@@ -1,0 +1,40 @@
+"""Grids tile their town, and a point finds its grid."""
+import json
+
+from shapely.geometry import shape
+from shapely.ops import unary_union
+from sqlalchemy import select
+
+from core.extensions import db
+from grid.locate import locate_grid
+from grid.models import Grid, Region
+
+
+def test_demo_grids_tile_each_town_without_gaps_or_overlaps(world):
+    with world.app_context():
+        for town in db.session.scalars(select(Region).where(Region.level == "town")):
+            grids = db.session.scalars(select(Grid).where(Grid.town_id == town.id)).all()
+            assert 8 <= len(grids) <= 12
+            shapes = [shape(json.loads(g.boundary)) for g in grids]
+            union = unary_union(shapes)
+            assert union.geom_type == "Polygon"  # one piece, no holes between grids
+            assert not list(union.interiors)
+            assert abs(sum(s.area for s in shapes) - union.area) < 1e-12  # no overlaps
+            assert all(g.code.startswith(town.code) and len(g.code) == 15 for g in grids)
+
+
+def test_locate_finds_the_grid_whose_polygon_holds_the_point(world):
+    with world.app_context():
+        for grid in db.session.scalars(select(Grid)):
+            assert locate_grid(grid.centroid_lat, grid.centroid_lon).id == grid.id
+        assert locate_grid(0.0, 0.0) is None
+        # inside the bounding box of grid 1 but outside its jittered polygon: a neighbour
+        grid1 = db.session.scalar(select(Grid).where(Grid.code == "220221101000001"))
+        polygon = shape(json.loads(grid1.boundary))
+        corner = (grid1.max_lat - 1e-6, grid1.max_lon - 1e-6)
+        found = locate_grid(*corner)
+        from shapely.geometry import Point
+        if not polygon.covers(Point(corner[1], corner[0])):
+            assert found is not None and found.id != grid1.id
+        else:
+            assert found.id == grid1.id

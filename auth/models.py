@@ -26,6 +26,9 @@ class User(UserMixin, db.Model):
     region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     phone: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(120))
+    #: 部门负责人: receives level-1 overdue notices for the department
+    is_department_head: Mapped[bool] = mapped_column(Boolean, default=False)
     is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

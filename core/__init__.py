@@ -35,6 +35,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     from core import database, errors, health, cli, templating
     with app.app_context():
         database.configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    app.json.ensure_ascii = False  # Chinese stays readable in API responses
     errors.register_error_handlers(app)
     templating.init_app(app)
     app.register_blueprint(health.bp)
@@ -42,8 +43,10 @@ def create_app(config: type | dict | None = None) -> Flask:
     import auth
     import events
     import grid
+    import notify
     auth.init_app(app)
     grid.init_app(app)
     events.init_app(app)
+    notify.init_app(app)
     cli.init_app(app)
     return app

@@ -71,7 +71,114 @@ def seed_demo_command(password, cases, if_empty):
         click.echo(line)
 
 
+calendar_cli = AppGroup("calendar", help="The work calendar (工作日历).")
+
+
+@calendar_cli.command("seed")
+def calendar_seed_command():
+    """Enter every year the chinese-calendar package knows that the table lacks."""
+    from core.calendar import held_years, package_years, enter_year
+    from events.deadlines import recompute_provisional
+    held = set(held_years())
+    added = [year for year in package_years() if year not in held]
+    for year in added:
+        enter_year(year)
+    recomputed = recompute_provisional() if added else 0
+    db.session.commit()
+    click.echo(f"calendar: {len(added)} years entered"
+               f"{f' ({added[0]}–{added[-1]})' if added else ''}; {recomputed} deadlines recomputed")
+
+
+@calendar_cli.command("add-year")
+@click.argument("year", type=int)
+@click.option("--weekdays", is_flag=True,
+              help="Monday–Friday, for a year the package does not know; then override days.")
+def calendar_add_year_command(year, weekdays):
+    """Enter (or re-enter) YEAR and recompute provisional deadlines."""
+    from core.calendar import enter_year
+    from events.deadlines import recompute_provisional
+    try:
+        days = enter_year(year, "weekdays" if weekdays else "chinese-calendar")
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    recomputed = recompute_provisional()
+    db.session.commit()
+    click.echo(f"{year}: {days} days entered; {recomputed} provisional deadlines recomputed")
+
+
+@calendar_cli.command("set")
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.option("--workday/--off", "is_workday", required=True)
+@click.option("--name", default="", help="e.g. 春节 or 春节调休上班")
+def calendar_set_command(day, is_workday, name):
+    """Override one day."""
+    from core.calendar import set_day
+    from events.deadlines import recompute_all_running
+    try:
+        set_day(day.date(), is_workday, name)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    recomputed = recompute_all_running()
+    db.session.commit()
+    click.echo(f"{day.date()}: {'workday' if is_workday else 'day off'}; "
+               f"{recomputed} running deadlines recomputed")
+
+
+@calendar_cli.command("show")
+@click.argument("year", type=int)
+def calendar_show_command(year):
+    """List the year's days off on weekdays and working weekend days."""
+    from datetime import date
+    from sqlalchemy import select
+    from core.calendar import WorkDay
+    rows = db.session.scalars(select(WorkDay).where(
+        WorkDay.day >= date(year, 1, 1), WorkDay.day <= date(year, 12, 31)).order_by(WorkDay.day)).all()
+    if not rows:
+        raise click.ClickException(f"{year} is not in the calendar")
+    for row in rows:
+        if row.is_workday != (row.day.weekday() < 5):
+            click.echo(f"{row.day} {'上班' if row.is_workday else '休息'} {row.name} ({row.source})")
+
+
+@click.command("escalate")
+@click.option("--now", "now_text", help="ISO 8601 instant with zone (default: now).")
+@with_appcontext
+def escalate_command(now_text):
+    """Run one escalation sweep and print what it did."""
+    from datetime import datetime
+    from events.sweep import escalate_due
+    if now_text:
+        try:
+            now = datetime.fromisoformat(now_text)
+        except ValueError:
+            raise click.ClickException(f"not an ISO 8601 instant: {now_text}") from None
+        if now.tzinfo is None:
+            raise click.ClickException("--now needs a zone, e.g. 2026-03-10T10:00:00+08:00")
+    else:
+        now = utcnow()
+    click.echo(str(escalate_due(now)))
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command():
+    """The one scheduler process: sweeps, deliveries and the daily digest."""
+    import logging
+    from flask import current_app
+    from core.scheduler import build_scheduler
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    app = current_app._get_current_object()
+    click.echo("scheduler started; Ctrl-C to stop")
+    try:
+        build_scheduler(app).start()
+    except (KeyboardInterrupt, SystemExit):
+        click.echo("scheduler stopped")
+
+
 def init_app(app) -> None:
+    app.cli.add_command(calendar_cli)
+    app.cli.add_command(escalate_command)
+    app.cli.add_command(scheduler_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(load_categories_command)
     app.cli.add_command(seed_demo_command)

@@ -33,6 +33,35 @@ class Config:
     DUPLICATE_RADIUS_M = 50
     DUPLICATE_WINDOW_DAYS = 7
     WTF_CSRF_TIME_LIMIT = None
+    #: default working periods (a region may set its own); 1 工作日 = 8 工作时
+    WORK_PERIODS = ["08:00-12:00", "13:30-17:30"]
+    #: per urgency: warn at this share of the limit; overdue levels 1..3 this many minutes
+    #: (on the case's clock) after the deadline. See events/escalation.py.
+    ESCALATION_LADDERS = {
+        "一般": {"warn_ratio": 0.8, "delays": [0, 480, 1440]},
+        "分阶段": {"warn_ratio": 0.8, "delays": [0, 480, 1440]},
+        "紧急": {"warn_ratio": 0.8, "delays": [0, 120, 480]},
+    }
+    #: who hears about each ladder step (1 催办, 2..4 overdue levels 1..3), and how
+    ESCALATION_RECIPIENTS = {
+        1: ["assignee"],
+        2: ["town_dispatchers", "department_heads"],
+        3: ["county_supervisors"],
+        4: ["city_supervisors"],
+    }
+    ESCALATION_CHANNELS = {1: ["in_app"], 2: ["in_app", "email", "webhook"],
+                           3: ["in_app", "email", "webhook"], 4: ["in_app", "email", "webhook"]}
+    SMTP_HOST = os.environ.get("SMTP_HOST", "")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
+    SMTP_USER = os.environ.get("SMTP_USER", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "0") == "1"
+    MAIL_FROM = os.environ.get("MAIL_FROM", "gridgov@localhost")
+    #: a group-chat robot URL (企业微信/钉钉/飞书 accept {"msgtype": "text", ...})
+    WEBHOOK_URL = os.environ.get("WEBHOOK_URL", "")
+    NOTIFY_MAX_ATTEMPTS = 6
+    SCHEDULER_INTERVAL_SECONDS = 60
+    DIGEST_TIME = "08:30"
 
 
 class TestConfig(Config):

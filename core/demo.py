@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from auth.models import User
+from core.calendar import enter_year, held_years, package_years
 from core.extensions import db
 from events import intake, services
 from events.catalogue import load_categories
@@ -132,7 +133,8 @@ def _build_users(county, towns, password_hash):
                 Department.region_id == town.id).order_by(Department.code)):
             handles_garbage = t == 0 and department.code.endswith("-HW")
             user("handler" if handles_garbage else f"h{department.code.lower()}", "handler",
-                 f"{department.name} 处置员", department_id=department.id, region_id=town.id)
+                 f"{department.name} 处置员", department_id=department.id, region_id=town.id,
+                 is_department_head=True)
     db.session.flush()
 
 
@@ -234,7 +236,10 @@ def _build_cases(rng, towns, count, now):
         if created > now:
             created -= timedelta(days=1)
         target = rng.choice(states)
-        if (now - created) < timedelta(days=2) and target == "closed":
+        if target not in ("closed", "rejected"):
+            # open cases are mostly recent, so the board shows green, yellow and red clocks
+            created = now - timedelta(hours=rng.uniform(0.5, 24 * (3 if rng.random() < 0.8 else 20)))
+        elif (now - created) < timedelta(days=2):
             target = "accepted"
         reporter = worker if target != "reported" and rng.random() < 0.6 else dispatcher
         if target == "reported":
@@ -266,16 +271,23 @@ def seed_demo(now: datetime, *, password: str | None = None, cases: int = 300,
         return ["demo data already present; demo passwords reset"]
     rng = random.Random(20261129)
     added, _ = load_categories()
+    held = set(held_years())
+    for year in package_years():
+        if year not in held:
+            enter_year(year)
     county, towns = _build_places(rng)
     _build_departments(towns)
     _build_users(county, towns, password_hash)
     _build_cases(rng, towns, cases, now)
     db.session.flush()
+    from events.sweep import escalate_due
+    swept = escalate_due(now)
     totals = dict(db.session.execute(select(Event.state, func.count()).group_by(Event.state)).all())
     lines = [f"categories: {added}; towns: {len(towns)}; grids: "
              f"{db.session.scalar(select(func.count()).select_from(Grid))}; "
              f"users: {db.session.scalar(select(func.count()).select_from(User))}",
              "cases: " + ", ".join(f"{state} {count}" for state, count in sorted(totals.items())),
+             f"escalation: {swept}",
              "demo users: " + ", ".join(DEMO_USERS) + " (grid workers w…, handlers h… too)"]
     if generated:
         lines.append(f"password for every demo user: {password}")

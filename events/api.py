@@ -9,6 +9,7 @@ from core.clock import utcnow
 from core.errors import InvalidInput, NotFound, StaleVersion
 from core.extensions import csrf, db
 from events import intake, services
+from events.deadlines import clock_json
 from events.models import Category, Department, Event
 from events.photos import store_photo
 from events.queries import after_cursor, encode_cursor, filtered_events_query
@@ -30,13 +31,18 @@ def load_visible_event(user, event_id: int) -> Event:
 
 def event_detail(user, event: Event) -> dict:
     body = EventOut().dump(event)
+    body["clock"] = clock_json(event, utcnow())
     body["history"] = LogOut(many=True).dump(event.logs)
     body["allowed_actions"] = allowed_actions(user, event)
     return body
 
 
 def _summaries(events) -> list[dict]:
-    return EventSummaryOut(many=True).dump(events)
+    now = utcnow()
+    items = EventSummaryOut(many=True).dump(events)
+    for item, event in zip(items, events):
+        item["clock"] = clock_json(event, now)
+    return items
 
 
 @bp.post("/events")

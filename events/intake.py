@@ -11,7 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from auth.permissions import can_report_in
 from core.errors import Forbidden, InvalidInput
 from core.extensions import db
-from events import lifecycle
+from events import deadlines, lifecycle
 from events.models import Category, Event, EventCounter, EventLog
 from events.photos import claim_photos
 from grid.locate import locate_grid
@@ -118,6 +118,7 @@ def create_event(actor, now: datetime, *, category_code: str, lat: float, lon: f
                    action="create", from_state=None, to_state=state,
                    data={"source": source}, created_at=now)
     db.session.add(log)
+    deadlines.start_stage(event, now)
     # A concurrent request with the same key fails here on the unique constraint; the
     # caller rolls back and answers with find_replay().
     db.session.flush()

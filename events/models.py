@@ -123,6 +123,26 @@ class Event(db.Model):
     rejected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
+    # The stage clock, copied from the category and ladder when the stage starts
+    # (events/deadlines.py); recomputed only when something happens to the case.
+    clock_stage: Mapped[str | None] = mapped_column(String(16))
+    #: counts stage starts, so a stage met again (返工, 重派) escalates afresh
+    clock_seq: Mapped[int] = mapped_column(Integer, default=0)
+    clock_kind: Mapped[str | None] = mapped_column(String(8))  # work / natural
+    clock_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    clock_limit_min: Mapped[float | None] = mapped_column(Float)
+    clock_used_min: Mapped[float] = mapped_column(Float, default=0)
+    clock_ladder: Mapped[dict | None] = mapped_column(JSON)
+    warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    next_escalation_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    #: 0 none, 1 催办 warning, 2..4 overdue levels 1..3 (events/escalation.py)
+    escalation_step: Mapped[int] = mapped_column(Integer, default=0)
+    #: a deadline counted on a year the calendar does not hold yet (Mon–Fri guess)
+    deadline_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: 分阶段 categories: [{"name", "due_at"}] from 签收
+    milestones: Mapped[list | None] = mapped_column(JSON)
+
     category: Mapped[Category] = relationship()
     grid = relationship("Grid")
     town = relationship("Region")
@@ -137,6 +157,21 @@ class Event(db.Model):
 
     # Optimistic locking: every UPDATE carries "WHERE version = <read version>".
     __mapper_args__ = {"version_id_col": version}
+
+
+class Escalation(db.Model):
+    """One ladder step reached by one stage of one case: exactly once (the unique key)."""
+
+    __tablename__ = "escalation"
+    __table_args__ = (UniqueConstraint("event_id", "clock_seq", "step"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
+    clock_seq: Mapped[int] = mapped_column(Integer)
+    stage: Mapped[str] = mapped_column(String(16))
+    step: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class EventLog(db.Model):

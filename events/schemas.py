@@ -122,6 +122,8 @@ class EventOut(Schema):
     rejected_at = fields.AwareDateTime(allow_none=True)
     version = fields.Integer()
     photos = fields.List(fields.Nested(PhotoOut), attribute="attachments")
+    milestones = fields.Raw(allow_none=True)
+    due_at = fields.AwareDateTime(allow_none=True)
 
 
 class EventSummaryOut(Schema):

@@ -12,7 +12,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from auth.permissions import can_see, case_facts
 from core.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
 from core.extensions import db
-from events import labels, lifecycle
+from events import deadlines, labels, lifecycle
 from events.models import Department, Event, EventLog
 from events.photos import claim_photos
 from events.routing import suggest_department
@@ -56,13 +56,20 @@ def _transition(actor, event: Event, action: str, now: datetime, *, note: str | 
     note = _require_note(action, note)
     if photo_ids and action not in lifecycle.PHOTO_ACTIONS:
         raise InvalidInput("该操作不能附带照片", fields={"photo_ids": ["not accepted for this action"]})
+    from_state = event.state
     log = EventLog(event=event, actor_id=actor.id, actor_label=actor.display_name, action=action,
-                   from_state=event.state, to_state=target, note=note, data=data or {},
+                   from_state=from_state, to_state=target, note=note, data=data or {},
                    created_at=now)
+    db.session.add(log)
     event.state = target
+    if action == "suspend":
+        deadlines.pause_clock(event, now)
+    elif action == "resume":
+        deadlines.resume_clock(event, now)
+    elif target != from_state:
+        deadlines.start_stage(event, now)
     event.updated_at = now
     flag_modified(event, "updated_at")  # every action bumps the version, even a comment
-    db.session.add(log)
     db.session.flush()
     if photo_ids:
         claim_photos(actor, photo_ids, event, log)
@@ -158,6 +165,7 @@ def approve_extension(actor, event, now, *, note=None):
     log = _transition(actor, event, "approve_extension", now, note=note, data={"hours": hours})
     event.extension_granted_hours = (event.extension_granted_hours or 0) + hours
     event.extension_requested_hours = None
+    deadlines.extend_clock(event, hours)
     return log
 
 

@@ -1,7 +1,7 @@
 """Regions (administrative divisions), grids (网格) and grid membership."""
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.clock import utcnow
@@ -29,6 +29,8 @@ class Region(db.Model):
     path: Mapped[str] = mapped_column(String(160), index=True)
     demo_level: Mapped[str | None] = mapped_column(String(8))
     demo_year: Mapped[int | None] = mapped_column(Integer)
+    #: working periods, e.g. ["08:00-12:00", "13:30-17:30"]; None: inherit, else the default
+    work_periods: Mapped[list | None] = mapped_column(JSON)
 
     parent: Mapped["Region | None"] = relationship(remote_side=[id])
 

@@ -1,0 +1,101 @@
+"""The work calendar table (工作日历): one row per day of each year the table holds.
+
+Seeded from the `chinese-calendar` package (statutory holidays and 调休 make-up days);
+admins add a new year and override single days. Years not held yet are reported as
+unknown, which the working-time functions count Monday–Friday, provisionally.
+"""
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Boolean, Date, String, func, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.extensions import db
+
+SOURCES = ("chinese-calendar", "weekdays", "admin")
+
+
+class WorkDay(db.Model):
+    __tablename__ = "work_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    is_workday: Mapped[bool] = mapped_column(Boolean)
+    #: holiday or make-up day name, e.g. 春节 / 春节调休
+    name: Mapped[str] = mapped_column(String(64), default="")
+    source: Mapped[str] = mapped_column(String(20))
+
+
+class DbCalendar:
+    """day -> True / False / None (year not in the table); loads a year at a time."""
+
+    def __init__(self):
+        self._years: dict[int, dict[date, bool]] = {}
+
+    def __call__(self, day: date) -> bool | None:
+        year = self._years.get(day.year)
+        if year is None:
+            rows = db.session.execute(select(WorkDay.day, WorkDay.is_workday).where(
+                WorkDay.day >= date(day.year, 1, 1), WorkDay.day <= date(day.year, 12, 31)))
+            year = self._years[day.year] = dict(rows.all())
+        return year.get(day)
+
+
+def package_years() -> list[int]:
+    from chinese_calendar.constants import holidays
+    return sorted({d.year for d in holidays})
+
+
+def _package_day(day: date) -> tuple[bool, str]:
+    import chinese_calendar
+    on_holiday, holiday_name = chinese_calendar.get_holiday_detail(day)
+    workday = chinese_calendar.is_workday(day)
+    names = {"New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节",
+             "Labour Day": "劳动节", "Dragon Boat Festival": "端午节",
+             "Mid-autumn Festival": "中秋节", "National Day": "国庆节"}
+    name = names.get(holiday_name, holiday_name or "")
+    if workday and day.weekday() >= 5:
+        name = f"{name}调休上班" if name else "调休上班"
+    return workday, name if (on_holiday or (workday and day.weekday() >= 5)) else ""
+
+
+def enter_year(year: int, source: str = "chinese-calendar") -> int:
+    """Write every day of `year` (replacing what was there); returns days written.
+    `weekdays`: Monday–Friday, for a year the package does not know yet."""
+    if source == "chinese-calendar" and year not in package_years():
+        raise ValueError(f"chinese-calendar does not know {year} yet; "
+                         f"enter it with --weekdays and override the holidays")
+    db.session.execute(WorkDay.__table__.delete().where(
+        WorkDay.day >= date(year, 1, 1), WorkDay.day <= date(year, 12, 31)))
+    rows, day = [], date(year, 1, 1)
+    while day.year == year:
+        if source == "chinese-calendar":
+            workday, name = _package_day(day)
+        else:
+            workday, name = day.weekday() < 5, ""
+        rows.append({"day": day, "is_workday": workday, "name": name, "source": source})
+        day += timedelta(days=1)
+    db.session.execute(WorkDay.__table__.insert(), rows)
+    return len(rows)
+
+
+def set_day(day: date, is_workday: bool, name: str = "") -> None:
+    if not held_years() or day.year not in held_years():
+        raise ValueError(f"{day.year} is not in the calendar; enter the year first")
+    row = db.session.get(WorkDay, day)
+    row.is_workday, row.name, row.source = is_workday, name, "admin"
+
+
+def held_years() -> list[int]:
+    year = func.extract("year", WorkDay.day) if db.session.get_bind().dialect.name != "sqlite" \
+        else func.strftime("%Y", WorkDay.day)
+    return sorted(int(y) for y in db.session.scalars(select(year).distinct()))
+
+
+def missing_next_year(now: datetime, tz: str = "Asia/Shanghai") -> int | None:
+    """From 1 November, next year if the table does not hold it yet (admins are warned)."""
+    local = now.astimezone(ZoneInfo(tz)).date()
+    if local.month < 11:
+        return None
+    year = local.year + 1
+    exists = db.session.scalar(select(WorkDay.day).where(WorkDay.day == date(year, 1, 1)))
+    return None if exists else year

@@ -1,0 +1,157 @@
+"""Stage clocks on cases: started, paused, resumed and extended by the lifecycle services.
+
+The rules (limit, clock kind, ladder) are copied onto the case when a stage starts, so
+editing a category changes only new stages. Deadlines are stored and recomputed only
+here, when something happens to the case.
+"""
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+
+from core.calendar import DbCalendar
+from core.extensions import db
+from core.worktime import WorkPeriods
+from events import escalation
+from events.escalation import Clock, STAGE_OF_STATE
+
+
+def region_periods(town) -> WorkPeriods:
+    tz = current_app.config["LOCAL_TIMEZONE"]
+    region = town
+    while region is not None:
+        if region.work_periods:
+            return WorkPeriods.parse(region.work_periods, tz)
+        region = region.parent
+    return WorkPeriods.parse(current_app.config["WORK_PERIODS"], tz)
+
+
+def ladder_for(urgency: str) -> dict:
+    return current_app.config["ESCALATION_LADDERS"].get(urgency) or escalation.DEFAULT_LADDERS["一般"]
+
+
+def clock_of(event) -> Clock:
+    ladder = event.clock_ladder or {}
+    return Clock(started_at=event.clock_started_at, limit_min=event.clock_limit_min,
+                 used_min=event.clock_used_min or 0, kind=event.clock_kind,
+                 warn_ratio=ladder.get("warn_ratio", 0.8),
+                 delays=tuple(ladder.get("delays", (0, 480, 1440))))
+
+
+def _stage_limit(category, stage: str) -> tuple[float, str]:
+    if stage == "handle":
+        return escalation.limit_minutes(category.limit_value, category.limit_unit)
+    kind = "natural" if category.urgency == "紧急" else "work"
+    return float(getattr(category, f"{stage}_limit_min")), kind
+
+
+def _clear(event) -> None:
+    event.clock_stage = None
+    event.clock_started_at = None
+    event.warn_at = event.due_at = event.next_escalation_at = None
+    event.deadline_provisional = False
+
+
+def apply_plan(event, calendar=None, periods=None) -> None:
+    """Store warn/due/next-step instants from the clock copied onto the case."""
+    calendar = calendar or DbCalendar()
+    periods = periods or region_periods(event.town)
+    plan = escalation.plan(clock_of(event), calendar, periods)
+    event.warn_at, event.due_at = plan.warn_at, plan.due_at
+    following = plan.next_step_after(event.escalation_step or 0)
+    event.next_escalation_at = following[1] if following else None
+    event.deadline_provisional = plan.provisional
+
+
+def start_stage(event, now: datetime) -> None:
+    """The case entered a state: start that stage's clock, or stop the clock if none."""
+    stage = STAGE_OF_STATE.get(event.state)
+    if stage is None:
+        _clear(event)
+        event.milestones = None if event.state != "closed" else event.milestones
+        return
+    category = event.category
+    limit, kind = _stage_limit(category, stage)
+    event.clock_stage = stage
+    event.clock_seq = (event.clock_seq or 0) + 1
+    event.clock_kind = kind
+    event.clock_started_at = now
+    event.clock_limit_min = limit
+    event.clock_used_min = 0
+    event.clock_ladder = dict(ladder_for(category.urgency))
+    event.escalation_step = 0
+    calendar, periods = DbCalendar(), region_periods(event.town)
+    apply_plan(event, calendar, periods)
+    if stage == "handle" and category.urgency == "分阶段":
+        event.milestones = [{"name": name, "due_at": due.isoformat(), "provisional": provisional}
+                            for name, due, provisional in
+                            escalation.milestones(now, calendar, periods)]
+    elif stage == "handle":
+        event.milestones = None
+
+
+def pause_clock(event, now: datetime) -> None:
+    """挂账: keep the minutes used; no deadline runs while suspended."""
+    if event.clock_started_at is None:
+        return
+    calendar = DbCalendar()
+    event.clock_used_min = escalation.used_minutes(clock_of(event), now, calendar,
+                                                   region_periods(event.town))
+    event.clock_started_at = None
+    event.warn_at = event.due_at = event.next_escalation_at = None
+
+
+def resume_clock(event, now: datetime) -> None:
+    """Resume: a new deadline from what remains of the limit."""
+    if event.clock_stage is None or STAGE_OF_STATE.get(event.state) != event.clock_stage:
+        start_stage(event, now)
+        return
+    event.clock_started_at = now
+    apply_plan(event)
+
+
+def extend_clock(event, hours: float) -> None:
+    """An approved 延期 adds its hours to the running limit (working or natural hours)."""
+    if event.clock_started_at is None:
+        return
+    event.clock_limit_min = (event.clock_limit_min or 0) + hours * 60
+    apply_plan(event)
+
+
+def recompute_provisional() -> int:
+    """After a calendar year is entered: recompute every provisional running deadline."""
+    from events.models import Event
+    calendar = DbCalendar()
+    count = 0
+    for event in db.session.scalars(select(Event).where(
+            Event.deadline_provisional.is_(True), Event.clock_started_at.is_not(None))):
+        apply_plan(event, calendar)
+        count += 1
+    return count
+
+
+def recompute_all_running() -> int:
+    """After a calendar day changed: recompute running working-time deadlines."""
+    from events.models import Event
+    calendar = DbCalendar()
+    count = 0
+    query = select(Event).where(Event.clock_started_at.is_not(None), Event.clock_kind == "work")
+    for event in db.session.scalars(query):
+        apply_plan(event, calendar)
+        count += 1
+    return count
+
+
+def clock_json(event, now: datetime) -> dict | None:
+    if event.clock_stage is None:
+        return None
+    return {"stage": event.clock_stage,
+            "stage_name": escalation.STAGE_NAMES.get(event.clock_stage),
+            "started_at": event.clock_started_at.isoformat() if event.clock_started_at else None,
+            "due_at": event.due_at.isoformat() if event.due_at else None,
+            "warn_at": event.warn_at.isoformat() if event.warn_at else None,
+            "level": escalation.overdue_level(event.escalation_step or 0),
+            "step": event.escalation_step or 0,
+            "paused": event.state == "suspended",
+            "provisional": bool(event.deadline_provisional),
+            "color": escalation.color(now, event.warn_at, event.due_at)}

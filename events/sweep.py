@@ -1,0 +1,172 @@
+"""escalate_due(now): bring every due case to the ladder step it should be on.
+
+Acts only on rows with next_escalation_at <= now (an index scan: the cost follows the due
+cases, not the table). Each (case, stage, step) happens once: the escalation row's unique
+key and a guarded UPDATE (WHERE escalation_step = <read>) see to it, with several sweepers
+at once — PostgreSQL hands them disjoint rows (FOR UPDATE SKIP LOCKED), SQLite queues them
+(BEGIN IMMEDIATE). After downtime each level reached is recorded once, and each recipient
+hears once, about the highest level.
+"""
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from core.calendar import DbCalendar
+from core.extensions import db
+from events import escalation
+from events.deadlines import region_periods
+from events.escalation import Clock
+from events.models import Category, Escalation, Event, EventLog
+from grid.models import Region
+from notify.audience import Audience
+from notify.services import notification_rows
+
+EV = Event.__table__
+BATCH = 1000
+STEP_ACTIONS = {1: "warn", 2: "overdue", 3: "overdue", 4: "overdue"}
+STEP_TITLES = {1: "催办", 2: "超期（一级）", 3: "超期（二级·县级督办）", 4: "超期（三级·市级督办）"}
+
+
+@dataclass
+class SweepReport:
+    cases: int = 0
+    steps: int = 0
+    notifications: int = 0
+    by_step: dict = field(default_factory=lambda: defaultdict(int))
+
+    def __str__(self) -> str:
+        detail = ", ".join(f"{STEP_TITLES[s]} {n}" for s, n in sorted(self.by_step.items()))
+        return (f"escalated {self.cases} cases: {self.steps} steps"
+                f"{' (' + detail + ')' if detail else ''}, {self.notifications} notifications")
+
+
+def _due_rows(now: datetime, limit: int):
+    query = (select(EV.c.id, EV.c.number, EV.c.state, EV.c.town_id, EV.c.grid_id,
+                    EV.c.department_id, EV.c.assignee_id, EV.c.category_id, EV.c.clock_stage,
+                    EV.c.clock_seq, EV.c.clock_kind, EV.c.clock_started_at, EV.c.clock_limit_min,
+                    EV.c.clock_used_min, EV.c.clock_ladder, EV.c.escalation_step)
+             .where(EV.c.next_escalation_at <= now)
+             .order_by(EV.c.next_escalation_at).limit(limit))
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return db.session.execute(query).all()
+
+
+class _Context:
+    """What one sweep looks up once: calendar, periods per town, category names, people."""
+
+    def __init__(self):
+        self.calendar = DbCalendar()
+        self._periods = {}
+        self.categories = dict(db.session.execute(select(Category.id, Category.name)).all())
+        self.audience = Audience()
+
+    def periods(self, town_id):
+        if town_id not in self._periods:
+            self._periods[town_id] = region_periods(db.session.get(Region, town_id))
+        return self._periods[town_id]
+
+
+def _plan(row, context):
+    ladder = row.clock_ladder or {}
+    clock = Clock(started_at=row.clock_started_at, limit_min=row.clock_limit_min,
+                  used_min=row.clock_used_min or 0, kind=row.clock_kind,
+                  warn_ratio=ladder.get("warn_ratio", 0.8),
+                  delays=tuple(ladder.get("delays", (0, 480, 1440))))
+    return escalation.plan(clock, context.calendar, context.periods(row.town_id))
+
+
+def _insert_escalations(rows: list[dict]) -> set[tuple[int, int]]:
+    """Insert ladder steps; returns the (event_id, step) pairs that were new."""
+    if not rows:
+        return set()
+    dialect = db.session.get_bind().dialect.name
+    make = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (make(Escalation.__table__).on_conflict_do_nothing()
+                 .returning(Escalation.__table__.c.event_id, Escalation.__table__.c.step))
+    return {(r.event_id, r.step) for r in db.session.execute(statement, rows).all()}
+
+
+def _sweep_batch(now: datetime, context: _Context, report: SweepReport) -> int:
+    rows = _due_rows(now, BATCH)
+    if not rows:
+        return 0
+    tz = ZoneInfo(current_app.config["LOCAL_TIMEZONE"])
+    escalations, updates, plans = [], [], {}
+    for row in rows:
+        if row.clock_started_at is None:  # paused or stopped: nothing runs
+            updates.append({"b_id": row.id, "b_old": row.escalation_step,
+                            "b_step": row.escalation_step, "b_next": None})
+            continue
+        plan = _plan(row, context)
+        target = max(plan.step_at(now), row.escalation_step)
+        following = plan.next_step_after(target)
+        plans[row.id] = (row, plan, target)
+        updates.append({"b_id": row.id, "b_old": row.escalation_step, "b_step": target,
+                        "b_next": following[1] if following else None})
+        for step in range(row.escalation_step + 1, target + 1):
+            escalations.append({"event_id": row.id, "clock_seq": row.clock_seq,
+                                "stage": row.clock_stage, "step": step,
+                                "due_at": plan.due_at, "created_at": now})
+    result = db.session.execute(
+        update(EV).where(EV.c.id == bindparam("b_id"), EV.c.escalation_step == bindparam("b_old"))
+        .values(escalation_step=bindparam("b_step"), next_escalation_at=bindparam("b_next"),
+                version=EV.c.version + 1), updates)
+    del result
+    new_steps = _insert_escalations(escalations)
+    logs, notifications = [], []
+    reached = defaultdict(list)
+    for event_id, step in new_steps:
+        reached[event_id].append(step)
+    for event_id, steps in reached.items():
+        row, plan, _target = plans[event_id]
+        due_local = plan.due_at.astimezone(tz).strftime("%m-%d %H:%M")
+        stage = escalation.STAGE_NAMES.get(row.clock_stage, row.clock_stage)
+        for step in sorted(steps):
+            logs.append({"event_id": event_id, "actor_id": None, "actor_label": "系统",
+                         "action": STEP_ACTIONS[step], "from_state": row.state,
+                         "to_state": row.state, "created_at": now,
+                         "note": f"{STEP_TITLES[step]}：{stage}时限 {due_local}",
+                         "data": {"step": step, "level": escalation.overdue_level(step),
+                                  "stage": row.clock_stage, "due_at": plan.due_at.isoformat()}})
+            report.by_step[step] += 1
+        top = max(steps)
+        subject = (f"【{STEP_TITLES[top]}】{row.number} {context.categories.get(row.category_id, '')}"
+                   f" {stage}时限 {due_local}")
+        recipients = set()
+        for step in steps:
+            recipients |= context.audience.for_step(step, row)
+        notifications += notification_rows(recipients, top, kind=STEP_ACTIONS[top],
+                                           event_id=event_id, subject=subject, now=now,
+                                           data={"step": top, "number": row.number,
+                                                 "stage": row.clock_stage})
+        report.cases += 1
+        report.steps += len(steps)
+    if logs:
+        db.session.execute(insert(EventLog.__table__), logs)
+    if notifications:
+        from notify.models import Notification
+        db.session.execute(insert(Notification.__table__), notifications)
+    report.notifications += len(notifications)
+    return len(rows)
+
+
+def escalate_due(now: datetime) -> SweepReport:
+    """Sweep in batches, one transaction each, until nothing is due at `now`."""
+    report = SweepReport()
+    context = _Context()
+    while True:
+        try:
+            count = _sweep_batch(now, context, report)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+        if count < BATCH:
+            return report

@@ -1,0 +1,44 @@
+"""The caller's in-app notifications."""
+from flask import Blueprint, g
+from marshmallow import Schema, fields
+
+from auth.api import token_required
+from core.clock import utcnow
+from core.extensions import csrf, db
+from notify.services import inbox, mark_read, unread_count
+
+bp = Blueprint("notify_api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+
+class NotificationOut(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    subject = fields.String()
+    body = fields.String()
+    event_id = fields.Integer(allow_none=True)
+    data = fields.Dict()
+    created_at = fields.AwareDateTime()
+    read_at = fields.AwareDateTime(allow_none=True)
+
+
+class ReadIn(Schema):
+    ids = fields.List(fields.Integer(strict=True), load_default=None)
+
+
+@bp.get("/notifications")
+@token_required
+def list_notifications():
+    return {"unread": unread_count(g.api_user),
+            "items": NotificationOut(many=True).dump(inbox(g.api_user))}
+
+
+@bp.post("/notifications/read")
+@token_required
+def read_notifications():
+    from auth.api import json_body
+    from flask import request
+    data = ReadIn().load(json_body() if request.data else {})
+    marked = mark_read(g.api_user, utcnow(), data["ids"])
+    db.session.commit()
+    return {"marked": marked, "unread": unread_count(g.api_user)}

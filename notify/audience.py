@@ -1,0 +1,69 @@
+"""Who hears about a ladder step, per the ESCALATION_RECIPIENTS setting."""
+from collections import defaultdict
+
+from flask import current_app
+from sqlalchemy import select
+
+from auth.models import User
+from core.extensions import db
+from grid.models import GridMember, Region
+
+
+class Audience:
+    """Loads the people once per sweep and answers `for_step(step, case_row)`."""
+
+    def __init__(self):
+        users = db.session.execute(select(
+            User.id, User.role, User.region_id, User.department_id, User.is_department_head)
+            .where(User.is_enabled.is_(True))).all()
+        self.dispatchers, self.handlers, self.heads = (defaultdict(set) for _ in range(3))
+        supervisor_regions = []
+        for user in users:
+            if user.role == "dispatcher":
+                self.dispatchers[user.region_id].add(user.id)
+            elif user.role == "handler":
+                self.handlers[user.department_id].add(user.id)
+                if user.is_department_head:
+                    self.heads[user.department_id].add(user.id)
+            elif user.role == "supervisor" and user.region_id:
+                supervisor_regions.append((user.id, user.region_id))
+        self.workers = defaultdict(set)
+        for grid_id, user_id in db.session.execute(
+                select(GridMember.grid_id, GridMember.user_id).join(User)
+                .where(User.is_enabled.is_(True), User.role == "grid_worker")):
+            self.workers[grid_id].add(user_id)
+        regions = {r.id: r for r in db.session.execute(
+            select(Region.id, Region.path, Region.level).where(
+                Region.level.in_(("province", "city", "county", "town")))).all()}
+        self.town_paths = {rid: r.path for rid, r in regions.items() if r.level == "town"}
+        self.supervisors = [(uid, regions[rid].path, regions[rid].level)
+                            for uid, rid in supervisor_regions if rid in regions]
+        self.rules = current_app.config["ESCALATION_RECIPIENTS"]
+
+    def _waiting_on(self, row) -> set[int]:
+        """The people the stage waits on, when nobody is assigned."""
+        if row.clock_stage in ("verify", "check"):
+            return self.workers[row.grid_id]
+        if row.clock_stage == "dispatch":
+            return self.dispatchers[row.town_id]
+        return self.handlers[row.department_id] if row.department_id else set()
+
+    def _supervisors(self, row, level: str) -> set[int]:
+        path = self.town_paths.get(row.town_id, "")
+        return {uid for uid, spath, slevel in self.supervisors
+                if slevel == level and path.startswith(spath)}
+
+    def for_step(self, step: int, row) -> set[int]:
+        people = set()
+        for rule in self.rules.get(step, ()):
+            if rule == "assignee":
+                people |= {row.assignee_id} if row.assignee_id else self._waiting_on(row)
+            elif rule == "town_dispatchers":
+                people |= self.dispatchers[row.town_id]
+            elif rule == "department_heads" and row.department_id:
+                people |= self.heads[row.department_id] or self.handlers[row.department_id]
+            elif rule == "county_supervisors":
+                people |= self._supervisors(row, "county")
+            elif rule == "city_supervisors":
+                people |= self._supervisors(row, "city")
+        return people

@@ -21,8 +21,8 @@ def init_app(app) -> None:
         if scheme.lower() != "bearer" or not token.strip():
             return None
         from auth.services import user_for_token
-        from core.clock import utcnow
-        return user_for_token(token.strip(), utcnow())
+        from core import clock
+        return user_for_token(token.strip(), clock.utcnow())
 
     from auth.api import bp as api_bp
     from auth.views import bp as views_bp

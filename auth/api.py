@@ -5,7 +5,7 @@ from flask import Blueprint, g, request
 from marshmallow import Schema, fields, validate
 
 from auth.services import authenticate, issue_token, user_for_token
-from core.clock import utcnow
+from core import clock
 from core.errors import Unauthorized
 from core.extensions import csrf, db
 
@@ -29,7 +29,7 @@ def json_body() -> dict:
 @bp.post("/tokens")
 def create_token():
     data = TokenRequest().load(json_body())
-    now = utcnow()
+    now = clock.utcnow()
     try:
         user = authenticate(data["username"], data["password"], now)
     except Unauthorized:
@@ -49,7 +49,7 @@ def token_required(view):
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("需要 Authorization: Bearer 令牌")
-        user = user_for_token(token.strip(), utcnow())
+        user = user_for_token(token.strip(), clock.utcnow())
         if user is None:
             raise Unauthorized("令牌无效或已过期")
         g.api_user = user

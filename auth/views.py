@@ -8,7 +8,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from auth.services import authenticate
-from core.clock import utcnow
+from core import clock
 from core.errors import Unauthorized
 from core.extensions import db
 
@@ -35,7 +35,7 @@ def login():
     status = 200
     if form.validate_on_submit():
         try:
-            user = authenticate(form.username.data.strip(), form.password.data, utcnow())
+            user = authenticate(form.username.data.strip(), form.password.data, clock.utcnow())
         except Unauthorized as error:
             db.session.commit()
             form.password.errors.append(error.message)

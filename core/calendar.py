@@ -34,9 +34,10 @@ class DbCalendar:
     def __call__(self, day: date) -> bool | None:
         year = self._years.get(day.year)
         if year is None:
-            rows = db.session.execute(select(WorkDay.day, WorkDay.is_workday).where(
-                WorkDay.day >= date(day.year, 1, 1), WorkDay.day <= date(day.year, 12, 31)))
-            year = self._years[day.year] = dict(rows.all())
+            with db.session.no_autoflush:  # a lookup: pending changes need not be written
+                rows = db.session.execute(select(WorkDay.day, WorkDay.is_workday).where(
+                    WorkDay.day >= date(day.year, 1, 1), WorkDay.day <= date(day.year, 12, 31)))
+                year = self._years[day.year] = dict(rows.all())
         return year.get(day)
 
 

@@ -4,7 +4,7 @@ import sys
 import click
 from flask.cli import AppGroup, with_appcontext
 
-from core.clock import utcnow
+from core import clock
 from core.errors import AppError
 from core.extensions import db
 
@@ -65,7 +65,7 @@ def seed_demo_command(password, cases, if_empty):
     from core.demo import seed_demo
     if password is not None and len(password) < 8:
         raise click.ClickException("password must have at least 8 characters")
-    report = seed_demo(utcnow(), password=password, cases=cases, if_empty=if_empty)
+    report = seed_demo(clock.utcnow(), password=password, cases=cases, if_empty=if_empty)
     db.session.commit()
     for line in report:
         click.echo(line)
@@ -155,7 +155,7 @@ def escalate_command(now_text):
         if now.tzinfo is None:
             raise click.ClickException("--now needs a zone, e.g. 2026-03-10T10:00:00+08:00")
     else:
-        now = utcnow()
+        now = clock.utcnow()
     click.echo(str(escalate_due(now)))
 
 

@@ -6,7 +6,7 @@ Missed runs do not matter: each job works on stored state.
 """
 import logging
 
-from core.clock import utcnow
+from core import clock
 from core.extensions import db
 
 log = logging.getLogger("gridgov.scheduler")
@@ -18,7 +18,7 @@ def run_cycle(app) -> str:
     from notify.calendar_watch import warn_about_missing_year
     from notify.delivery import deliver_pending
     with app.app_context():
-        now = utcnow()
+        now = clock.utcnow()
         report = escalate_due(now)
         warned = warn_about_missing_year(now)
         db.session.commit()
@@ -30,7 +30,7 @@ def run_cycle(app) -> str:
 def run_digest(app) -> int:
     from notify.digest import send_digests
     with app.app_context():
-        count = send_digests(utcnow())
+        count = send_digests(clock.utcnow())
         db.session.commit()
         db.session.remove()
     return count
@@ -54,7 +54,7 @@ def build_scheduler(app):
 
     scheduler.add_job(cycle, IntervalTrigger(seconds=app.config["SCHEDULER_INTERVAL_SECONDS"],
                                              timezone=zone),
-                      id="escalate", coalesce=True, max_instances=1, next_run_time=utcnow())
+                      id="escalate", coalesce=True, max_instances=1, next_run_time=clock.utcnow())
     scheduler.add_job(digest, CronTrigger(hour=hour, minute=minute, timezone=zone),
                       id="digest", coalesce=True, max_instances=1, misfire_grace_time=3600)
     return scheduler

@@ -14,11 +14,35 @@ def init_app(app) -> None:
             return ""
         return value.astimezone(ZoneInfo(current_app.config["LOCAL_TIMEZONE"])).strftime(fmt)
 
+    @app.template_filter("isodate")
+    def isodate(value):
+        from datetime import datetime
+        return datetime.fromisoformat(value) if value else None
+
     @app.template_filter("mask_phone")
     def mask_phone(value):
         if not value or len(value) < 7:
             return value or ""
         return f"{value[:3]}****{value[-4:]}"
+
+    @app.context_processor
+    def _notices():
+        if not current_user.is_authenticated:
+            return {}
+        from core import clock
+        from core.calendar import missing_next_year
+        from notify.services import unread_count
+        notices = {"unread_notifications": unread_count(current_user)}
+        if current_user.role == "admin":
+            notices["calendar_warning_year"] = missing_next_year(
+                clock.utcnow(), current_app.config["LOCAL_TIMEZONE"])
+        return notices
+
+    @app.template_global()
+    def case_clock(event):
+        from core import clock
+        from events.deadlines import clock_json
+        return clock_json(event, clock.utcnow())
 
     @app.context_processor
     def _globals():

@@ -5,7 +5,7 @@ from sqlalchemy.exc import IntegrityError
 
 from auth.api import json_body, token_required
 from auth.permissions import allowed_actions, can_see, visible_clause
-from core.clock import utcnow
+from core import clock
 from core.errors import InvalidInput, NotFound, StaleVersion
 from core.extensions import csrf, db
 from events import intake, services
@@ -31,14 +31,14 @@ def load_visible_event(user, event_id: int) -> Event:
 
 def event_detail(user, event: Event) -> dict:
     body = EventOut().dump(event)
-    body["clock"] = clock_json(event, utcnow())
+    body["clock"] = clock_json(event, clock.utcnow())
     body["history"] = LogOut(many=True).dump(event.logs)
     body["allowed_actions"] = allowed_actions(user, event)
     return body
 
 
 def _summaries(events) -> list[dict]:
-    now = utcnow()
+    now = clock.utcnow()
     items = EventSummaryOut(many=True).dump(events)
     for item, event in zip(items, events):
         item["clock"] = clock_json(event, now)
@@ -53,7 +53,7 @@ def create_event():
     key = request.headers.get("Idempotency-Key", "").strip() or None
     if key and len(key) > 128:
         raise InvalidInput("Idempotency-Key 过长", fields={"Idempotency-Key": ["at most 128 chars"]})
-    now = utcnow()
+    now = clock.utcnow()
     try:
         event, created = intake.create_event(user, now, idempotency_key=key, **data)
         db.session.commit()
@@ -94,7 +94,7 @@ def nearby_events():
     category = db.session.scalar(select(Category).where(Category.code == args["category"]))
     if category is None:
         raise InvalidInput("案件类别不存在", fields={"category": ["unknown category"]})
-    found = intake.possible_duplicates(category.id, args["lat"], args["lon"], utcnow(),
+    found = intake.possible_duplicates(category.id, args["lat"], args["lon"], clock.utcnow(),
                                        visible=visible_clause(g.api_user))
     return {"items": _summaries(found)}
 
@@ -115,7 +115,7 @@ def act_on_event(event_id: int):
     if version is not None and version != event.version:
         raise StaleVersion(f"案件已被他人修改（当前版本 {event.version}），请刷新后重试",
                            current_version=event.version)
-    services.perform_action(user, event, data.pop("action"), utcnow(), **data)
+    services.perform_action(user, event, data.pop("action"), clock.utcnow(), **data)
     db.session.commit()
     return event_detail(user, event)
 

@@ -65,6 +65,11 @@ def apply_plan(event, calendar=None, periods=None) -> None:
 
 def start_stage(event, now: datetime) -> None:
     """The case entered a state: start that stage's clock, or stop the clock if none."""
+    with db.session.no_autoflush:  # lookups only; the caller flushes the case once
+        _start_stage(event, now)
+
+
+def _start_stage(event, now: datetime) -> None:
     stage = STAGE_OF_STATE.get(event.state)
     if stage is None:
         _clear(event)

@@ -40,6 +40,8 @@ ACTION_NAMES = {
     "resume": _l("恢复办理"),
     "reopen": _l("重新打开"),
     "comment": _l("备注"),
+    "warn": _l("催办"),
+    "overdue": _l("超期督办"),
 }
 
 SOURCE_NAMES = {

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from auth.permissions import allowed_actions, can_see, visible_clause
-from core.clock import utcnow
+from core import clock
 from core.errors import AppError
 from core.extensions import db
 from events import intake, services
@@ -68,7 +68,7 @@ def _render_detail(event: Event, *, error: str | None = None, form=None, status:
         .order_by(Department.name)).all()
     suggested = suggest_department(event.category, event.town)
     duplicates = intake.possible_duplicates(
-        event.category_id, event.lat, event.lon, utcnow(), exclude_id=event.id,
+        event.category_id, event.lat, event.lon, clock.utcnow(), exclude_id=event.id,
         visible=visible_clause(current_user)) if event.state in ("reported", "filed") else []
     return render_template(
         "events/detail.html", event=event, actions=allowed_actions(current_user, event),
@@ -109,7 +109,7 @@ def act_on_event(event_id: int):
                 Event.town_id == event.town_id, Event.number == form["duplicate_of"].strip()))
             duplicate_of = original.id if original else -1
         services.perform_action(
-            current_user, event, action, utcnow(), note=form.get("note"),
+            current_user, event, action, clock.utcnow(), note=form.get("note"),
             department_code=form.get("department_code") or None,
             hours=_float_or_none(form.get("hours")), duplicate_of=duplicate_of,
             photo_ids=_store_uploads(request.files.getlist("photos")))
@@ -145,7 +145,7 @@ def new_event():
                    error=None, fields={})
     if request.method == "GET":
         return render_template("events/new.html", **context)
-    now = utcnow()
+    now = clock.utcnow()
     try:
         lat, lon = float(form.get("lat", "")), float(form.get("lon", ""))
     except ValueError:

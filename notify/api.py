@@ -3,7 +3,7 @@ from flask import Blueprint, g
 from marshmallow import Schema, fields
 
 from auth.api import token_required
-from core.clock import utcnow
+from core import clock
 from core.extensions import csrf, db
 from notify.services import inbox, mark_read, unread_count
 
@@ -39,6 +39,6 @@ def read_notifications():
     from auth.api import json_body
     from flask import request
     data = ReadIn().load(json_body() if request.data else {})
-    marked = mark_read(g.api_user, utcnow(), data["ids"])
+    marked = mark_read(g.api_user, clock.utcnow(), data["ids"])
     db.session.commit()
     return {"marked": marked, "unread": unread_count(g.api_user)}

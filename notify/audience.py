@@ -57,7 +57,9 @@ class Audience:
         people = set()
         for rule in self.rules.get(step, ()):
             if rule == "assignee":
-                people |= {row.assignee_id} if row.assignee_id else self._waiting_on(row)
+                # the handler who signed, while handling; otherwise whoever the stage waits on
+                signed = row.clock_stage == "handle" and row.assignee_id
+                people |= {row.assignee_id} if signed else self._waiting_on(row)
             elif rule == "town_dispatchers":
                 people |= self.dispatchers[row.town_id]
             elif rule == "department_heads" and row.department_id:

@@ -2,7 +2,7 @@
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from core.clock import utcnow
+from core import clock
 from core.extensions import db
 from notify.services import inbox, mark_read
 
@@ -19,7 +19,7 @@ def index():
 @login_required
 def read():
     ids = [int(i) for i in request.form.getlist("id") if i.isdigit()] or None
-    mark_read(current_user, utcnow(), ids)
+    mark_read(current_user, clock.utcnow(), ids)
     db.session.commit()
     target = request.form.get("next")
     if target and target.startswith("/") and not target.startswith("//"):

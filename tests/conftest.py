@@ -5,7 +5,6 @@ a missing PostgreSQL fails the run; elsewhere those tests are skipped with the r
 """
 import os
 import shutil
-import smtplib
 import socket
 from datetime import datetime, timezone
 
@@ -113,7 +112,8 @@ def now():
 
 @pytest.fixture(autouse=True)
 def _no_outbound_network(monkeypatch):
-    """No test talks to the outside world: SMTP and non-loopback sockets are refused."""
+    """No test talks to the outside world: mail, webhooks and any other socket to a host
+    other than loopback is refused."""
     real_connect = socket.socket.connect
 
     def guarded_connect(self, address):
@@ -124,7 +124,6 @@ def _no_outbound_network(monkeypatch):
         return real_connect(self, address)
 
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
-    monkeypatch.setattr(smtplib, "SMTP", None)
 
 
 @pytest.fixture
@@ -151,7 +150,8 @@ def token_for(world, now):
         if username not in cache:
             with world.app_context():
                 user = db.session.scalar(select(User).where(User.username == username))
-                token, _ = issue_token(user, datetime.now(timezone.utc))
+                token, row = issue_token(user, datetime.now(timezone.utc))
+                row.expires_at = datetime(2100, 1, 1, tzinfo=timezone.utc)  # tests move time
                 db.session.commit()
             cache[username] = token
         return cache[username]
@@ -197,3 +197,14 @@ def report(api):
         assert response.status_code == 201, response.get_json()
         return response.get_json()
     return make
+
+
+@pytest.fixture
+def freeze(monkeypatch):
+    """freeze(instant): from now on the app's clock (core.clock.utcnow) reads `instant`."""
+    import core.clock
+
+    def set_time(instant):
+        monkeypatch.setattr(core.clock, "utcnow", lambda: instant)
+        return instant
+    return set_time

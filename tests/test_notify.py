@@ -1,0 +1,215 @@
+"""Notifications: in-app inbox, e-mail to a local SMTP server, webhooks to a local HTTP
+server, retries that never lose a row, the calendar warning, the digest, the scheduler."""
+import json
+from email.header import decode_header, make_header
+import socket
+import threading
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from auth.models import User
+from core.extensions import db
+from events.sweep import escalate_due
+from notify.delivery import deliver_pending
+from notify.models import Notification
+
+CST = ZoneInfo("Asia/Shanghai")
+
+
+def local(*args):
+    return datetime(*args, tzinfo=CST)
+
+
+@pytest.fixture
+def overdue_case(freeze, report, api, world):
+    """An accepted 06010 case, swept once at its deadline (warning + overdue level 1)."""
+    freeze(local(2026, 3, 10, 9, 0))
+    eid = report("worker")["id"]
+    api("dispatcher").act(eid, "dispatch")
+    api("handler").act(eid, "accept")
+
+    def sweep(when=local(2026, 3, 10, 14, 30)):
+        with world.app_context():
+            escalate_due(when)
+            db.session.commit()
+    return eid, sweep
+
+
+def test_in_app_inbox_and_mark_read(overdue_case, api):
+    _eid, sweep = overdue_case
+    sweep()
+    inbox = api("dispatcher").get("/api/v1/notifications").get_json()
+    assert inbox["unread"] == 1 and "超期" in inbox["items"][0]["subject"]
+    assert inbox["items"][0]["event_id"] == _eid
+    marked = api("dispatcher").post("/api/v1/notifications/read", json={}).get_json()
+    assert marked == {"marked": 1, "unread": 0}
+    assert api("worker").get("/api/v1/notifications").get_json()["items"] == []
+
+
+@pytest.fixture
+def smtp_server():
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message
+
+    received = []
+
+    class Collect(Message):
+        def handle_message(self, message):
+            received.append(message)
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Collect(), hostname="127.0.0.1", port=port)
+    controller.start()
+    yield port, received
+    controller.stop()
+
+
+def _set_email(app, username, email):
+    with app.app_context():
+        db.session.scalar(select(User).where(User.username == username)).email = email
+        db.session.commit()
+
+
+def test_email_goes_out_through_smtp_after_commit(overdue_case, world, smtp_server):
+    port, received = smtp_server
+    world.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
+    _set_email(world, "dispatcher", "dispatcher@qinghe.test")
+    _eid, sweep = overdue_case
+    sweep()
+    with world.app_context():
+        pending = db.session.scalars(select(Notification).where(
+            Notification.channel == "email")).all()
+        assert [n.status for n in pending] == ["pending"]  # written with the step, not sent
+        sent, failed = deliver_pending(local(2026, 3, 10, 14, 31))
+    assert (sent, failed) == (1, 0)
+    assert len(received) == 1
+    assert received[0]["To"] == "dispatcher@qinghe.test"
+    subject = str(make_header(decode_header(received[0]["Subject"])))
+    assert subject.startswith("【超期（一级）】") and "暴露垃圾" in subject
+
+
+class _Hook(BaseHTTPRequestHandler):
+    bodies = []
+    status = 200
+
+    def do_POST(self):
+        _Hook.bodies.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+        self.send_response(_Hook.status)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def webhook_server():
+    _Hook.bodies, _Hook.status = [], 200
+    server = HTTPServer(("127.0.0.1", 0), _Hook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/robot", _Hook
+    server.shutdown()
+    server.server_close()
+
+
+def test_webhook_posts_a_chat_robot_message(overdue_case, world, webhook_server):
+    url, hook = webhook_server
+    world.config["WEBHOOK_URL"] = url
+    _eid, sweep = overdue_case
+    sweep()
+    with world.app_context():
+        assert deliver_pending(local(2026, 3, 10, 14, 31)) == (1, 0)
+    body = hook.bodies[0]
+    assert body["msgtype"] == "text" and "超期" in body["text"]["content"]
+    assert body["gridgov"]["event_id"] == _eid
+
+
+def test_failed_delivery_is_retried_with_backoff_and_never_lost(overdue_case, world,
+                                                                webhook_server):
+    url, hook = webhook_server
+    hook.status = 500
+    world.config["WEBHOOK_URL"] = url
+    _eid, sweep = overdue_case
+    sweep()
+    moment = local(2026, 3, 10, 14, 31)
+    with world.app_context():
+        assert deliver_pending(moment) == (0, 1)
+        row = db.session.scalar(select(Notification).where(Notification.channel == "webhook"))
+        assert row.status == "pending" and row.attempts == 1 and "500" in row.last_error
+        assert row.next_attempt_at == moment + timedelta(minutes=1)
+        assert deliver_pending(moment) == (0, 0)  # not due yet
+        hook.status = 200
+        assert deliver_pending(moment + timedelta(minutes=1)) == (1, 0)
+        row = db.session.scalar(select(Notification).where(Notification.channel == "webhook"))
+        assert row.status == "sent" and row.attempts == 2
+
+
+def test_after_the_last_attempt_the_row_is_kept_as_failed(overdue_case, world):
+    world.config["WEBHOOK_URL"] = "http://127.0.0.1:9/closed-port"
+    _eid, sweep = overdue_case
+    sweep()
+    moment = local(2026, 3, 10, 14, 31)
+    with world.app_context():
+        for _ in range(world.config["NOTIFY_MAX_ATTEMPTS"]):
+            deliver_pending(moment)
+            moment += timedelta(days=1)
+        row = db.session.scalar(select(Notification).where(Notification.channel == "webhook"))
+        assert row.status == "failed" and row.attempts == world.config["NOTIFY_MAX_ATTEMPTS"]
+        assert row.last_error
+
+
+def test_calendar_warning_from_november_once(world):
+    from notify.calendar_watch import warn_about_missing_year
+    with world.app_context():
+        assert warn_about_missing_year(local(2026, 10, 31, 12, 0)) is False
+        assert warn_about_missing_year(local(2026, 11, 1, 9, 0)) is True
+        assert warn_about_missing_year(local(2026, 11, 2, 9, 0)) is False
+        db.session.commit()
+        admin = db.session.scalar(select(User).where(User.username == "admin"))
+        subjects = db.session.scalars(select(Notification.subject).where(
+            Notification.user_id == admin.id)).all()
+    assert len(subjects) == 1 and "2027" in subjects[0]
+
+
+def test_calendar_banner_for_admins_only(world, client, freeze):
+    freeze(local(2026, 11, 29, 10, 0))
+    client.post("/login", data={"username": "admin", "password": "demo-password"})
+    assert "2027" in client.get("/events").get_data(as_text=True)
+    client.post("/logout")
+    client.post("/login", data={"username": "worker", "password": "demo-password"})
+    assert "工作日历" not in client.get("/events").get_data(as_text=True)
+
+
+def test_daily_digest_counts_overdue_and_soon(overdue_case, world):
+    from notify.digest import send_digests
+    _eid, sweep = overdue_case
+    with world.app_context():
+        assert send_digests(local(2026, 3, 11, 8, 30)) == 1
+        db.session.commit()
+        subject = db.session.scalar(select(Notification.subject).where(
+            Notification.kind == "digest"))
+    assert "超期 1 件" in subject and "即将超期 0 件" in subject
+
+
+def test_scheduler_runs_the_sweep_every_minute_and_the_digest_at_0830_shanghai(world):
+    from core.scheduler import build_scheduler
+    scheduler = build_scheduler(world)
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    sweep, digest = jobs["escalate"], jobs["digest"]
+    assert sweep.trigger.interval == timedelta(seconds=60)
+    assert sweep.coalesce and sweep.max_instances == 1
+    assert digest.coalesce and digest.max_instances == 1
+    fire = digest.trigger.get_next_fire_time(None, datetime(2026, 3, 10, 0, 0, tzinfo=ZoneInfo("UTC")))
+    assert fire.astimezone(CST) == local(2026, 3, 10, 8, 30)
+
+
+def test_run_cycle_sweeps_and_delivers(overdue_case, world, freeze):
+    from core.scheduler import run_cycle
+    freeze(local(2026, 3, 10, 14, 30))
+    assert "escalated 1 cases: 2 steps" in run_cycle(world)

@@ -25,10 +25,12 @@ system-deps:
 	@if ! command -v chromium >/dev/null || ! test -x /usr/lib/postgresql/15/bin/initdb; then \
 		apt-get update -qq && apt-get install -y -qq chromium postgresql-15; fi
 
+# The web server and the one scheduler process together; Ctrl-C stops both.
 run: install
 	$(FLASK) db upgrade
+	$(FLASK) calendar seed
 	$(FLASK) seed-demo --if-empty
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	@bash -c 'trap "kill 0" EXIT; $(FLASK) scheduler & $(FLASK) run --host 127.0.0.1 --port 5000'
 
 test: install-dev system-deps
 	$(BIN)/python -m pytest -q

@@ -39,6 +39,8 @@ def create_app(config: type | dict | None = None) -> Flask:
     errors.register_error_handlers(app)
     templating.init_app(app)
     app.register_blueprint(health.bp)
+    from core.calendar_views import bp as calendar_bp
+    app.register_blueprint(calendar_bp)
 
     import auth
     import events

@@ -175,7 +175,22 @@ def scheduler_command():
         click.echo("scheduler stopped")
 
 
+@click.command("bench-data")
+@click.option("--cases", default=100_000, show_default=True)
+@click.option("--due", default=0, show_default=True, help="How many are due at --now.")
+@click.option("--now", "now_text", help="ISO 8601 instant with zone (default: now).")
+@with_appcontext
+def bench_data_command(cases, due, now_text):
+    """Fill the database with CASES realistic cases for benchmarks (bench/)."""
+    from datetime import datetime
+    from core.benchdata import generate
+    now = datetime.fromisoformat(now_text) if now_text else clock.utcnow()
+    made = generate(now, cases, due)
+    click.echo(f"bench data: {made['cases']} cases, {made['open']} open, {made['due']} due")
+
+
 def init_app(app) -> None:
+    app.cli.add_command(bench_data_command)
     app.cli.add_command(calendar_cli)
     app.cli.add_command(escalate_command)
     app.cli.add_command(scheduler_command)

@@ -1,0 +1,77 @@
+"""The admins' work-calendar page: which years are held, add a year, override a day."""
+from datetime import date
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from core import clock
+from core.calendar import WorkDay, enter_year, held_years, missing_next_year, package_years, set_day
+from core.extensions import db
+
+bp = Blueprint("calendar", __name__, url_prefix="/admin/calendar")
+
+
+@bp.before_request
+@login_required
+def _admins_only():
+    if current_user.role != "admin":
+        abort(403)
+
+
+@bp.get("")
+def index():
+    years = held_years()
+    today = clock.utcnow().date()
+    year = request.args.get("year", type=int) or today.year
+    exceptions = db.session.scalars(select(WorkDay).where(
+        WorkDay.day >= date(year, 1, 1), WorkDay.day <= date(year, 12, 31),
+        (WorkDay.is_workday != (func.strftime("%w", WorkDay.day).notin_(("0", "6"))))
+        if db.engine.dialect.name == "sqlite" else
+        (WorkDay.is_workday != (func.extract("isodow", WorkDay.day) < 6)))
+        .order_by(WorkDay.day)).all()
+    return render_template("calendar/index.html", years=years, year=year,
+                           exceptions=exceptions, package_years=package_years(),
+                           missing=missing_next_year(clock.utcnow(),
+                                                     current_app.config["LOCAL_TIMEZONE"]))
+
+
+@bp.post("/years")
+def add_year():
+    from events.deadlines import recompute_provisional
+    year = request.form.get("year", type=int)
+    source = "weekdays" if request.form.get("source") == "weekdays" else "chinese-calendar"
+    if year is None or not 2000 <= year <= 2100:
+        flash("请填写 2000–2100 之间的年份")
+        return redirect(url_for("calendar.index")), 303
+    try:
+        days = enter_year(year, source)
+    except ValueError as error:
+        db.session.rollback()
+        flash(str(error))
+        return redirect(url_for("calendar.index")), 303
+    recomputed = recompute_provisional()
+    db.session.commit()
+    flash(f"已录入 {year} 年 {days} 天；重算临时期限 {recomputed} 件")
+    return redirect(url_for("calendar.index", year=year)), 303
+
+
+@bp.post("/days")
+def override_day():
+    from events.deadlines import recompute_all_running
+    try:
+        day = date.fromisoformat(request.form.get("day", ""))
+    except ValueError:
+        flash("日期格式应为 YYYY-MM-DD")
+        return redirect(url_for("calendar.index")), 303
+    is_workday = request.form.get("kind") == "workday"
+    try:
+        set_day(day, is_workday, (request.form.get("name") or "")[:64])
+    except ValueError as error:
+        db.session.rollback()
+        flash(str(error))
+        return redirect(url_for("calendar.index")), 303
+    recomputed = recompute_all_running()
+    db.session.commit()
+    flash(f"{day} 已设为{'工作日' if is_workday else '休息日'}；重算期限 {recomputed} 件")
+    return redirect(url_for("calendar.index", year=day.year)), 303

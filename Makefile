@@ -22,8 +22,8 @@ translations:
 
 # Debian packages the tests use: PostgreSQL 15 (started by the tests themselves) and Chromium.
 system-deps:
-	@if ! command -v chromium >/dev/null || ! test -x /usr/lib/postgresql/15/bin/initdb; then \
-		apt-get update -qq && apt-get install -y -qq chromium postgresql-15; fi
+	@if ! command -v chromium >/dev/null || ! test -x /usr/lib/postgresql/15/bin/initdb || ! test -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc; then \
+		apt-get update -qq && apt-get install -y -qq chromium postgresql-15 fonts-wqy-zenhei; fi
 
 # The web server and the one scheduler process together; Ctrl-C stops both.
 run: install

@@ -4,7 +4,7 @@ from pathlib import Path
 from flask import Flask, session
 
 from core.config import BASE_DIR, Config
-from core.extensions import babel, csrf, db, login_manager, migrate
+from core.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
 def _select_locale():
@@ -30,6 +30,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
 
     from core import database, errors, health, cli, templating
@@ -46,9 +47,11 @@ def create_app(config: type | dict | None = None) -> Flask:
     import events
     import grid
     import notify
+    import portal
     auth.init_app(app)
     grid.init_app(app)
     events.init_app(app)
     notify.init_app(app)
+    portal.init_app(app)
     cli.init_app(app)
     return app

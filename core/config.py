@@ -62,9 +62,24 @@ class Config:
     NOTIFY_MAX_ATTEMPTS = 6
     SCHEDULER_INTERVAL_SECONDS = 60
     DIGEST_TIME = "08:30"
+    #: the address residents' phones reach; QR codes encode <PUBLIC_BASE_URL>/q/<token>
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    #: printed on posters and shown on public pages
+    HOTLINE_TEXT = os.environ.get("HOTLINE_TEXT", "镇综合指挥中心热线 12345")
+    #: Flask-Limiter: memory:// per process; use a shared store with several workers
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    #: resident reports: per phone/IP and per QR point
+    REPORT_LIMIT_PER_IP = "10 per hour"
+    REPORT_LIMIT_PER_POINT = "60 per hour"
+    TRACK_LIMIT_PER_IP = "120 per hour"
+    POSTER_FONTS = ["/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+                    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+                    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"]
 
 
 class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test"
     WTF_CSRF_ENABLED = False
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"

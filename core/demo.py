@@ -18,6 +18,8 @@ from events.models import Category, Department, Event, RoutingRule
 from events.routing import suggest_department
 from grid.locate import grid_fields
 from grid.models import Grid, GridMember, Region
+from portal.models import QrPoint
+from portal.services import create_point, submit_report
 
 COUNTY = ("220221000000", "永吉县")
 #: fictional towns with codes in 永吉县's range; (code, name, level, year, lat0, lon0, rows, cols)
@@ -46,6 +48,17 @@ DESCRIPTIONS = {
     "10": "{name}，存在安全隐患，请紧急处置。",
 }
 DEMO_USERS = ("admin", "supervisor", "dispatcher", "worker", "handler")
+RESIDENTS = ("王先生", "李女士", "张大爷", "刘阿姨", "")
+#: every grid gets a notice-board code and one more where people gather
+QR_PLACES = (("网格公示栏", "公示栏"), ("垃圾站", "垃圾站"), ("集贸市场东门", "集贸市场"),
+             ("十字路口", "路口"))
+
+
+def _build_qr_points(rng):
+    for grid in db.session.scalars(select(Grid).order_by(Grid.code)):
+        for label, kind in (QR_PLACES[0], rng.choice(QR_PLACES[1:])):
+            lat, lon = _point_in(rng, grid)
+            create_point(grid, f"{grid.name}{label}", kind, lat, lon)
 
 
 def _region(code, name, level, parent, **extra) -> Region:
@@ -223,6 +236,9 @@ def _build_cases(rng, towns, count, now):
     common = [c for c in categories if c.code in ("06010", "06042", "09006", "09009", "10001",
                                                    "06036", "07001", "06001", "10002", "06025")]
     supervisor = db.session.scalar(select(User).where(User.username == "supervisor"))
+    points = {}
+    for point in db.session.scalars(select(QrPoint)):
+        points.setdefault(point.grid_id, []).append(point)
     states = [s for s, weight in STATE_MIX for _ in range(weight)]
     for n in range(count):
         town = towns[0] if rng.random() < 0.65 else towns[1]
@@ -246,9 +262,16 @@ def _build_cases(rng, towns, count, now):
             reporter = dispatcher
         address = f"{rng.choice(STREETS)}{rng.randint(1, 300)}号"
         description = DESCRIPTIONS.get(category.major_code, "{name}").format(name=category.name)
-        event, _ = intake.create_event(reporter, created, category_code=category.code, lat=lat,
-                                       lon=lon, description=description, address=address,
-                                       grid_code=grid.code)
+        if reporter is dispatcher and rng.random() < 0.6:  # a resident scanned a QR code
+            point = rng.choice(points[grid.id])
+            event, _ = submit_report(
+                created, point=point, source="resident", category_code=category.code,
+                description=description, lat=None, lon=None, name=rng.choice(RESIDENTS),
+                phone=f"13{rng.randint(100000000, 999999999)}", address=address)
+        else:
+            event, _ = intake.create_event(reporter, created, category_code=category.code,
+                                           lat=lat, lon=lon, description=description,
+                                           address=address, grid_code=grid.code)
         _walk(rng, event, target, created, now, dispatcher, worker, handlers, supervisor)
         if n % 50 == 49:
             db.session.flush()
@@ -278,6 +301,7 @@ def seed_demo(now: datetime, *, password: str | None = None, cases: int = 300,
     county, towns = _build_places(rng)
     _build_departments(towns)
     _build_users(county, towns, password_hash)
+    _build_qr_points(rng)
     _build_cases(rng, towns, cases, now)
     db.session.flush()
     from events.sweep import escalate_due

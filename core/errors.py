@@ -69,6 +69,10 @@ def wants_json() -> bool:
 
 def _respond(status: int, body: dict):
     db.session.rollback()
+    if request.path.startswith("/open311/"):
+        from portal.open311 import error_response
+        fmt = "xml" if request.path.endswith(".xml") else "json"
+        return error_response(fmt, status if status in (400, 403, 404) else 400, body["message"])
     if wants_json():
         response = jsonify(body)
         response.status_code = status

@@ -1,5 +1,7 @@
 """Unbound extension objects; bound to the app in create_app()."""
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -16,3 +18,5 @@ migrate = Migrate()
 login_manager = LoginManager()
 babel = Babel()
 csrf = CSRFProtect()
+#: limits are declared on the public views; storage from RATELIMIT_STORAGE_URI
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -1,5 +1,6 @@
 """New cases: numbering, locating, idempotent creation and possible duplicates."""
 import math
+import secrets
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,6 +19,13 @@ from grid.locate import locate_grid
 from grid.models import Grid
 
 STAFF_SOURCES = ("patrol", "hotline")
+#: tracking codes (查询码): no 0/O, 1/I/L — they are read aloud and typed by hand
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+TRACKING_CODE_LENGTH = 10  # 31^10 ≈ 2^49.5
+
+
+def new_tracking_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(TRACKING_CODE_LENGTH))
 EARTH_RADIUS_M = 6_371_000
 
 
@@ -106,23 +114,36 @@ def create_event(actor, now: datetime, *, category_code: str, lat: float, lon: f
                                        and actor.role != "admin"):
         raise InvalidInput(f"来源 {source} 不可用", fields={"source": ["not allowed for your role"]})
     grid = _resolve_grid(actor, grid_code, lat, lon)
-    state = lifecycle.initial_state(source, actor.role)
+    event, log = insert_event(
+        now, category=category, grid=grid, lat=lat, lon=lon, description=description,
+        address=address, source=source, state=lifecycle.initial_state(source, actor.role),
+        reporter_id=actor.id, actor_id=actor.id, actor_label=actor.display_name,
+        idempotency_scope=scope, idempotency_key=idempotency_key)
+    if photo_ids:
+        claim_photos(actor, photo_ids, event, log)
+    return event, True
+
+
+def insert_event(now: datetime, *, category, grid, lat, lon, description, address, source,
+                 state, actor_label, reporter_id=None, actor_id=None, reporter_name=None,
+                 reporter_phone=None, idempotency_scope=None, idempotency_key=None,
+                 **extra) -> tuple[Event, EventLog]:
+    """Number, store and start the clock of a new case, with its `create` log row.
+    Staff reports, resident QR reports and Open311 requests all come through here."""
     event = Event(
         number=next_number(grid.town_id, local_year(now)), source=source, category=category,
         grid=grid, town_id=grid.town_id, town=grid.town, lat=lat, lon=lon, address=address or "",
-        description=description, reporter_id=actor.id, state=state, created_at=now,
-        updated_at=now, filed_at=now if state == lifecycle.FILED else None,
-        idempotency_scope=scope if idempotency_key else None, idempotency_key=idempotency_key)
+        description=description, reporter_id=reporter_id, reporter_name=reporter_name,
+        reporter_phone=reporter_phone, state=state, created_at=now, updated_at=now,
+        filed_at=now if state == lifecycle.FILED else None,
+        idempotency_scope=idempotency_scope if idempotency_key else None,
+        idempotency_key=idempotency_key, tracking_code=new_tracking_code(), **extra)
     db.session.add(event)
-    log = EventLog(event=event, actor_id=actor.id, actor_label=actor.display_name,
-                   action="create", from_state=None, to_state=state,
-                   data={"source": source}, created_at=now)
+    log = EventLog(event=event, actor_id=actor_id, actor_label=actor_label, action="create",
+                   from_state=None, to_state=state, data={"source": source}, created_at=now)
     db.session.add(log)
     deadlines.start_stage(event, now)
     # A concurrent request with the same key fails here on the unique constraint; the
     # caller rolls back and answers with find_replay().
     db.session.flush()
-    if photo_ids:
-        claim_photos(actor, photo_ids, event, log)
-    return event, True
-
+    return event, log

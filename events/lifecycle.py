@@ -30,6 +30,8 @@ SUSPENDABLE = frozenset({FILED, DISPATCHED, ACCEPTED})
 GRID_WORKER, DISPATCHER, HANDLER, SUPERVISOR, ADMIN = (
     "grid_worker", "dispatcher", "handler", "supervisor", "admin")
 STAFF_ROLES = (GRID_WORKER, DISPATCHER, HANDLER, SUPERVISOR, ADMIN)
+#: the resident who reported, acting through the tracking page (不满意 → reopen)
+RESIDENT = "resident"
 
 #: Marker for "back to the state the case was suspended from".
 RESUME_TARGET = "<suspended_from>"
@@ -63,7 +65,7 @@ RULES = (
     _rule("rework", {HANDLED}, DISPATCHED, {GRID_WORKER, DISPATCHER, ADMIN}),
     _rule("suspend", SUSPENDABLE, SUSPENDED, {DISPATCHER, SUPERVISOR, ADMIN}),
     _rule("resume", {SUSPENDED}, RESUME_TARGET, {DISPATCHER, SUPERVISOR, ADMIN}),
-    _rule("reopen", {CLOSED}, DISPATCHED, {SUPERVISOR, ADMIN}),
+    _rule("reopen", {CLOSED}, DISPATCHED, {SUPERVISOR, ADMIN, RESIDENT}),
     _rule("comment", OPEN_STATES, None, set(STAFF_ROLES)),
 )
 

@@ -111,6 +111,11 @@ class Event(db.Model):
     extension_requested_hours: Mapped[float | None] = mapped_column(Float)
     extension_granted_hours: Mapped[float] = mapped_column(Float, default=0)
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("event.id"))
+    #: a resident's tracking code (查询码): short, unguessable, shown on the receipt
+    tracking_code: Mapped[str | None] = mapped_column(String(16), unique=True)
+    qr_point_id: Mapped[int | None] = mapped_column(ForeignKey("qr_point.id"))
+    #: Open311 `media_url` given by the reporting app (we store the link, not the file)
+    media_url: Mapped[str | None] = mapped_column(String(500))
     idempotency_scope: Mapped[str | None] = mapped_column(String(64))
     idempotency_key: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -10,6 +10,7 @@ from events import lifecycle as lc
 from events.lifecycle import CaseFacts, TransitionError
 
 GW, DI, HA, SU, AD = "grid_worker", "dispatcher", "handler", "supervisor", "admin"
+RE = "resident"
 ALL = {GW, DI, HA, SU, AD}
 OPEN = ["reported", "filed", "dispatched", "accepted", "handled", "suspended"]
 
@@ -33,7 +34,7 @@ EXPECTED = {
     ("suspend", "dispatched"): ("suspended", {DI, SU, AD}),
     ("suspend", "accepted"): ("suspended", {DI, SU, AD}),
     ("resume", "suspended"): ("<back>", {DI, SU, AD}),
-    ("reopen", "closed"): ("dispatched", {SU, AD}),
+    ("reopen", "closed"): ("dispatched", {SU, AD, RE}),
     **{("comment", state): ("same", ALL) for state in OPEN},
 }
 
@@ -45,7 +46,7 @@ def _facts(state, action):
 
 
 @pytest.mark.parametrize("state,action,role", list(itertools.product(
-    lc.STATES, lc.ACTIONS, sorted(ALL))))
+    lc.STATES, lc.ACTIONS, sorted(ALL | {RE}))))
 def test_every_state_action_role(state, action, role):
     facts = _facts(state, action)
     expected = EXPECTED.get((action, state))
@@ -83,7 +84,7 @@ def test_patrol_reports_by_grid_workers_skip_verification():
 
 
 def test_final_states_allow_nothing_but_reopen():
-    for role in ALL:
+    for role in ALL | {RE}:
         assert lc.allowed_actions(CaseFacts(state="rejected"), role) == []
         assert lc.allowed_actions(CaseFacts(state="closed"), role) in ([], ["reopen"])
 

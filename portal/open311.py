@@ -1,0 +1,325 @@
+"""Open311 GeoReport v2 (`/open311/v2`), JSON and XML. Requests enter as source `open311`,
+awaiting 核实, through the same intake as residents' QR reports."""
+import hashlib
+import re
+import xml.etree.ElementTree as ET
+from datetime import datetime, timedelta
+
+from flask import Blueprint, Response, current_app, json, request
+from sqlalchemy import select
+
+from core import clock
+from core.errors import AppError
+from core.extensions import csrf, db
+from events.models import Category, Event
+from portal import services
+from portal.models import Open311Key
+
+bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
+csrf.exempt(bp)
+SPEC = "http://wiki.open311.org/GeoReport_v2"
+MAX_SPAN = timedelta(days=90)
+MAX_RESULTS = 1000
+#: extra questions some services ask (GET services/<code> lists them)
+ATTRIBUTES = {
+    "06001": [{"code": "stage", "datatype": "singlevaluelist", "required": False,
+               "description": "建设进度", "values": [("building", "正在施工"), ("built", "已建成")]}],
+    "08016": [{"code": "stage", "datatype": "singlevaluelist", "required": False,
+               "description": "建设进度", "values": [("building", "正在施工"), ("built", "已建成")]}],
+    "09009": [{"code": "plate", "datatype": "string", "required": False,
+               "description": "车牌号（如能看清）", "values": []}],
+}
+
+
+class Open311Error(Exception):
+    def __init__(self, status: int, description: str):
+        super().__init__(description)
+        self.status, self.description = status, description
+
+
+# ---- rendering ------------------------------------------------------------------------
+
+def _xml_value(parent, key, value):
+    if isinstance(value, list):
+        container = ET.SubElement(parent, key)
+        child_name = {"attributes": "attribute", "values": "value", "formats": "format",
+                      "endpoints": "endpoint"}.get(key, key[:-1])
+        for item in value:
+            _xml_value(container, child_name, item)
+    elif isinstance(value, dict):
+        element = ET.SubElement(parent, key)
+        for k, v in value.items():
+            _xml_value(element, k, v)
+    else:
+        element = ET.SubElement(parent, key)
+        if value is not None:
+            element.text = str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def render(fmt: str, root: str, item: str | None, payload, status: int = 200) -> Response:
+    """JSON: the payload as is (arrays at the top). XML: <root><item>…</item></root>."""
+    if fmt == "json":
+        body = json.dumps(payload, ensure_ascii=False)
+        return Response(body, status=status, mimetype="application/json",
+                        content_type="application/json; charset=utf-8")
+    element = ET.Element(root)
+    if item is None:
+        for key, value in payload.items():
+            _xml_value(element, key, value)
+    else:
+        for entry in payload:
+            _xml_value(element, item, entry)
+    body = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            + ET.tostring(element, encoding="unicode")).encode("utf-8")
+    return Response(body, status=status, content_type="text/xml; charset=utf-8")
+
+
+def error_response(fmt: str, status: int, description: str) -> Response:
+    return render(fmt, "errors", "error", [{"code": status, "description": description}], status)
+
+
+@bp.errorhandler(Open311Error)
+def _open311_error(error: Open311Error):
+    return error_response(_format(), error.status, error.description)
+
+
+def _format() -> str:
+    return "xml" if request.path.endswith(".xml") else "json"
+
+
+def _arg(name: str, source=None) -> str | None:
+    """An optional parameter present but empty counts as absent (the spec's rule)."""
+    value = (source if source is not None else request.args).get(name)
+    return value.strip() if value and value.strip() else None
+
+
+# ---- discovery and services ------------------------------------------------------------
+
+@bp.get("/discovery.<any(json, xml):fmt>")
+def discovery(fmt):
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    payload = {"changeset": _changeset(), "contact": current_app.config["HOTLINE_TEXT"],
+               "key_service": "向本镇综合指挥中心申请 API key（管理员执行 open311 create-key）",
+               "endpoints": [{"specification": SPEC, "url": f"{base}/open311/v2",
+                              "changeset": _changeset(), "type": "production",
+                              "formats": ["text/xml", "application/json"]}]}
+    return render(fmt, "discovery", None, payload)
+
+
+def _changeset() -> str:
+    return "2026-11-29T00:00:00Z"
+
+
+def _service(category: Category) -> dict:
+    return {"service_code": category.code, "service_name": category.name,
+            "description": category.filing_criteria, "metadata": category.code in ATTRIBUTES,
+            "type": "realtime", "keywords": f"{category.major_name},{category.name}",
+            "group": category.major_name}
+
+
+def _active_category(code: str) -> Category:
+    category = db.session.scalar(select(Category).where(Category.code == code,
+                                                        Category.is_active.is_(True)))
+    if category is None:
+        raise Open311Error(404, f"service_code {code} not found")
+    return category
+
+
+@bp.get("/services.<any(json, xml):fmt>")
+def service_list(fmt):
+    rows = db.session.scalars(select(Category).where(Category.is_active.is_(True))
+                              .order_by(Category.code))
+    return render(fmt, "services", "service", [_service(c) for c in rows])
+
+
+@bp.get("/services/<code>.<any(json, xml):fmt>")
+def service_definition(code, fmt):
+    category = _active_category(code)
+    attributes = [{"variable": True, "code": a["code"], "datatype": a["datatype"],
+                   "required": a["required"], "datatype_description": "",
+                   "order": order, "description": a["description"],
+                   "values": [{"key": k, "name": n} for k, n in a["values"]]}
+                  for order, a in enumerate(ATTRIBUTES.get(category.code, []), 1)]
+    return render(fmt, "service_definition", None,
+                  {"service_code": category.code, "attributes": attributes})
+
+
+# ---- requests --------------------------------------------------------------------------
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat(timespec="seconds") if value else None
+
+
+def _request_json(event: Event) -> dict:
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    timeline = services.public_timeline(event)
+    photo = next((p for step in timeline for p in step["photos"]), None)
+    media = event.media_url or (f"{base}/t/{event.tracking_code}/photos/{photo.id}"
+                                if photo is not None and event.tracking_code else None)
+    closed = event.state in ("closed", "rejected")
+    return {"service_request_id": str(event.id), "status": "closed" if closed else "open",
+            "status_notes": timeline[-1]["text"] if timeline else None,
+            "service_name": event.category.name, "service_code": event.category.code,
+            "description": event.description,
+            "agency_responsible": event.department.name if event.department else None,
+            "service_notice": None, "requested_datetime": _iso(event.created_at),
+            "updated_datetime": _iso(event.closed_at or event.rejected_at or event.updated_at),
+            "expected_datetime": _iso(event.due_at) if event.clock_stage == "handle" else None,
+            "address": event.address or None, "address_id": None, "zipcode": None,
+            "lat": event.lat, "long": event.lon, "media_url": media}
+
+
+def _parse_when(name: str) -> datetime | None:
+    value = _arg(name)
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise Open311Error(400, f"{name} must be a W3C date-time, e.g. 2026-03-10T08:00:00Z") \
+            from None
+    if moment.tzinfo is None:
+        raise Open311Error(400, f"{name} needs a time zone (Z or +08:00)")
+    return moment
+
+
+def _positive(name: str, default: int, ceiling: int) -> int:
+    value = _arg(name)
+    if value is None:
+        return default
+    if not value.isdigit() or not 1 <= int(value) <= ceiling:
+        raise Open311Error(400, f"{name} must be a whole number from 1 to {ceiling}")
+    return int(value)
+
+
+@bp.get("/requests.<any(json, xml):fmt>")
+def list_requests(fmt):
+    query = select(Event)
+    ids = _arg("service_request_id")
+    if ids:  # overrides every other argument
+        wanted = [part.strip() for part in ids.split(",") if part.strip()]
+        if not all(part.isdigit() for part in wanted):
+            raise Open311Error(400, "service_request_id must be a comma-separated list of ids")
+        query = query.where(Event.id.in_([int(part) for part in wanted]))
+    else:
+        codes = _arg("service_code")
+        if codes:
+            query = query.join(Category, Category.id == Event.category_id).where(
+                Category.code.in_([c.strip() for c in codes.split(",")]))
+        statuses = {s.strip() for s in (_arg("status") or "").split(",") if s.strip()}
+        if statuses - {"open", "closed"}:
+            raise Open311Error(400, "status must be open, closed or both")
+        if statuses == {"open"}:
+            query = query.where(Event.state.notin_(("closed", "rejected")))
+        elif statuses == {"closed"}:
+            query = query.where(Event.state.in_(("closed", "rejected")))
+        start, end = _parse_when("start_date"), _parse_when("end_date")
+        if start and end and end - start > MAX_SPAN:
+            raise Open311Error(400, "start_date and end_date may not span more than 90 days")
+        if start is None and end is None:
+            start = clock.utcnow() - MAX_SPAN
+        elif start is None:
+            start = end - MAX_SPAN
+        query = query.where(Event.created_at >= start)
+        if end is not None:
+            query = query.where(Event.created_at <= end)
+    page_size = _positive("page_size", MAX_RESULTS, MAX_RESULTS)
+    page = _positive("page", 1, 1_000_000)
+    rows = db.session.scalars(query.order_by(Event.created_at.desc(), Event.id.desc())
+                              .offset((page - 1) * page_size).limit(page_size)).all()
+    return render(fmt, "service_requests", "request", [_request_json(e) for e in rows])
+
+
+@bp.get("/requests/<request_id>.<any(json, xml):fmt>")
+def get_request(request_id, fmt):
+    event = db.session.get(Event, int(request_id)) if request_id.isdigit() else None
+    if event is None:
+        raise Open311Error(404, f"service_request_id {request_id} not found")
+    return render(fmt, "service_requests", "request", [_request_json(event)])
+
+
+@bp.get("/tokens/<token>.<any(json, xml):fmt>")
+def get_token(token, fmt):
+    # every service here is realtime: POST answers with the id, never with a token
+    raise Open311Error(404, f"token {token} not found")
+
+
+def _check_key(now: datetime) -> Open311Key:
+    key = _arg("api_key", request.form) or _arg("api_key")
+    if key is None:
+        raise Open311Error(403, "api_key is required to post a service request")
+    row = db.session.scalar(select(Open311Key).where(
+        Open311Key.key_hash == hashlib.sha256(key.encode()).hexdigest()))
+    if row is None or not row.is_active:
+        raise Open311Error(403, "api_key is invalid or revoked")
+    row.last_used_at = now
+    row.requests = (row.requests or 0) + 1
+    return row
+
+
+def _float(name: str) -> float | None:
+    value = _arg(name, request.form)
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise Open311Error(400, f"{name} must be a number") from None
+
+
+@bp.post("/requests.<any(json, xml):fmt>")
+def post_request(fmt):
+    now = clock.utcnow()
+    _check_key(now)
+    form = request.form
+    code = _arg("service_code", form)
+    if code is None:
+        raise Open311Error(400, "service_code is required")
+    category = _active_category(code)
+    lat, lon = _float("lat"), _float("long")
+    if lat is None or lon is None:
+        if _arg("address_string", form) or _arg("address_id", form):
+            raise Open311Error(400, "this jurisdiction locates requests by lat and long; "
+                                    "address_string alone cannot be placed in a grid")
+        raise Open311Error(400, "a location is required: lat and long")
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise Open311Error(400, "lat/long out of range")
+    media_url = _arg("media_url", form)
+    if media_url and (len(media_url) > 500 or not re.match(r"^https?://", media_url)):
+        raise Open311Error(400, "media_url must be an http(s) URL of at most 500 characters")
+    extras = []
+    for attribute in ATTRIBUTES.get(category.code, []):
+        value = _arg(f"attribute[{attribute['code']}]", form)
+        if attribute["required"] and value is None:
+            raise Open311Error(400, f"attribute[{attribute['code']}] is required")
+        if value is not None:
+            labels = dict(attribute["values"])
+            if labels and value not in labels:
+                raise Open311Error(400, f"attribute[{attribute['code']}] must be one of "
+                                        f"{', '.join(labels)}")
+            extras.append(f"{attribute['description']}：{labels.get(value, value)}")
+    description = _arg("description", form) or category.name
+    if extras:
+        description += "\n" + "\n".join(extras)
+    name = " ".join(p for p in (_arg("last_name", form), _arg("first_name", form)) if p)
+    try:
+        event, _ = services.submit_report(
+            now, point=None, source="open311", category_code=category.code,
+            description=description, lat=lat, lon=lon, name=name[:32],
+            phone=_arg("phone", form) or "", address=(_arg("address_string", form) or "")[:200],
+            media_url=media_url, max_description=4000)
+        db.session.commit()
+    except AppError as error:
+        db.session.rollback()
+        raise Open311Error(400, error.message) from None
+    return render(fmt, "service_requests", "request", [{
+        "service_request_id": str(event.id),
+        "service_notice": "已受理，等待网格员现场核实", "account_id": None}])
+
+
+def create_key(name: str) -> str:
+    import secrets
+    key = secrets.token_urlsafe(24)
+    db.session.add(Open311Key(name=name, key_hash=hashlib.sha256(key.encode()).hexdigest()))
+    db.session.flush()
+    return key

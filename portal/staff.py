@@ -1,0 +1,150 @@
+"""Staff side of QR points: the grid's page (manage points, posters) and the API list."""
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from auth.api import token_required
+from core import clock
+from core.errors import AppError, InvalidInput
+from core.extensions import csrf, db
+from grid.models import Grid, Region
+from portal import posters, services
+from portal.models import QR_KINDS, QrPoint
+
+bp = Blueprint("qr", __name__)
+api_bp = Blueprint("qr_api", __name__, url_prefix="/api/v1")
+csrf.exempt(api_bp)
+
+
+def can_manage(user, grid) -> bool:
+    """Admins everywhere; dispatchers in their town."""
+    return user.role == "admin" or (user.role == "dispatcher" and grid.town_id == user.region_id)
+
+
+def can_view(user, grid) -> bool:
+    return can_manage(user, grid) or (user.role == "grid_worker" and grid.id in user.grid_ids) \
+        or (user.role == "supervisor" and user.region is not None
+            and grid.town.path.startswith(user.region.path))
+
+
+def _grid_or_404(code: str, check=can_view) -> Grid:
+    grid = db.session.scalar(select(Grid).where(Grid.code == code))
+    if grid is None or not check(current_user, grid):
+        abort(404)
+    return grid
+
+
+def _points(grid_ids):
+    return db.session.scalars(select(QrPoint).where(QrPoint.grid_id.in_(grid_ids))
+                              .order_by(QrPoint.grid_id, QrPoint.id)).all()
+
+
+@bp.get("/grids/<code>")
+@login_required
+def grid_page(code: str):
+    grid = _grid_or_404(code)
+    return render_template("portal/grid.html", grid=grid, points=_points([grid.id]),
+                           kinds=QR_KINDS, can_manage=can_manage(current_user, grid),
+                           url_for_point=posters.point_url)
+
+
+@bp.post("/grids/<code>/qr-points")
+@login_required
+def create_point(code: str):
+    grid = _grid_or_404(code, can_manage)
+    form = request.form
+    try:
+        lat = float(form.get("lat") or grid.centroid_lat)
+        lon = float(form.get("lon") or grid.centroid_lon)
+        services.create_point(grid, form.get("label", ""), form.get("kind", ""), lat, lon)
+        db.session.commit()
+    except (AppError, ValueError) as error:
+        db.session.rollback()
+        flash(getattr(error, "message", "坐标格式有误"))
+        return redirect(url_for("qr.grid_page", code=code)), 303
+    flash("已新增二维码点位")
+    return redirect(url_for("qr.grid_page", code=code)), 303
+
+
+def _point_or_404(point_id: int, check=can_view) -> QrPoint:
+    point = db.session.get(QrPoint, point_id)
+    if point is None or not check(current_user, point.grid):
+        abort(404)
+    return point
+
+
+@bp.post("/qr-points/<int:point_id>/reissue")
+@login_required
+def reissue(point_id: int):
+    point = _point_or_404(point_id, can_manage)
+    services.reissue_point(point, clock.utcnow())
+    db.session.commit()
+    flash(f"「{point.label}」已换发新二维码，旧码停用；请打印新海报张贴")
+    return redirect(url_for("qr.grid_page", code=point.grid.code)), 303
+
+
+@bp.post("/qr-points/<int:point_id>/active")
+@login_required
+def toggle(point_id: int):
+    point = _point_or_404(point_id, can_manage)
+    point.is_active = request.form.get("active") == "1"
+    db.session.commit()
+    return redirect(url_for("qr.grid_page", code=point.grid.code)), 303
+
+
+def _file(data: bytes, mimetype: str, name: str) -> Response:
+    return Response(data, mimetype=mimetype,
+                    headers={"Content-Disposition": f"inline; filename={name}"})
+
+
+@bp.get("/qr-points/<int:point_id>/poster.pdf")
+@login_required
+def poster_pdf(point_id: int):
+    point = _point_or_404(point_id)
+    return _file(posters.poster_pdf([point]), "application/pdf", f"qr-{point.id}.pdf")
+
+
+@bp.get("/qr-points/<int:point_id>/poster.png")
+@login_required
+def poster_png(point_id: int):
+    point = _point_or_404(point_id)
+    return _file(posters.poster_png(point), "image/png", f"qr-{point.id}.png")
+
+
+@bp.get("/grids/<code>/posters.pdf")
+@login_required
+def grid_posters(code: str):
+    grid = _grid_or_404(code)
+    points = [p for p in _points([grid.id]) if p.is_active]
+    if not points:
+        abort(404)
+    return _file(posters.poster_pdf(points), "application/pdf", f"qr-{grid.code}.pdf")
+
+
+@bp.get("/towns/<code>/posters.pdf")
+@login_required
+def town_posters(code: str):
+    town = db.session.scalar(select(Region).where(Region.code == code, Region.level == "town"))
+    if town is None:
+        abort(404)
+    grids = [g for g in db.session.scalars(select(Grid).where(Grid.town_id == town.id))
+             if can_view(current_user, g)]
+    points = [p for p in _points([g.id for g in grids]) if p.is_active]
+    if not points:
+        abort(404)
+    return _file(posters.poster_pdf(points), "application/pdf", f"qr-{town.code}.pdf")
+
+
+@api_bp.get("/qr-points")
+@token_required
+def list_points():
+    code = request.args.get("grid")
+    if not code:
+        raise InvalidInput("请指定网格", fields={"grid": ["required"]})
+    grid = db.session.scalar(select(Grid).where(Grid.code == code))
+    if grid is None or not can_view(g.api_user, grid):
+        from core.errors import NotFound
+        raise NotFound("网格不存在")
+    return {"items": [{"id": p.id, "grid_code": grid.code, "label": p.label, "kind": p.kind,
+                       "lat": p.lat, "lon": p.lon, "url": posters.point_url(p),
+                       "is_active": p.is_active} for p in _points([grid.id])]}

@@ -1,0 +1,154 @@
+"""Resident pages, no login: report by QR code (/q/<token>), track and rate (/t/<code>)."""
+import uuid
+
+from flask import (Blueprint, Response, abort, current_app, redirect, render_template, request,
+                   url_for)
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from core import clock
+from core.errors import AppError
+from core.extensions import csrf, db, limiter
+from events import intake
+from events.models import Attachment, Category
+from events.storage import get_storage
+from portal import services
+
+bp = Blueprint("public", __name__)
+#: the eight most common problems, as big buttons (icons are emoji: no bytes to download)
+QUICK_CATEGORIES = (("06010", "🗑️"), ("06042", "🚮"), ("10001", "❄️"), ("06001", "🏚️"),
+                    ("09006", "🛒"), ("09009", "🚗"), ("10002", "🔌"), ("06025", "💧"))
+
+
+def _point_key():
+    return f"qr:{request.view_args.get('token', '')}"
+
+
+def _report_limit():
+    return current_app.config["REPORT_LIMIT_PER_IP"]
+
+
+def _point_limit():
+    return current_app.config["REPORT_LIMIT_PER_POINT"]
+
+
+def _form_context(point, form, error=None, fields=None):
+    categories = db.session.scalars(select(Category).where(Category.is_active.is_(True))
+                                    .order_by(Category.code)).all()
+    quick_codes = [code for code, _ in QUICK_CATEGORIES]
+    by_code = {c.code: c for c in categories}
+    quick = [(by_code[code], icon) for code, icon in QUICK_CATEGORIES if code in by_code]
+    more = [c for c in categories if c.code not in quick_codes]
+    return dict(point=point, form=form, error=error, fields=fields or {}, quick=quick,
+                more=more, hotline=current_app.config["HOTLINE_TEXT"])
+
+
+@bp.route("/q/<token>", methods=["GET", "POST"])
+@limiter.limit(_report_limit, methods=["POST"])
+@limiter.limit(_point_limit, key_func=_point_key, methods=["POST"])
+def report(token: str):
+    point, status = services.find_point(token)
+    if status != "active":
+        return render_template("portal/retired.html", point=point, status=status,
+                               hotline=current_app.config["HOTLINE_TEXT"]), \
+            404 if status == "unknown" else 410
+    if request.method == "GET":
+        return render_template("portal/report.html",
+                               **_form_context(point, {"form_token": uuid.uuid4().hex}))
+    form = request.form
+    if form.get("website"):  # the honeypot: people never see this field
+        return render_template("portal/report.html", **_form_context(
+            point, form, "提交失败，请稍后再试")), 400
+    own = form.get("own_location") == "1"
+    try:
+        lat = float(form["lat"]) if own and form.get("lat") else None
+        lon = float(form["lon"]) if own and form.get("lon") else None
+    except ValueError:
+        lat = lon = None
+    photos = [(f.read(), f.filename) for f in request.files.getlist("photos") if f and f.filename]
+    try:
+        event, _created = services.submit_report(
+            clock.utcnow(), point=point, source="resident",
+            category_code=form.get("category_code", ""), description=form.get("description", ""),
+            lat=lat, lon=lon, name=form.get("name", ""), phone=form.get("phone", ""),
+            photos=photos, idempotency_scope=f"qr:{point.id}",
+            idempotency_key=(form.get("form_token") or "")[:64] or None)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        event = intake.find_replay(f"qr:{point.id}", form.get("form_token"))
+        if event is None:
+            raise
+    except AppError as error:
+        db.session.rollback()
+        return render_template("portal/report.html", **_form_context(
+            point, form, error.message, error.fields)), error.status
+    return redirect(url_for("public.track", code=event.tracking_code, receipt=1), 303)
+
+
+@bp.errorhandler(429)
+def _too_many(error):
+    if request.endpoint == "public.report":
+        point, _status = services.find_point(request.view_args.get("token", ""))
+        return render_template("portal/report.html", **_form_context(
+            point, request.form, "提交过于频繁，请稍后再试（您填写的内容已保留）")), 429
+    return render_template("portal/message.html", title="请求过于频繁",
+                           message="请稍后再试"), 429
+
+
+@bp.get("/t/<code>")
+@limiter.limit(lambda: current_app.config["TRACK_LIMIT_PER_IP"])
+def track(code: str):
+    event = _tracked_or_404(code)
+    return render_template("portal/track.html", event=event,
+                           status=services.public_status(event),
+                           timeline=services.public_timeline(event),
+                           can_rate=services.can_rate(event), receipt=request.args.get("receipt"),
+                           hotline=current_app.config["HOTLINE_TEXT"])
+
+
+def _tracked_or_404(code):
+    try:
+        return services.load_tracked(code)
+    except AppError:
+        abort(404)
+
+
+@bp.post("/t/<code>/rating")
+@limiter.limit(lambda: current_app.config["REPORT_LIMIT_PER_IP"])
+def rate(code: str):
+    event = _tracked_or_404(code)
+    try:
+        services.rate_event(event, request.form.get("rating", ""), request.form.get("comment", ""),
+                            clock.utcnow())
+        db.session.commit()
+    except AppError as error:
+        db.session.rollback()
+        db.session.refresh(event)
+        return render_template("portal/track.html", event=event,
+                               status=services.public_status(event),
+                               timeline=services.public_timeline(event),
+                               can_rate=services.can_rate(event), error=error.message,
+                               form=request.form, hotline=current_app.config["HOTLINE_TEXT"]), \
+            error.status
+    return redirect(url_for("public.track", code=event.tracking_code, rated=1), 303)
+
+
+@bp.get("/t/<code>/photos/<int:photo_id>")
+def photo(code: str, photo_id: int):
+    """Only photos of the public steps (the report and the fix) of this one case."""
+    event = _tracked_or_404(code)
+    row = db.session.get(Attachment, photo_id)
+    if row is None or row.event_id != event.id or row.log is None or \
+            row.log.action not in services.PUBLIC_PHOTO_STEPS:
+        abort(404)
+    key = row.thumb_key if request.args.get("thumb") else row.storage_key
+    response = Response(get_storage(current_app).read(key),
+                        mimetype="image/jpeg" if request.args.get("thumb") else row.content_type)
+    response.headers["Cache-Control"] = "public, max-age=86400, immutable"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+csrf.exempt(report)
+csrf.exempt(rate)

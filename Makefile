@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test install install-dev translations system-deps clean
+.PHONY: run test install install-dev translations extract system-deps clean
 
 $(BIN)/activate:
 	$(PY) -m venv $(VENV)
@@ -18,7 +18,13 @@ install-dev: $(BIN)/activate
 	$(MAKE) translations
 
 translations:
-	$(BIN)/pybabel compile -d translations -f
+	$(BIN)/pybabel compile -q -d translations -f 2>/dev/null || $(BIN)/pybabel compile -d translations -f
+
+# After changing user-visible text: re-extract, merge into the catalogues, translate, compile.
+extract:
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k _lc:1c,2 -o translations/messages.pot \
+		--ignore-dirs=".venv tests migrations bench" .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations
 
 # Debian packages the tests use: PostgreSQL 15 (started by the tests themselves) and Chromium.
 system-deps:

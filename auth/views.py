@@ -2,6 +2,7 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
@@ -27,6 +28,14 @@ def _safe_next(target: str | None) -> str:
     return url_for("events.index")
 
 
+def _fresh_session() -> None:
+    """A new session on login and logout (no fixation), keeping the chosen language."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
@@ -42,7 +51,7 @@ def login():
             status = 401
         else:
             db.session.commit()
-            session.clear()
+            _fresh_session()
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
     elif request.method == "POST":
@@ -54,8 +63,8 @@ def login():
 @login_required
 def logout():
     logout_user()
-    session.clear()
-    flash("已退出登录")
+    _fresh_session()
+    flash(_("已退出登录"))
     return redirect(url_for("auth.login"))
 
 

@@ -133,12 +133,12 @@ def _build_users(county, towns, password_hash):
     given = iter("张李刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕")
     for t, town in enumerate(towns):
         user("dispatcher" if t == 0 else f"dispatcher{t + 1}", "dispatcher",
-             f"{town.name}派遣员 {next(given)}敏", region_id=town.id)
+             f"{next(given)}敏", region_id=town.id)
         grids = db.session.scalars(select(Grid).where(Grid.town_id == town.id)
                                    .order_by(Grid.code)).all()
         for g, grid in enumerate(grids):
             name = "worker" if (t, g) == (0, 0) else f"w{grid.code[6:9]}{grid.code[-3:]}"
-            account = user(name, "grid_worker", f"网格员 {next(given, '孟')}{'伟芳娜静丽强磊军'[g % 8]}",
+            account = user(name, "grid_worker", f"{next(given, '孟')}{'伟芳娜静丽强磊军'[g % 8]}",
                            region_id=town.id)
             db.session.flush()
             db.session.add(GridMember(grid_id=grid.id, user_id=account.id, grid_role="worker"))

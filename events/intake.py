@@ -15,7 +15,7 @@ from core.extensions import db
 from events import deadlines, lifecycle
 from events.models import Category, Event, EventCounter, EventLog
 from events.photos import claim_photos
-from grid.locate import locate_grid
+from grid.locate import locate_grid, point_in_grid
 from grid.models import Grid
 
 STAFF_SOURCES = ("patrol", "hotline")
@@ -84,6 +84,10 @@ def _resolve_grid(actor, grid_code, lat, lon) -> Grid:
         grid = db.session.scalar(select(Grid).where(Grid.code == grid_code))
         if grid is None:
             raise InvalidInput(f"网格 {grid_code} 不存在", fields={"grid_code": ["unknown grid"]})
+        if not point_in_grid(grid, lat, lon):
+            raise InvalidInput(f"该位置不在「{grid.name}」内，请核对位置或网格",
+                               fields={"lat": ["outside the chosen grid"],
+                                       "lon": ["outside the chosen grid"]})
     else:
         grid = locate_grid(lat, lon)
         if grid is None:

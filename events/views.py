@@ -1,4 +1,5 @@
 """Staff pages: case list and my queue, case detail with its actions, new case, photos."""
+import math
 import uuid
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
@@ -9,9 +10,11 @@ from sqlalchemy.exc import IntegrityError
 
 from auth.permissions import allowed_actions, can_see, visible_clause
 from core import clock
-from core.errors import AppError
+from core.errors import AppError, InvalidInput, StaleVersion
 from core.extensions import db
-from events import intake, services
+from flask_babel import gettext as _
+
+from events import intake, labels, services
 from events.mapsvg import grid_map
 from events.models import Attachment, Category, Department, Event
 from events.photos import store_photo
@@ -101,8 +104,8 @@ def act_on_event(event_id: int):
     form = request.form
     action = form.get("action", "")
     try:
-        if form.get("version") and int(form["version"]) != event.version:
-            raise AppError("案件已被他人修改，请查看最新流转记录后再操作")
+        if form.get("version") and form["version"] != str(event.version):
+            raise StaleVersion(_("案件已被他人修改，请查看最新流转记录后再操作"))
         duplicate_of = None
         if form.get("duplicate_of"):
             original = db.session.scalar(select(Event).where(
@@ -119,8 +122,17 @@ def act_on_event(event_id: int):
         db.session.refresh(event)
         return _render_detail(event, error=error.message, form=form,
                               status=error.status if error.status != 400 else 409)
-    flash(f"已{services.labels.action_label(action)}")
+    flash(_("已%(action)s", action=labels.action_label(action)))
     return redirect(url_for("events.show_event", event_id=event.id))
+
+
+def _coordinate(text, limit: float) -> float | None:
+    """A finite number within ±limit, or None."""
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) and -limit <= value <= limit else None
 
 
 def _reportable_grids():
@@ -146,11 +158,13 @@ def new_event():
     if request.method == "GET":
         return render_template("events/new.html", **context)
     now = clock.utcnow()
-    try:
-        lat, lon = float(form.get("lat", "")), float(form.get("lon", ""))
-    except ValueError:
-        context.update(error="请填写位置（纬度、经度），或点击“使用我的位置”",
-                       fields={"lat": True, "lon": True})
+    replay = intake.find_replay(f"user:{current_user.id}", form.get("form_token") or "")
+    if replay is not None:  # a second tap on 提交: the case it already made
+        return redirect(url_for("events.show_event", event_id=replay.id))
+    lat, lon = _coordinate(form.get("lat"), 90), _coordinate(form.get("lon"), 180)
+    if lat is None or lon is None:
+        context.update(error=_("请填写位置（纬度、经度），或点击“使用我的位置”"),
+                       fields={"lat": lat is None, "lon": lon is None})
         return render_template("events/new.html", **context), 422
     category = db.session.scalar(select(Category).where(Category.code == form.get("category_code")))
     if category and not form.get("confirm_not_duplicate"):
@@ -162,7 +176,7 @@ def new_event():
     description = (form.get("description") or "").strip()
     try:
         if not description:
-            raise services.InvalidInput("请填写问题描述", fields={"description": ["required"]})
+            raise InvalidInput(_("请填写问题描述"), fields={"description": ["required"]})
         event, _created = intake.create_event(
             current_user, now, category_code=form.get("category_code", ""), lat=lat, lon=lon,
             description=description[:2000], address=(form.get("address") or "")[:200],
@@ -179,7 +193,7 @@ def new_event():
         db.session.rollback()
         context.update(error=error.message, fields=error.fields or {})
         return render_template("events/new.html", **context), error.status
-    flash(f"案件 {event.number} 已上报")
+    flash(_("案件 %(number)s 已上报", number=event.number))
     return redirect(url_for("events.show_event", event_id=event.id))
 
 

@@ -28,6 +28,10 @@ def locate_grid(lat: float, lon: float, town_id: int | None = None) -> Grid | No
     return None
 
 
+def point_in_grid(grid: Grid, lat: float, lon: float) -> bool:
+    return _geometry(grid.boundary).covers(Point(lon, lat))
+
+
 def grid_fields(polygon: dict) -> dict:
     """Centroid and bounding box of a GeoJSON polygon, for a Grid row."""
     geometry = shape(polygon)

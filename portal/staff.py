@@ -148,3 +148,31 @@ def list_points():
     return {"items": [{"id": p.id, "grid_code": grid.code, "label": p.label, "kind": p.kind,
                        "lat": p.lat, "lon": p.lon, "url": posters.point_url(p),
                        "is_active": p.is_active} for p in _points([grid.id])]}
+
+
+@bp.route("/admin/open311-keys", methods=["GET", "POST"])
+@login_required
+def open311_keys():
+    """Admins create (shown once) and revoke Open311 API keys."""
+    from portal.models import Open311Key
+    from portal.open311 import create_key
+    if current_user.role != "admin":
+        abort(403)
+    new_key = None
+    if request.method == "POST":
+        if request.form.get("revoke"):
+            row = db.session.get(Open311Key, int(request.form["revoke"]))
+            if row is None:
+                abort(404)
+            row.is_active, row.revoked_at = False, clock.utcnow()
+            db.session.commit()
+            flash(f"已吊销「{row.name}」的 API key")
+            return redirect(url_for("qr.open311_keys")), 303
+        name = (request.form.get("name") or "").strip()
+        if not name or len(name) > 64:
+            flash("请填写使用方名称（不超过 64 字）")
+            return redirect(url_for("qr.open311_keys")), 303
+        new_key = create_key(name)
+        db.session.commit()
+    keys = db.session.scalars(select(Open311Key).order_by(Open311Key.id.desc())).all()
+    return render_template("portal/keys.html", keys=keys, new_key=new_key)

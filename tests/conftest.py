@@ -85,9 +85,11 @@ def _truncate(engine) -> None:
 
 @pytest.fixture
 def app(database_url, tmp_path):
+    from core.extensions import limiter
     app = create_app(_config(database_url, tmp_path / "uploads"))
     with app.app_context():
         _truncate(db.engine)
+        limiter.reset()  # rate-limit counters live in memory, across app instances
     yield app
     with app.app_context():
         db.session.remove()
@@ -208,3 +210,14 @@ def freeze(monkeypatch):
         monkeypatch.setattr(core.clock, "utcnow", lambda: instant)
         return instant
     return set_time
+
+
+@pytest.fixture
+def login_as(world):
+    """login_as(username) -> a fresh test client logged in through the login page."""
+    def make(username, password=DEMO_PASSWORD):
+        client = world.test_client()
+        response = client.post("/login", data={"username": username, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return client
+    return make

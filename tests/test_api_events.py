@@ -32,8 +32,12 @@ def test_dispatcher_hotline_report_awaits_verification(report):
 
 def test_grid_is_located_from_the_point_or_taken_from_grid_code(report, api):
     assert report("dispatcher", point=POINT_GRID2)["grid_code"] == "220221101000002"
-    given = report("dispatcher", point=POINT_GRID1, grid_code="220221101000003")
-    assert given["grid_code"] == "220221101000003"
+    given = report("dispatcher", point=POINT_GRID2, grid_code="220221101000002")
+    assert given["grid_code"] == "220221101000002"
+    outside = api("dispatcher").post("/api/v1/events", json={
+        "category_code": "06010", "lat": POINT_GRID1[0], "lon": POINT_GRID1[1],
+        "description": "x", "grid_code": "220221101000003"})
+    assert outside.status_code == 422 and set(outside.get_json()["fields"]) == {"lat", "lon"}
     response = api("dispatcher").post("/api/v1/events", json={
         "category_code": "06010", "lat": 10.0, "lon": 10.0, "description": "x"})
     assert response.status_code == 422

@@ -25,6 +25,14 @@ def action_buttons(response) -> set[str]:
                           response.get_data(as_text=True)))
 
 
+def primary_action(response) -> str | None:
+    """The highlighted next step (there is at most one)."""
+    found = re.findall(r'<summary class="button primary">([^<]+)</summary>',
+                       response.get_data(as_text=True))
+    assert len(found) <= 1
+    return found[0] if found else None
+
+
 def timeline(response) -> list[str]:
     """Action labels in the 流转记录 section, newest first, as shown."""
     page = response.get_data(as_text=True)
@@ -66,14 +74,18 @@ def login(world):
 
 
 @pytest.fixture
-def new_case_form(login):
-    """new_case_form(client, **fields) -> POST /events/new with a fresh form_token."""
+def new_case_form():
+    """new_case_form(client, **fields) -> POST /events/new as a browser would send the form:
+    a fresh form_token and the grid preselected in the grid list."""
     def post(client, **fields):
         page = client.get("/events/new")
         assert page.status_code == 200
         lat, lon = fields.pop("point", POINT_GRID1)
-        data = {"form_token": field_value(page, "form_token"), "category_code": "06010",
-                "lat": str(lat), "lon": str(lon), "description": "路边堆放生活垃圾", **fields}
+        grid_list = re.search(r'<select name="grid_code">\s*<option value="([^"]*)"',
+                              page.get_data(as_text=True))
+        data = {"form_token": field_value(page, "form_token"), "grid_code": grid_list.group(1),
+                "category_code": "06010", "lat": str(lat), "lon": str(lon),
+                "description": "路边堆放生活垃圾", **fields}
         return client.post("/events/new", data=data, content_type="multipart/form-data")
     return post
 
@@ -222,13 +234,23 @@ def test_detail_shows_exactly_the_allowed_actions(login, report, api):
     detail = login("dispatcher").get(f"/events/{case['id']}")
     assert state_badge(detail) == "已立案"
     assert action_buttons(detail) == {"派遣", "不予立案", "挂账", "备注"}
+    assert primary_action(detail) == "派遣"  # the next step leads, not 不予立案
 
-    assert action_buttons(login("worker").get(f"/events/{case['id']}")) == {"备注"}
+    worker_view = login("worker").get(f"/events/{case['id']}")
+    assert action_buttons(worker_view) == {"备注"}
+    assert primary_action(worker_view) is None
 
     api("dispatcher").act(case["id"], "dispatch")
-    handler_view = login("handler").get(f"/events/{case['id']}")
+    handler = login("handler")
+    handler_view = handler.get(f"/events/{case['id']}")
     assert state_badge(handler_view) == "已派遣"
     assert action_buttons(handler_view) == {"签收", "回退", "备注"}
+    assert primary_action(handler_view) == "签收"
+
+    api("handler").act(case["id"], "accept")
+    accepted = handler.get(f"/events/{case['id']}")
+    assert action_buttons(accepted) == {"处置反馈", "回退", "申请延期", "备注"}
+    assert primary_action(accepted) == "处置反馈"
 
 
 def test_dispatch_through_the_form_moves_the_case_and_the_timeline(login, report):
@@ -314,6 +336,13 @@ def test_an_action_the_user_may_not_take_is_explained(login, report):
     assert state_badge(worker.get(f"/events/{case['id']}")) == "已立案"
 
 
+def test_a_garbled_version_is_refused_not_a_server_error(login, report):
+    case = report("worker")
+    response = login("dispatcher").post(f"/events/{case['id']}/actions", data={
+        "action": "comment", "note": "看看", "version": "3'"})
+    assert response.status_code in (409, 422)
+
+
 def test_acting_on_an_unseen_case_is_404(login, report):
     theirs = report("w101002", point=POINT_GRID2)
     response = login("worker").post(f"/events/{theirs['id']}/actions",
@@ -350,18 +379,31 @@ def test_new_case_form_shows_what_is_missing(login, world):
     assert count_events(world) == 0
 
 
-def test_the_same_form_submitted_twice_makes_one_case(login, new_case_form, world):
-    worker = login("worker")
+def _double_submit(worker, **extra):
     page = worker.get("/events/new")
-    data = {"form_token": field_value(page, "form_token"), "category_code": "06010",
-            "lat": str(POINT_GRID1[0]), "lon": str(POINT_GRID1[1]),
-            "description": "路边堆放生活垃圾"}
-    first = worker.post("/events/new", data=data)
-    second = worker.post("/events/new", data=data)
+    data = {"form_token": field_value(page, "form_token"), "grid_code": "220221101000001",
+            "category_code": "06010", "lat": str(POINT_GRID1[0]), "lon": str(POINT_GRID1[1]),
+            "description": "路边堆放生活垃圾", **extra}
+    return worker.post("/events/new", data=data), worker.post("/events/new", data=data)
+
+
+def test_a_form_submitted_twice_makes_one_case(login, world):
+    first, second = _double_submit(login("worker"))
     assert first.status_code == 302
-    assert second.status_code == 302
+    assert count_events(world) == 1
+
+
+def test_a_confirmed_form_submitted_twice_lands_on_the_same_case(login, world):
+    first, second = _double_submit(login("worker"), confirm_not_duplicate="1")
+    assert first.status_code == second.status_code == 302
     assert second.headers["Location"] == first.headers["Location"]
     assert count_events(world) == 1
+
+
+def test_a_form_submitted_twice_lands_on_the_first_case(login, world):
+    first, second = _double_submit(login("worker"))
+    assert second.status_code == 302
+    assert second.headers["Location"] == first.headers["Location"]
 
 
 def test_a_nearby_open_case_of_the_same_category_asks_for_confirmation(
@@ -415,6 +457,19 @@ def test_a_file_that_is_not_a_photo_is_refused_on_the_form(login, new_case_form,
                                              "scan.jpg", "image/jpeg"))
     assert response.status_code == 422
     assert "文件不是有效的图片" in text_of(response)
+    assert count_events(world) == 0
+
+
+@pytest.mark.parametrize("lat", ["500", "nan"])
+def test_an_impossible_latitude_is_refused_on_the_form(login, new_case_form, world, lat):
+    response = new_case_form(login("worker"), lat=lat)
+    assert response.status_code == 422
+    assert count_events(world) == 0
+
+
+def test_a_point_outside_the_chosen_grid_is_not_filed_into_it(login, new_case_form, world):
+    response = new_case_form(login("worker"), point=POINT_GRID2)
+    assert response.status_code in (403, 422)
     assert count_events(world) == 0
 
 

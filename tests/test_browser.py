@@ -1,0 +1,246 @@
+"""A real Chromium on a phone-sized screen walks one case round the 七步闭环.
+
+Runs on both database backends like every other database test: the page flow is the same,
+but the server answers from a second thread, which is where SQLite and PostgreSQL differ.
+"""
+import os
+import re
+import threading
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw
+from werkzeug.serving import make_server
+
+from tests.conftest import DEMO_PASSWORD, IN_CI, POINT_GRID1
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+SHOTS = Path("/tmp/gridgov-shots")
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
+         "is_mobile": True, "has_touch": True, "locale": "zh-CN"}
+DESKTOP = {"viewport": {"width": 1280, "height": 800}, "locale": "zh-CN"}
+#: Apple HIG / WCAG 2.5.5: touch targets at least 44 CSS px — our workers wear gloves
+MIN_TARGET_PX = 44
+
+#: every visible thing a thumb has to hit, with its label and height
+TARGETS_JS = """() => [...document.querySelectorAll(
+    '.topbar a, button, .button, summary, input:not([type=hidden]):not([type=checkbox]), select, textarea')]
+  .filter(el => el.offsetParent !== null)
+  .map(el => ({label: (el.innerText || el.name || el.tagName).trim().slice(0, 20),
+               height: el.getBoundingClientRect().height}))"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        message = f"{CHROMIUM} not found (apt-get install chromium)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live_server(world):
+    """The demo world served over real HTTP on a free loopback port."""
+    server = make_server("127.0.0.1", 0, world)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+    server.server_close()
+
+
+@pytest.fixture
+def open_context(browser):
+    """open_context(PHONE) -> a fresh browser profile; server errors it meets fail the test."""
+    contexts, server_errors = [], []
+
+    def make(options):
+        context = browser.new_context(**options)
+        context.set_default_timeout(10_000)
+        context.on("response", lambda response: server_errors.append(
+            f"{response.status} {response.request.method} {response.url}")
+            if response.status >= 500 else None)
+        contexts.append(context)
+        return context
+    yield make
+    for context in contexts:
+        context.close()
+    assert not server_errors, f"the server answered with errors: {server_errors}"
+
+
+@pytest.fixture
+def photo(tmp_path):
+    """A small real JPEG: a grey road with a heap of rubbish."""
+    image = Image.new("RGB", (640, 480), (150, 155, 160))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 330, 640, 480), fill=(90, 90, 95))
+    draw.ellipse((220, 250, 420, 400), fill=(120, 80, 40))
+    path = tmp_path / "rubbish.jpg"
+    image.save(path, "JPEG", quality=85)
+    return path
+
+
+@pytest.fixture
+def shot(request):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    backend = request.node.callspec.params.get("database_url", "db")
+
+    def save(page, name):
+        page.screenshot(path=str(SHOTS / f"{name}-{backend}.png"), full_page=True)
+    return save
+
+
+def log_in(context, base, username):
+    page = context.new_page()
+    page.goto(f"{base}/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(re.compile(r"/events\?mine=1$"))
+    assert page.locator("h1").inner_text() == "我的待办"
+    return page
+
+
+def assert_fits_a_phone(page):
+    """No sideways scrolling, and every button and field big enough for a thumb."""
+    scroll_width, inner_width = page.evaluate(
+        "() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert scroll_width <= inner_width, f"page scrolls sideways: {scroll_width} > {inner_width}"
+    small = [t for t in page.evaluate(TARGETS_JS) if t["height"] < MIN_TARGET_PX]
+    assert not small, f"touch targets under {MIN_TARGET_PX}px on {page.url}: {small}"
+
+
+def action_form(page, action):
+    return page.locator(f"form:has(input[name=action][value={action}])")
+
+
+def open_action(page, label):
+    """Unfold an action (a <details>) by its button, unless it is already open."""
+    details = page.locator(".actions details").filter(
+        has=page.locator("summary", has_text=re.compile(f"^{label}$")))
+    if details.get_attribute("open") is None:
+        details.locator("summary").click()
+    return details
+
+
+def state_of(page):
+    return page.locator(".case-head .state")
+
+
+def timeline_actions(page):
+    return page.locator(".timeline li strong").all_inner_texts()
+
+
+def test_a_case_goes_round_the_loop_on_phones(open_context, live_server, photo, shot):
+    from playwright.sync_api import expect
+
+    # 1. The grid worker reports from the street.
+    worker = log_in(open_context(PHONE), live_server, "worker")
+    assert_fits_a_phone(worker)
+    worker.get_by_role("link", name="上报", exact=True).click()
+    worker.wait_for_url(re.compile(r"/events/new$"))
+    worker.get_by_label("类别").select_option("06010")
+    worker.get_by_label("纬度").fill(str(POINT_GRID1[0]))
+    worker.get_by_label("经度").fill(str(POINT_GRID1[1]))
+    worker.get_by_label("地址").fill("清河镇幸福路 12 号东侧")
+    worker.get_by_label("问题描述").fill("路边堆放生活垃圾约两平方米，未入桶")
+    worker.locator("input[name=photos]").set_input_files(photo)
+    assert_fits_a_phone(worker)
+    shot(worker, "1-new-case")
+    worker.get_by_role("button", name="提交").click()
+    worker.wait_for_url(re.compile(r"/events/\d+$"))
+    case_url = worker.url
+    expect(state_of(worker)).to_have_text("已立案")
+    assert re.fullmatch(r"案件 \d{4}-\d{6} 已上报", worker.locator(".flash").inner_text())
+    number = worker.locator("h1 small").inner_text()
+    picture = worker.locator(".photos img").first
+    picture.scroll_into_view_if_needed()
+    expect(picture).to_be_visible()
+    worker.wait_for_function("img => img.complete && img.naturalWidth > 0",
+                             arg=picture.element_handle())
+    assert_fits_a_phone(worker)
+    shot(worker, "2-filed")
+
+    # 2. The command centre dispatches it from the desk.
+    dispatcher = log_in(open_context(DESKTOP), live_server, "dispatcher")
+    dispatcher.locator(".cases a", has_text=number).click()
+    dispatcher.wait_for_url(case_url)
+    dispatch = open_action(dispatcher, "派遣")
+    department = dispatch.locator("select[name=department_code] option:checked").inner_text()
+    assert department.endswith("（建议）")
+    department = department.removesuffix("（建议）")
+    shot(dispatcher, "3-dispatcher")
+    dispatch.get_by_role("button", name="确认派遣").click()
+    expect(state_of(dispatcher)).to_have_text("已派遣")
+    assert department in dispatcher.locator(".facts").inner_text()
+
+    # 3. The department's handler signs for it and reports back, on a phone.
+    handler = log_in(open_context(PHONE), live_server, "handler")
+    handler.locator(".cases a", has_text=number).click()
+    handler.wait_for_url(case_url)
+    assert_fits_a_phone(handler)
+    open_action(handler, "签收").get_by_role("button", name="确认签收").click()
+    expect(state_of(handler)).to_have_text("处置中")
+    handle = open_action(handler, "处置反馈")
+    handle.get_by_label("说明").fill("已清运完毕，现场已清扫")
+    assert_fits_a_phone(handler)
+    shot(handler, "4-handler")
+    handle.get_by_role("button", name="确认处置反馈").click()
+    expect(state_of(handler)).to_have_text("待核查")
+
+    # 4. The worker checks on site and closes it.
+    worker.goto(f"{live_server}/events?mine=1")
+    worker.locator(".cases a", has_text=number).click()
+    worker.wait_for_url(case_url)
+    close = open_action(worker, "核查结案")
+    confirm = close.get_by_role("button", name="确认核查结案")
+    confirm.click()  # without a note the browser keeps the form and says why
+    assert worker.url == case_url
+    expect(state_of(worker)).to_have_text("待核查")
+    assert close.locator("textarea[name=note]").evaluate("el => !el.validity.valid")
+    close.get_by_label("说明").fill("现场核查已整改到位")
+    confirm.click()
+    expect(state_of(worker)).to_have_text("已结案")
+    history = timeline_actions(worker)
+    assert history == ["核查结案", "处置反馈", "签收", "派遣", "上报"]
+    assert "已清运完毕，现场已清扫" in worker.locator(".timeline").inner_text()
+    assert worker.locator(".actions").count() == 0  # nothing left to do
+    assert_fits_a_phone(worker)
+    shot(worker, "5-closed")
+
+
+def test_the_login_page_and_case_list_fit_a_phone(open_context, live_server, report, shot):
+    for index in range(3):
+        report("worker", description=f"第 {index + 1} 处垃圾",
+               address="清河镇幸福路与建设街交汇处西北角")
+    page = open_context(PHONE).new_page()
+    page.goto(f"{live_server}/login")
+    assert_fits_a_phone(page)
+    shot(page, "0-login")
+
+    page = log_in(open_context(PHONE), live_server, "dispatcher")
+    page.goto(f"{live_server}/events")
+    assert page.locator(".cases li").count() == 3
+    assert_fits_a_phone(page)
+    shot(page, "6-list")
+
+    # English labels are longer than Chinese ones; the detail page must still fit.
+    page.get_by_role("link", name="English").click()
+    page.locator(".cases a").first.click()
+    page.wait_for_url(re.compile(r"/events/\d+$"))
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator(".actions summary.primary").inner_text() == "Dispatch"
+    assert_fits_a_phone(page)
+    shot(page, "7-detail-en")

@@ -50,15 +50,15 @@ DESCRIPTIONS = {
 DEMO_USERS = ("admin", "supervisor", "dispatcher", "worker", "handler")
 RESIDENTS = ("王先生", "李女士", "张大爷", "刘阿姨", "")
 #: every grid gets a notice-board code and one more where people gather
-QR_PLACES = (("网格公示栏", "公示栏"), ("垃圾站", "垃圾站"), ("集贸市场东门", "集贸市场"),
-             ("十字路口", "路口"))
+QR_PLACES = (("公示栏", "公示栏"), ("垃圾站", "垃圾站"), ("集贸市场东门", "集贸市场"),
+             ("路口", "路口"))
 
 
 def _build_qr_points(rng):
     for grid in db.session.scalars(select(Grid).order_by(Grid.code)):
         for label, kind in (QR_PLACES[0], rng.choice(QR_PLACES[1:])):
             lat, lon = _point_in(rng, grid)
-            create_point(grid, f"{grid.name}{label}", kind, lat, lon)
+            create_point(grid, f"{rng.choice(STREETS)}{label}", kind, lat, lon)
 
 
 def _region(code, name, level, parent, **extra) -> Region:

@@ -4,13 +4,14 @@ PostgreSQL comes from TEST_POSTGRES_URL, or a throwaway server started here. Wit
 a missing PostgreSQL fails the run; elsewhere those tests are skipped with the reason.
 """
 import os
-import shutil
+import threading
 import socket
 from datetime import datetime, timezone
 
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
+from werkzeug.serving import make_server
 
 from core import create_app
 from core.config import TestConfig
@@ -221,3 +222,56 @@ def login_as(world):
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return client
     return make
+
+
+# ---- real HTTP and a real browser ---------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        message = f"{CHROMIUM} not found (apt-get install chromium)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live_server(world):
+    """The demo world served over real HTTP on a free loopback port."""
+    server = make_server("127.0.0.1", 0, world, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+    server.server_close()
+
+
+@pytest.fixture
+def open_context(browser):
+    """open_context(PHONE) -> a fresh browser profile; server errors it meets fail the test."""
+    contexts, server_errors = [], []
+
+    def make(options):
+        context = browser.new_context(**options)
+        context.set_default_timeout(10_000)
+        context.on("response", lambda response: server_errors.append(
+            f"{response.status} {response.request.method} {response.url}")
+            if response.status >= 500 else None)
+        contexts.append(context)
+        return context
+    yield make
+    for context in contexts:
+        context.close()
+    assert not server_errors, f"the server answered with errors: {server_errors}"

@@ -3,22 +3,16 @@
 Runs on both database backends like every other database test: the page flow is the same,
 but the server answers from a second thread, which is where SQLite and PostgreSQL differ.
 """
-import os
 import re
-import threading
 from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw
-from werkzeug.serving import make_server
 
-from tests.conftest import DEMO_PASSWORD, IN_CI, POINT_GRID1
+from tests.conftest import DEMO_PASSWORD, POINT_GRID1
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
 SHOTS = Path("/tmp/gridgov-shots")
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
          "is_mobile": True, "has_touch": True, "locale": "zh-CN"}
@@ -34,50 +28,6 @@ TARGETS_JS = """() => [...document.querySelectorAll(
                height: el.getBoundingClientRect().height}))"""
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        message = f"{CHROMIUM} not found (apt-get install chromium)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def live_server(world):
-    """The demo world served over real HTTP on a free loopback port."""
-    server = make_server("127.0.0.1", 0, world)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
-
-
-@pytest.fixture
-def open_context(browser):
-    """open_context(PHONE) -> a fresh browser profile; server errors it meets fail the test."""
-    contexts, server_errors = [], []
-
-    def make(options):
-        context = browser.new_context(**options)
-        context.set_default_timeout(10_000)
-        context.on("response", lambda response: server_errors.append(
-            f"{response.status} {response.request.method} {response.url}")
-            if response.status >= 500 else None)
-        contexts.append(context)
-        return context
-    yield make
-    for context in contexts:
-        context.close()
-    assert not server_errors, f"the server answered with errors: {server_errors}"
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """Stage clocks on cases, through the API, on real calendar dates."""
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select

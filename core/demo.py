@@ -280,9 +280,9 @@ def _build_cases(rng, towns, count, now):
 def seed_demo(now: datetime, *, password: str | None = None, cases: int = 300,
               if_empty: bool = False) -> list[str]:
     """Create the demo world once; on later runs only (re)set passwords when one is given."""
+    if if_empty and db.session.scalar(select(User.id).limit(1)) is not None:
+        return ["database already has users: no demo data loaded"]
     exists = db.session.scalar(select(Region.id).where(Region.code == COUNTY[0]))
-    if exists and if_empty:
-        return ["demo data already present"]
     generated = password is None
     password = password or secrets.token_urlsafe(9)
     password_hash = generate_password_hash(password)

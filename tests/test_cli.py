@@ -87,3 +87,11 @@ def test_load_categories_from_the_catalogue(runner, app):
         assert snow.urgency == "紧急" and (snow.limit_value, snow.limit_unit) == (24, "h")
         assert snow.verify_limit_min == 30
     assert "0 added, 0 updated" in runner.invoke(args=["load-categories"]).output
+
+
+def test_seed_demo_if_empty_leaves_a_used_database_alone(runner, world):
+    result = runner.invoke(args=["seed-demo", "--if-empty", "--password", "other-pass-1"])
+    assert result.exit_code == 0 and "already has users" in result.output
+    response = world.test_client().post("/api/v1/tokens",
+                                        json={"username": "admin", "password": "other-pass-1"})
+    assert response.status_code == 401  # passwords untouched

@@ -10,6 +10,7 @@ from sqlalchemy import func, insert, select
 
 from core.extensions import db
 from events import intake
+from events.intake import new_tracking_code
 from events.models import Escalation, Event, EventLog
 from notify.models import Notification
 
@@ -28,7 +29,8 @@ def _fill(app, start):
         db.session.commit()
         template = {c.name: getattr(event, c.key) for c in Event.__table__.columns
                     if c.name != "id"}
-        rows = [{**template, "number": f"2026-9{n:05d}"} for n in range(1, CASES)]
+        rows = [{**template, "number": f"2026-9{n:05d}", "tracking_code": new_tracking_code()}
+                for n in range(1, CASES)]
         db.session.execute(insert(Event.__table__), rows)
         db.session.commit()
         return db.session.scalar(select(func.count()).select_from(Event))

@@ -48,4 +48,5 @@ def init_app(app) -> None:
     def _globals():
         return {"state_label": labels.state_label, "action_label": labels.action_label,
                 "source_label": labels.source_label, "role_label": labels.role_label,
+                "stage_label": labels.stage_label,
                 "current_lang": session.get("lang", "zh_CN"), "current_user": current_user}

@@ -54,6 +54,15 @@ SOURCE_NAMES = {
     "open311": _lc("source", "Open311"),
 }
 
+#: stage clocks (events/escalation.py STAGE_OF_STATE)
+STAGE_NAMES = {
+    "verify": _lc("stage", "核实"),
+    "dispatch": _lc("stage", "立案派遣"),
+    "accept": _lc("stage", "签收"),
+    "handle": _lc("stage", "处置"),
+    "check": _lc("stage", "核查"),
+}
+
 ROLE_NAMES = {
     "grid_worker": _lc("role", "网格员"),
     "dispatcher": _lc("role", "派遣员"),
@@ -81,3 +90,8 @@ def source_label(source: str) -> str:
 def role_label(role: str) -> str:
     entry = ROLE_NAMES.get(role)
     return _t(entry) if entry else role
+
+
+def stage_label(stage: str) -> str:
+    entry = STAGE_NAMES.get(stage)
+    return _t(entry) if entry else stage

@@ -4,6 +4,7 @@ PostgreSQL comes from TEST_POSTGRES_URL, or a throwaway server started here. Wit
 a missing PostgreSQL fails the run; elsewhere those tests are skipped with the reason.
 """
 import os
+import re
 import threading
 import socket
 from datetime import datetime, timezone
@@ -275,3 +276,21 @@ def open_context(browser):
     for context in contexts:
         context.close()
     assert not server_errors, f"the server answered with errors: {server_errors}"
+
+
+@pytest.fixture
+def new_case_form():
+    """new_case_form(client, **fields) -> POST /events/new as a browser would send the form:
+    a fresh form_token and the grid preselected in the grid list."""
+    def post(client, **fields):
+        page = client.get("/events/new")
+        assert page.status_code == 200
+        lat, lon = fields.pop("point", POINT_GRID1)
+        grid_list = re.search(r'<select name="grid_code">\s*<option value="([^"]*)"',
+                              page.get_data(as_text=True))
+        token = re.search(r'name="form_token" value="([^"]*)"', page.get_data(as_text=True))
+        data = {"form_token": token.group(1), "grid_code": grid_list.group(1),
+                "category_code": "06010", "lat": str(lat), "lon": str(lon),
+                "description": "路边堆放生活垃圾", **fields}
+        return client.post("/events/new", data=data, content_type="multipart/form-data")
+    return post

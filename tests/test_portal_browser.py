@@ -1,6 +1,5 @@
 """A resident on a phone: scan → form → photo → receipt → tracking → rating → reopen,
 in a real Chromium against the app served on loopback."""
-import io
 import re
 
 import pytest

@@ -1,0 +1,293 @@
+"""Staff pages: case lists, the case page and its actions, the new-case form."""
+import io
+import re
+
+import pytest
+from PIL import Image
+
+from tests.conftest import POINT_GRID1, POINT_GRID2
+from tests.pagehelpers import (action_buttons, count_events, field_value, jpeg_bytes,
+                               primary_action, state_badge, text_of, timeline)
+
+
+# --- lists and queues ----------------------------------------------------------------------
+
+def test_case_list_shows_only_cases_of_the_users_grids(login_as, report):
+    mine = report("worker", description="一号网格的垃圾")
+    theirs = report("w101002", point=POINT_GRID2, description="二号网格的垃圾")
+    worker = login_as("worker")
+    page = text_of(worker.get("/events"))
+    assert mine["number"] in page
+    assert theirs["number"] not in page
+    assert worker.get(f"/events/{theirs['id']}").status_code == 404
+    assert worker.get(f"/events/{mine['id']}").status_code == 200
+    # and the other grid's worker the other way round
+    other = text_of(login_as("w101002").get("/events"))
+    assert theirs["number"] in other and mine["number"] not in other
+
+
+def test_dispatchers_queue_shows_filed_cases_not_reported_ones(login_as, report):
+    filed = report("worker")
+    reported = report("dispatcher", point=POINT_GRID2, description="热线：路灯不亮")
+    assert (filed["state"], reported["state"]) == ("filed", "reported")
+    dispatcher = login_as("dispatcher")
+    queue = text_of(dispatcher.get("/events?mine=1"))
+    assert filed["number"] in queue
+    assert reported["number"] not in queue
+    everything = text_of(dispatcher.get("/events"))
+    assert filed["number"] in everything and reported["number"] in everything
+
+
+def test_empty_queue_says_so(login_as):
+    page = text_of(login_as("handler").get("/events?mine=1"))
+    assert "没有案件" in page
+
+
+# --- detail page and actions ---------------------------------------------------------------
+
+def test_detail_shows_exactly_the_allowed_actions(login_as, report, api):
+    case = report("worker")
+    detail = login_as("dispatcher").get(f"/events/{case['id']}")
+    assert state_badge(detail) == "已立案"
+    assert action_buttons(detail) == {"派遣", "不予立案", "挂账", "备注"}
+    assert primary_action(detail) == "派遣"  # the next step leads, not 不予立案
+
+    worker_view = login_as("worker").get(f"/events/{case['id']}")
+    assert action_buttons(worker_view) == {"备注"}
+    assert primary_action(worker_view) is None
+
+    api("dispatcher").act(case["id"], "dispatch")
+    handler = login_as("handler")
+    handler_view = handler.get(f"/events/{case['id']}")
+    assert state_badge(handler_view) == "已派遣"
+    assert action_buttons(handler_view) == {"签收", "回退", "备注"}
+    assert primary_action(handler_view) == "签收"
+
+    api("handler").act(case["id"], "accept")
+    accepted = handler.get(f"/events/{case['id']}")
+    assert action_buttons(accepted) == {"处置反馈", "回退", "申请延期", "备注"}
+    assert primary_action(accepted) == "处置反馈"
+
+
+def test_dispatch_through_the_form_moves_the_case_and_the_timeline(login_as, report):
+    case = report("worker")
+    dispatcher = login_as("dispatcher")
+    detail = dispatcher.get(f"/events/{case['id']}")
+    suggested = re.search(r'<option value="([^"]+)" selected>([^<]+)（建议）</option>',
+                          detail.get_data(as_text=True))
+    assert suggested, "the routing rule's department is pre-selected"
+    response = dispatcher.post(f"/events/{case['id']}/actions", data={
+        "action": "dispatch", "department_code": suggested.group(1), "note": "请尽快清理",
+        "version": field_value(detail, "version")})
+    assert response.status_code == 302
+    after = dispatcher.get(response.headers["Location"])
+    page = text_of(after)
+    assert state_badge(after) == "已派遣"
+    assert "已派遣" in page.split('<p class="flash"', 1)[1].split("</p>", 1)[0]
+    assert timeline(after) == ["派遣", "上报"]
+    assert suggested.group(2) in page.split('<section class="timeline">', 1)[1]
+    assert "请尽快清理" in page
+    # the department's handler now finds it in their queue
+    assert case["number"] in text_of(login_as("handler").get("/events?mine=1"))
+
+
+def test_missing_note_rerenders_with_an_error_and_keeps_typed_values(login_as, report, api):
+    case = report("worker")
+    api("dispatcher").act(case["id"], "dispatch")
+    api("handler").act(case["id"], "accept")
+    handler = login_as("handler")
+    detail = handler.get(f"/events/{case['id']}")
+    response = handler.post(f"/events/{case['id']}/actions", data={
+        "action": "request_extension", "hours": "8", "note": "   ",
+        "version": field_value(detail, "version")})
+    assert response.status_code == 422
+    page = text_of(response)
+    assert "「申请延期」需要填写说明" in page
+    assert 'name="hours" type="number" min="0.5" max="240" step="0.5" required value="8"' in page
+    assert state_badge(response) == "处置中"
+    assert "延期申请" not in page  # nothing was recorded
+    assert timeline(handler.get(f"/events/{case['id']}")) == ["签收", "派遣", "上报"]
+
+
+def test_an_invalid_field_keeps_the_note_typed_so_far(login_as, report):
+    case = report("worker")
+    dispatcher = login_as("dispatcher")
+    detail = dispatcher.get(f"/events/{case['id']}")
+    response = dispatcher.post(f"/events/{case['id']}/actions", data={
+        "action": "reject", "duplicate_of": "2026-999999", "note": "与前一案件重复",
+        "version": field_value(detail, "version")})
+    assert response.status_code == 422
+    page = text_of(response)
+    assert "重复案件编号无效" in page
+    assert ">与前一案件重复</textarea>" in page
+    assert 'value="2026-999999"' in page
+    assert state_badge(response) == "已立案"
+
+
+def test_a_stale_version_is_refused_and_changes_nothing(login_as, report, api):
+    case = report("worker")
+    dispatcher = login_as("dispatcher")
+    detail = dispatcher.get(f"/events/{case['id']}")
+    old_version = field_value(detail, "version")
+    api("worker").act(case["id"], "comment", note="现场又多了两袋")
+    response = dispatcher.post(f"/events/{case['id']}/actions", data={
+        "action": "dispatch", "note": "派往环卫所", "version": old_version})
+    assert response.status_code == 409
+    page = text_of(response)
+    assert "案件已被他人修改" in page
+    assert state_badge(response) == "已立案"
+    after = dispatcher.get(f"/events/{case['id']}")
+    assert timeline(after) == ["备注", "上报"]
+    assert state_badge(after) == "已立案"
+
+
+def test_an_action_the_user_may_not_take_is_explained(login_as, report):
+    case = report("worker")
+    worker = login_as("worker")
+    detail = worker.get(f"/events/{case['id']}")
+    response = worker.post(f"/events/{case['id']}/actions", data={
+        "action": "dispatch", "version": field_value(detail, "version")})
+    assert response.status_code == 403
+    assert "您的角色不能执行「派遣」" in text_of(response)
+    assert state_badge(worker.get(f"/events/{case['id']}")) == "已立案"
+
+
+def test_a_garbled_version_is_refused_not_a_server_error(login_as, report):
+    case = report("worker")
+    response = login_as("dispatcher").post(f"/events/{case['id']}/actions", data={
+        "action": "comment", "note": "看看", "version": "3'"})
+    assert response.status_code in (409, 422)
+
+
+def test_acting_on_an_unseen_case_is_404(login_as, report):
+    theirs = report("w101002", point=POINT_GRID2)
+    response = login_as("worker").post(f"/events/{theirs['id']}/actions",
+                                    data={"action": "comment", "note": "看看"})
+    assert response.status_code == 404
+
+
+# --- new case ------------------------------------------------------------------------------
+
+def test_worker_reports_a_new_case_and_lands_on_it(login_as, new_case_form, world):
+    worker = login_as("worker")
+    response = new_case_form(worker, address="清河镇幸福路 12 号")
+    assert response.status_code == 302
+    assert re.fullmatch(r"/events/\d+", response.headers["Location"])
+    detail = worker.get(response.headers["Location"])
+    page = text_of(detail)
+    assert state_badge(detail) == "已立案"  # a worker's own patrol report is filed directly
+    assert "路边堆放生活垃圾" in page and "清河镇幸福路 12 号" in page
+    assert "巡查上报" in page
+    assert re.search(r"案件 \d{4}-\d{6} 已上报", page)
+    assert count_events(world) == 1
+
+
+def test_new_case_form_shows_what_is_missing(login_as, world):
+    worker = login_as("worker")
+    page = worker.get("/events/new")
+    response = worker.post("/events/new", data={
+        "form_token": field_value(page, "form_token"), "category_code": "06010",
+        "lat": "", "lon": "", "description": "路灯坏了"})
+    assert response.status_code == 422
+    text = text_of(response)
+    assert "请填写位置" in text
+    assert ">路灯坏了</textarea>" in text
+    assert count_events(world) == 0
+
+
+def _double_submit(worker, **extra):
+    page = worker.get("/events/new")
+    data = {"form_token": field_value(page, "form_token"), "grid_code": "220221101000001",
+            "category_code": "06010", "lat": str(POINT_GRID1[0]), "lon": str(POINT_GRID1[1]),
+            "description": "路边堆放生活垃圾", **extra}
+    return worker.post("/events/new", data=data), worker.post("/events/new", data=data)
+
+
+def test_a_form_submitted_twice_makes_one_case(login_as, world):
+    first, second = _double_submit(login_as("worker"))
+    assert first.status_code == 302
+    assert count_events(world) == 1
+
+
+def test_a_confirmed_form_submitted_twice_lands_on_the_same_case(login_as, world):
+    first, second = _double_submit(login_as("worker"), confirm_not_duplicate="1")
+    assert first.status_code == second.status_code == 302
+    assert second.headers["Location"] == first.headers["Location"]
+    assert count_events(world) == 1
+
+
+def test_a_form_submitted_twice_lands_on_the_first_case(login_as, world):
+    first, second = _double_submit(login_as("worker"))
+    assert second.status_code == 302
+    assert second.headers["Location"] == first.headers["Location"]
+
+
+def test_a_nearby_open_case_of_the_same_category_asks_for_confirmation(
+        login_as, new_case_form, report, world):
+    existing = report("worker", description="早上已经报过")
+    worker = login_as("worker")
+    warned = new_case_form(worker, description="又看见一堆垃圾")
+    assert warned.status_code == 200
+    page = text_of(warned)
+    assert "可能重复" in page
+    assert existing["number"] in page
+    assert ">又看见一堆垃圾</textarea>" in page
+    assert count_events(world) == 1
+
+    confirmed = new_case_form(worker, description="又看见一堆垃圾", confirm_not_duplicate="1")
+    assert confirmed.status_code == 302
+    assert count_events(world) == 2
+    # another category at the same spot is not a duplicate
+    other = new_case_form(worker, category_code="06042", description="垃圾箱满溢")
+    assert other.status_code == 302
+
+
+def test_a_photo_from_the_form_is_shown_and_served_only_to_who_may_see_it(
+        login_as, new_case_form):
+    worker = login_as("worker")
+    photo = (io.BytesIO(jpeg_bytes()), "现场.jpg", "image/jpeg")
+    response = new_case_form(worker, photos=photo)
+    assert response.status_code == 302
+    detail = worker.get(response.headers["Location"])
+    # the photo heads the case and is shown again on the 上报 step of the timeline
+    images = set(re.findall(r'<a href="/attachments/(\d+)"><img src="/attachments/\1/thumb"',
+                            detail.get_data(as_text=True)))
+    assert len(images) == 1
+    photo_id = images.pop()
+
+    full = worker.get(f"/attachments/{photo_id}")
+    assert full.status_code == 200
+    assert full.mimetype == "image/jpeg"
+    assert Image.open(io.BytesIO(full.data)).size == (64, 48)
+    thumb = worker.get(f"/attachments/{photo_id}/thumb")
+    assert thumb.status_code == 200 and thumb.mimetype == "image/jpeg"
+
+    stranger = login_as("w101002")
+    assert stranger.get(f"/attachments/{photo_id}").status_code == 404
+    assert stranger.get(f"/attachments/{photo_id}/thumb").status_code == 404
+
+
+def test_a_file_that_is_not_a_photo_is_refused_on_the_form(login_as, new_case_form, world):
+    worker = login_as("worker")
+    response = new_case_form(worker, photos=(io.BytesIO(b"%PDF-1.4 not an image"),
+                                             "scan.jpg", "image/jpeg"))
+    assert response.status_code == 422
+    assert "文件不是有效的图片" in text_of(response)
+    assert count_events(world) == 0
+
+
+@pytest.mark.parametrize("lat", ["500", "nan"])
+def test_an_impossible_latitude_is_refused_on_the_form(login_as, new_case_form, world, lat):
+    response = new_case_form(login_as("worker"), lat=lat)
+    assert response.status_code == 422
+    assert count_events(world) == 0
+
+
+def test_a_point_outside_the_chosen_grid_is_not_filed_into_it(login_as, new_case_form, world):
+    response = new_case_form(login_as("worker"), point=POINT_GRID2)
+    assert response.status_code in (403, 422)
+    assert count_events(world) == 0
+
+
+def test_handlers_cannot_open_the_new_case_form(login_as):
+    assert login_as("handler").get("/events/new").status_code == 403

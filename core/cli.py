@@ -124,6 +124,30 @@ def calendar_set_command(day, is_workday, name):
                f"{recomputed} running deadlines recomputed")
 
 
+@calendar_cli.command("periods")
+@click.argument("region_code")
+@click.argument("periods", nargs=-1)
+def calendar_periods_command(region_code, periods):
+    """Set a region's working periods, e.g. 08:30-12:00 14:00-18:00 (none: inherit again)."""
+    from sqlalchemy import select
+    from core.worktime import WorkPeriods
+    from events.deadlines import recompute_all_running
+    from grid.models import Region
+    region = db.session.scalar(select(Region).where(Region.code == region_code))
+    if region is None:
+        raise click.ClickException(f"region {region_code} not found")
+    try:
+        WorkPeriods.parse(list(periods))
+    except ValueError as error:
+        raise click.ClickException(f"bad periods: {error}") from None
+    region.work_periods = list(periods) or None
+    db.session.flush()
+    recomputed = recompute_all_running()
+    db.session.commit()
+    shown = " ".join(periods) or "inherited"
+    click.echo(f"{region.name}: {shown}; {recomputed} running deadlines recomputed")
+
+
 @calendar_cli.command("show")
 @click.argument("year", type=int)
 def calendar_show_command(year):

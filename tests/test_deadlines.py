@@ -146,3 +146,16 @@ def test_calendar_cli_refuses_what_it_cannot_do(runner, world):
         args=["calendar", "set", "2099-01-01", "--off"]).output
     shown = runner.invoke(args=["calendar", "show", "2026"]).output
     assert "2026-02-14 上班" in shown and "2026-02-16 休息 春节" in shown
+
+
+def test_a_town_can_keep_its_own_working_hours(freeze, report, api, runner):
+    result = runner.invoke(args=["calendar", "periods", "220221101000",
+                                 "08:30-12:00", "14:00-18:00"])
+    assert result.exit_code == 0, result.output
+    freeze(local(2026, 3, 10, 11, 30))
+    clock = report("worker")["clock"]
+    assert iso(clock["due_at"]) == local(2026, 3, 10, 14, 30)  # 30 min before lunch, 30 after
+    assert runner.invoke(args=["calendar", "periods", "220221101000", "18:00-08:00"]).exit_code != 0
+    assert runner.invoke(args=["calendar", "periods", "220221101000"]).exit_code == 0
+    freeze(local(2026, 3, 10, 11, 30))
+    assert iso(report("worker")["clock"]["due_at"]) == local(2026, 3, 10, 14, 0)

@@ -1,4 +1,6 @@
 """Authentication and authorization."""
+from flask_babel import lazy_gettext as _l
+
 from core.extensions import db, login_manager
 
 
@@ -6,7 +8,8 @@ def init_app(app) -> None:
     from auth.models import User
 
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "请先登录"
+    login_manager.login_message = _l("请先登录")
+    login_manager.localize_callback = str  # flash plain text, in the request's language
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader

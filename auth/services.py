@@ -4,6 +4,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _, ngettext
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -20,7 +21,7 @@ MIN_PASSWORD_LENGTH = 8
 
 def set_password(user: User, password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"密码至少 {MIN_PASSWORD_LENGTH} 位",
+        raise InvalidInput(_("密码至少 %(min)s 位", min=MIN_PASSWORD_LENGTH),
                            fields={"password": [f"at least {MIN_PASSWORD_LENGTH} characters"]})
     user.password_hash = generate_password_hash(password)
 
@@ -31,16 +32,17 @@ def authenticate(username: str, password: str, now: datetime) -> User:
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
-        raise Unauthorized("用户名或密码错误")
+        raise Unauthorized(_("用户名或密码错误"))
     if user.locked_until is not None and user.locked_until > now:
         minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        raise Unauthorized(f"登录失败次数过多，账号已锁定，请 {minutes} 分钟后再试")
+        raise Unauthorized(ngettext("登录失败次数过多，账号已锁定，请 %(num)d 分钟后再试",
+                                    "登录失败次数过多，账号已锁定，请 %(num)d 分钟后再试", minutes))
     if not check_password_hash(user.password_hash, password) or not user.is_enabled:
         user.failed_logins = (user.failed_logins or 0) + 1
         if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
             user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
             user.failed_logins = 0
-        raise Unauthorized("用户名或密码错误")
+        raise Unauthorized(_("用户名或密码错误"))
     user.failed_logins = 0
     user.locked_until = None
     return user
@@ -71,21 +73,23 @@ def create_user(username: str, role: str, password: str, *, display_name: str | 
                 grid_codes=(), department_code: str | None = None) -> User:
     """A staff account with its scope: a town, a region subtree, grids or a department."""
     if role not in ROLES:
-        raise InvalidInput(f"未知角色 {role}", fields={"role": [f"one of {', '.join(ROLES)}"]})
+        raise InvalidInput(_("未知角色 %(role)s", role=role),
+                           fields={"role": [f"one of {', '.join(ROLES)}"]})
     if db.session.scalar(select(User).where(User.username == username)):
-        raise InvalidInput(f"用户名 {username} 已存在", fields={"username": ["already taken"]})
+        raise InvalidInput(_("用户名 %(username)s 已存在", username=username),
+                           fields={"username": ["already taken"]})
     user = User(username=username, role=role, display_name=display_name or username)
     set_password(user, password)
     code = town_code or region_code
     if code:
         region = db.session.scalar(select(Region).where(Region.code == code))
         if region is None:
-            raise InvalidInput(f"区划 {code} 不存在", fields={"town": ["unknown region"]})
+            raise InvalidInput(_("区划 %(code)s 不存在", code=code), fields={"town": ["unknown region"]})
         user.region = region
     if department_code:
         department = db.session.scalar(select(Department).where(Department.code == department_code))
         if department is None:
-            raise InvalidInput(f"部门 {department_code} 不存在",
+            raise InvalidInput(_("部门 %(code)s 不存在", code=department_code),
                                fields={"department": ["unknown department"]})
         user.department = department
         user.region_id = user.region_id or department.region_id
@@ -94,7 +98,8 @@ def create_user(username: str, role: str, password: str, *, display_name: str | 
     for grid_code in grid_codes:
         grid = db.session.scalar(select(Grid).where(Grid.code == grid_code))
         if grid is None:
-            raise InvalidInput(f"网格 {grid_code} 不存在", fields={"grid": ["unknown grid"]})
+            raise InvalidInput(_("网格 %(code)s 不存在", code=grid_code),
+                               fields={"grid": ["unknown grid"]})
         db.session.add(GridMember(grid_id=grid.id, user_id=user.id, grid_role="worker"))
         user.region_id = user.region_id or grid.town_id
     _check_scope(user, grid_codes)
@@ -110,5 +115,5 @@ def _check_scope(user: User, grid_codes) -> None:
     if user.role in needs:
         field, present = needs[user.role]
         if not present:
-            raise InvalidInput(f"角色 {user.role} 需要指定 {field}",
+            raise InvalidInput(_("角色 %(role)s 需要指定 %(field)s", role=user.role, field=field),
                                fields={field: [f"required for role {user.role}"]})

@@ -1,13 +1,20 @@
 """The application factory: a table of contents, nothing more."""
 from pathlib import Path
 
-from flask import Flask, session
+from flask import Flask, has_request_context, request, session
 
 from core.config import BASE_DIR, Config
 from core.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
 def _select_locale():
+    # Outside a request (CLI, scheduler) there is no session: None means BABEL_DEFAULT_LOCALE,
+    # zh_CN, so messages come out in the Chinese source text.
+    if not has_request_context():
+        return None
+    # The resident pages (portal/views.py) are Chinese-only, whatever the staff session says.
+    if request.blueprint == "public":
+        return "zh_CN"
     lang = session.get("lang")
     if lang in ("zh_CN", "en"):
         return lang

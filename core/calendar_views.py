@@ -2,6 +2,7 @@
 from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -42,7 +43,7 @@ def add_year():
     year = request.form.get("year", type=int)
     source = "weekdays" if request.form.get("source") == "weekdays" else "chinese-calendar"
     if year is None or not 2000 <= year <= 2100:
-        flash("请填写 2000–2100 之间的年份")
+        flash(_("请填写 2000–2100 之间的年份"))
         return redirect(url_for("calendar.index")), 303
     try:
         days = enter_year(year, source)
@@ -52,7 +53,9 @@ def add_year():
         return redirect(url_for("calendar.index")), 303
     recomputed = recompute_provisional()
     db.session.commit()
-    flash(f"已录入 {year} 年 {days} 天；重算临时期限 {recomputed} 件")
+    flash(ngettext("已录入 %(year)s 年 %(days)s 天；重算临时期限 %(num)d 件",
+                   "已录入 %(year)s 年 %(days)s 天；重算临时期限 %(num)d 件",
+                   recomputed, year=year, days=days))
     return redirect(url_for("calendar.index", year=year)), 303
 
 
@@ -62,7 +65,7 @@ def override_day():
     try:
         day = date.fromisoformat(request.form.get("day", ""))
     except ValueError:
-        flash("日期格式应为 YYYY-MM-DD")
+        flash(_("日期格式应为 YYYY-MM-DD"))
         return redirect(url_for("calendar.index")), 303
     is_workday = request.form.get("kind") == "workday"
     try:
@@ -73,5 +76,10 @@ def override_day():
         return redirect(url_for("calendar.index")), 303
     recomputed = recompute_all_running()
     db.session.commit()
-    flash(f"{day} 已设为{'工作日' if is_workday else '休息日'}；重算期限 {recomputed} 件")
+    if is_workday:
+        flash(ngettext("%(day)s 已设为工作日；重算期限 %(num)d 件",
+                       "%(day)s 已设为工作日；重算期限 %(num)d 件", recomputed, day=day.isoformat()))
+    else:
+        flash(ngettext("%(day)s 已设为休息日；重算期限 %(num)d 件",
+                       "%(day)s 已设为休息日；重算期限 %(num)d 件", recomputed, day=day.isoformat()))
     return redirect(url_for("calendar.index", year=day.year)), 303

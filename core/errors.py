@@ -1,5 +1,6 @@
 """Errors, negotiated in one place: JSON {error, message, fields?} for the API, HTML pages otherwise."""
 from flask import jsonify, render_template, request
+from flask_babel import gettext as _, pgettext
 from marshmallow import ValidationError as SchemaError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
@@ -90,22 +91,23 @@ def register_error_handlers(app) -> None:
     @app.errorhandler(SchemaError)
     def _schema_error(error: SchemaError):
         fields = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
-        names = "、".join(sorted(fields))
+        names = pgettext("list separator", "、").join(sorted(fields))
         return _respond(422, {"error": "validation_error",
-                              "message": f"以下字段有误：{names}", "fields": fields})
+                              "message": _("以下字段有误：%(names)s", names=names),
+                              "fields": fields})
 
     @app.errorhandler(StaleDataError)
     def _stale(_error):
         return _respond(409, {"error": "stale_version",
-                              "message": "案件已被他人修改，请刷新后重试"})
+                              "message": _("案件已被他人修改，请刷新后重试")})
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
         message = {
-            404: "未找到该资源",
-            405: "不支持该请求方法",
-            413: "上传内容过大",
-            429: "请求过于频繁，请稍后再试",
+            404: _("未找到该资源"),
+            405: _("不支持该请求方法"),
+            413: _("上传内容过大"),
+            429: _("请求过于频繁，请稍后再试"),
         }.get(error.code, error.description or error.name)
         code = {413: "payload_too_large", 404: "not_found"}.get(
             error.code, error.name.lower().replace(" ", "_"))

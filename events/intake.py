@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -83,18 +84,19 @@ def _resolve_grid(actor, grid_code, lat, lon) -> Grid:
     if grid_code:
         grid = db.session.scalar(select(Grid).where(Grid.code == grid_code))
         if grid is None:
-            raise InvalidInput(f"网格 {grid_code} 不存在", fields={"grid_code": ["unknown grid"]})
+            raise InvalidInput(_("网格 %(code)s 不存在", code=grid_code),
+                               fields={"grid_code": ["unknown grid"]})
         if not point_in_grid(grid, lat, lon):
-            raise InvalidInput(f"该位置不在「{grid.name}」内，请核对位置或网格",
+            raise InvalidInput(_("该位置不在「%(grid)s」内，请核对位置或网格", grid=grid.name),
                                fields={"lat": ["outside the chosen grid"],
                                        "lon": ["outside the chosen grid"]})
     else:
         grid = locate_grid(lat, lon)
         if grid is None:
-            raise InvalidInput("该位置不在任何网格内，请选择网格",
+            raise InvalidInput(_("该位置不在任何网格内，请选择网格"),
                                fields={"lat": ["outside every grid"], "lon": ["outside every grid"]})
     if not can_report_in(actor, grid):
-        raise Forbidden(f"您不能在网格「{grid.name}」上报案件")
+        raise Forbidden(_("您不能在网格「%(grid)s」上报案件", grid=grid.name))
     return grid
 
 
@@ -111,12 +113,13 @@ def create_event(actor, now: datetime, *, category_code: str, lat: float, lon: f
             return existing, False
     category = db.session.scalar(select(Category).where(Category.code == category_code))
     if category is None or not category.is_active:
-        raise InvalidInput(f"案件类别 {category_code} 不存在",
+        raise InvalidInput(_("案件类别 %(code)s 不存在", code=category_code),
                            fields={"category_code": ["unknown category"]})
     source = source or ("patrol" if actor.role == "grid_worker" else "hotline")
     if source not in STAFF_SOURCES or (source == "patrol" and actor.role != "grid_worker"
                                        and actor.role != "admin"):
-        raise InvalidInput(f"来源 {source} 不可用", fields={"source": ["not allowed for your role"]})
+        raise InvalidInput(_("来源 %(source)s 不可用", source=source),
+                           fields={"source": ["not allowed for your role"]})
     grid = _resolve_grid(actor, grid_code, lat, lon)
     event, log = insert_event(
         now, category=category, grid=grid, lat=lat, lon=lon, description=description,

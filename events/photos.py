@@ -4,6 +4,7 @@ import io
 import warnings
 
 from flask import current_app
+from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select
 
@@ -26,10 +27,10 @@ def _decode(data: bytes) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             probe = Image.open(io.BytesIO(data))
             if probe.format not in FORMATS:
-                raise InvalidInput("只接受 JPEG、PNG 或 WebP 照片",
+                raise InvalidInput(_("只接受 JPEG、PNG 或 WebP 照片"),
                                    fields={"file": [f"unsupported format {probe.format}"]})
             if probe.width * probe.height > MAX_PIXELS:
-                raise InvalidInput("照片像素过大", fields={"file": ["image too large"]})
+                raise InvalidInput(_("照片像素过大"), fields={"file": ["image too large"]})
             probe.verify()
             image = Image.open(io.BytesIO(data))
             image.load()
@@ -37,7 +38,7 @@ def _decode(data: bytes) -> Image.Image:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
             Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise InvalidInput("文件不是有效的图片", fields={"file": ["not a valid image"]}) from None
+        raise InvalidInput(_("文件不是有效的图片"), fields={"file": ["not a valid image"]}) from None
     return image
 
 
@@ -71,9 +72,9 @@ def store_photo(data: bytes, filename: str, uploader_id: int | None) -> Attachme
     """Validate and store one photo; flushes the Attachment row (not yet on a case)."""
     limit = current_app.config["UPLOAD_MAX_BYTES"]
     if len(data) > limit:
-        raise TooLarge(f"照片不能超过 {limit // (1024 * 1024)} MB")
+        raise TooLarge(_("照片不能超过 %(mb)s MB", mb=limit // (1024 * 1024)))
     if not data:
-        raise InvalidInput("请选择照片", fields={"file": ["empty file"]})
+        raise InvalidInput(_("请选择照片"), fields={"file": ["empty file"]})
     image = _decode(data)
     content_type, suffix = FORMATS[image.format]
     clean = _reencode(image)
@@ -95,13 +96,13 @@ def claim_photos(actor, photo_ids, event, log) -> list[Attachment]:
     """Attach the actor's own unattached uploads to the case and the log row."""
     ids = list(dict.fromkeys(photo_ids))
     if len(ids) > 9:
-        raise InvalidInput("最多 9 张照片", fields={"photo_ids": ["at most 9 photos"]})
+        raise InvalidInput(_("最多 9 张照片"), fields={"photo_ids": ["at most 9 photos"]})
     photos = db.session.scalars(select(Attachment).where(
         Attachment.id.in_(ids), Attachment.uploader_id == actor.id,
         Attachment.event_id.is_(None))).all()
     if len(photos) != len(ids):
         missing = sorted(set(ids) - {p.id for p in photos})
-        raise InvalidInput("照片不存在或已被使用",
+        raise InvalidInput(_("照片不存在或已被使用"),
                            fields={"photo_ids": [f"unknown or already used: {missing}"]})
     for photo in photos:
         photo.event = event

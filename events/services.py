@@ -6,6 +6,7 @@ flushes. The caller owns the transaction: it commits once, or rolls back on erro
 import inspect
 from datetime import datetime
 
+from flask_babel import gettext as _, pgettext
 from sqlalchemy import select
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -24,28 +25,33 @@ def _require_note(action: str, note: str | None) -> str:
     note = (note or "").strip()
     if action in lifecycle.NOTE_REQUIRED and not note:
         field = "reason" if action in ("reject", "return") else "note"
-        raise InvalidInput(f"「{labels.action_label(action)}」需要填写说明",
+        raise InvalidInput(_("「%(action)s」需要填写说明", action=labels.action_label(action)),
                            fields={"note": [f"{field} is required"]})
     if len(note) > 2000:
-        raise InvalidInput("说明不能超过 2000 字", fields={"note": ["at most 2000 characters"]})
+        raise InvalidInput(_("说明不能超过 2000 字"), fields={"note": ["at most 2000 characters"]})
     return note
 
 
 def _guard(actor, event: Event, action: str) -> str:
     """The state `action` leads to, or the error saying why it may not be taken."""
     if not can_see(actor, event):
-        raise NotFound("案件不存在")
+        raise NotFound(_("案件不存在"))
     facts = case_facts(event)
     try:
         target = lifecycle.next_state(action, facts, actor.role)
     except lifecycle.TransitionError as error:
         if not any(actor.role in rule.roles for rule in lifecycle.RULES if rule.action == action):
-            raise Forbidden(f"您的角色不能执行「{labels.action_label(action)}」") from None
-        allowed = "、".join(labels.action_label(a) for a in error.allowed) or "无"
-        raise InvalidTransition(
-            f"案件当前状态为「{labels.state_label(event.state)}」，不能执行"
-            f"「{labels.action_label(action)}」；可执行：{allowed}",
-            state=event.state, allowed_actions=error.allowed) from None
+            raise Forbidden(_("您的角色不能执行「%(action)s」",
+                              action=labels.action_label(action))) from None
+        names = dict(state=labels.state_label(event.state), action=labels.action_label(action))
+        if error.allowed:
+            message = _("案件当前状态为「%(state)s」，不能执行「%(action)s」；可执行：%(allowed)s",
+                        allowed=pgettext("list separator", "、").join(
+                            labels.action_label(a) for a in error.allowed), **names)
+        else:
+            message = _("案件当前状态为「%(state)s」，不能执行「%(action)s」；可执行：无", **names)
+        raise InvalidTransition(message, state=event.state,
+                                allowed_actions=error.allowed) from None
     return target
 
 
@@ -55,7 +61,7 @@ def _transition(actor, event: Event, action: str, now: datetime, *, note: str | 
     target = _guard(actor, event, action)
     note = _require_note(action, note)
     if photo_ids and action not in lifecycle.PHOTO_ACTIONS:
-        raise InvalidInput("该操作不能附带照片", fields={"photo_ids": ["not accepted for this action"]})
+        raise InvalidInput(_("该操作不能附带照片"), fields={"photo_ids": ["not accepted for this action"]})
     from_state = event.state
     log = EventLog(event=event, actor_id=actor.id, actor_label=actor.display_name, action=action,
                    from_state=from_state, to_state=target, note=note, data=data or {},
@@ -99,7 +105,7 @@ def reject_event(actor, event, now, *, note=None, duplicate_of=None):
 def _load_duplicate_target(actor, event, duplicate_of) -> Event:
     original = db.session.get(Event, duplicate_of)
     if original is None or not can_see(actor, original) or original.id == event.id:
-        raise InvalidInput("重复案件编号无效", fields={"duplicate_of": ["no such case"]})
+        raise InvalidInput(_("重复案件编号无效"), fields={"duplicate_of": ["no such case"]})
     return original
 
 
@@ -109,7 +115,7 @@ def dispatch_event(actor, event, now, *, department_code=None, note=None):
     department = _department_for(event, department_code) if department_code else \
         suggest_department(event.category, event.town)
     if department is None:
-        raise InvalidInput("请选择责任单位", fields={"department_code": ["required: no routing rule"]})
+        raise InvalidInput(_("请选择责任单位"), fields={"department_code": ["required: no routing rule"]})
     log = _transition(actor, event, "dispatch", now, note=note,
                       data={"department": department.code, "department_name": department.name})
     event.department_id = department.id
@@ -122,9 +128,10 @@ def dispatch_event(actor, event, now, *, department_code=None, note=None):
 def _department_for(event, code) -> Department:
     department = db.session.scalar(select(Department).where(Department.code == code))
     if department is None or not department.is_active:
-        raise InvalidInput(f"责任单位 {code} 不存在", fields={"department_code": ["unknown department"]})
+        raise InvalidInput(_("责任单位 %(code)s 不存在", code=code),
+                           fields={"department_code": ["unknown department"]})
     if not event.town.path.startswith(department.region.path):
-        raise InvalidInput(f"{department.name} 不负责本镇", fields={
+        raise InvalidInput(_("%(department)s 不负责本镇", department=department.name), fields={
             "department_code": ["department does not serve this town"]})
     return department
 
@@ -153,7 +160,7 @@ def request_extension(actor, event, now, *, hours=None, note=None):
     """申请延期 by the handler; the dispatcher decides."""
     _guard(actor, event, "request_extension")
     if hours is None or not 0 < hours <= MAX_EXTENSION_HOURS:
-        raise InvalidInput(f"延期时长须在 0 到 {MAX_EXTENSION_HOURS} 小时之间",
+        raise InvalidInput(_("延期时长须在 0 到 %(max)s 小时之间", max=MAX_EXTENSION_HOURS),
                            fields={"hours": [f"must be > 0 and <= {MAX_EXTENSION_HOURS}"]})
     log = _transition(actor, event, "request_extension", now, note=note, data={"hours": hours})
     event.extension_requested_hours = hours
@@ -241,12 +248,14 @@ def perform_action(actor, event, action: str, now: datetime, **params) -> EventL
     """Route an action name from a form or the API to its service."""
     service = SERVICES.get(action)
     if service is None:
-        raise InvalidInput(f"未知操作：{action}", fields={"action": ["unknown action"]})
+        raise InvalidInput(_("未知操作：%(action)s", action=action),
+                           fields={"action": ["unknown action"]})
     accepted = [name for name, parameter in inspect.signature(service).parameters.items()
                 if parameter.kind is inspect.Parameter.KEYWORD_ONLY]
     given = {key: value for key, value in params.items() if value not in (None, [], "")}
     extra = sorted(set(given) - set(accepted))
     if extra:
-        raise InvalidInput(f"「{labels.action_label(action)}」不接受参数：{', '.join(extra)}",
+        raise InvalidInput(_("「%(action)s」不接受参数：%(params)s",
+                             action=labels.action_label(action), params=", ".join(extra)),
                            fields={name: ["not accepted for this action"] for name in extra})
     return service(actor, event, now, **given)

@@ -4,6 +4,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from core.errors import InvalidInput, NotFound
@@ -34,7 +35,7 @@ def create_point(grid, label: str, kind: str, lat: float, lon: float) -> QrPoint
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         errors["lat"] = ["out of range"]
     if errors:
-        raise InvalidInput("二维码点位信息有误", fields=errors)
+        raise InvalidInput(_("二维码点位信息有误"), fields=errors)  # the staff's QR point page
     point = QrPoint(grid=grid, grid_id=grid.id, label=label, kind=kind, lat=lat, lon=lon,
                     token=new_token())
     db.session.add(point)

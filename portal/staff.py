@@ -1,5 +1,6 @@
 """Staff side of QR points: the grid's page (manage points, posters) and the API list."""
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -60,9 +61,9 @@ def create_point(code: str):
         db.session.commit()
     except (AppError, ValueError) as error:
         db.session.rollback()
-        flash(getattr(error, "message", "坐标格式有误"))
+        flash(error.message if isinstance(error, AppError) else _("坐标格式有误"))
         return redirect(url_for("qr.grid_page", code=code)), 303
-    flash("已新增二维码点位")
+    flash(_("已新增二维码点位"))
     return redirect(url_for("qr.grid_page", code=code)), 303
 
 
@@ -79,7 +80,7 @@ def reissue(point_id: int):
     point = _point_or_404(point_id, can_manage)
     services.reissue_point(point, clock.utcnow())
     db.session.commit()
-    flash(f"「{point.label}」已换发新二维码，旧码停用；请打印新海报张贴")
+    flash(_("「%(label)s」已换发新二维码，旧码停用；请打印新海报张贴", label=point.label))
     return redirect(url_for("qr.grid_page", code=point.grid.code)), 303
 
 
@@ -140,11 +141,11 @@ def town_posters(code: str):
 def list_points():
     code = request.args.get("grid")
     if not code:
-        raise InvalidInput("请指定网格", fields={"grid": ["required"]})
+        raise InvalidInput(_("请指定网格"), fields={"grid": ["required"]})
     grid = db.session.scalar(select(Grid).where(Grid.code == code))
     if grid is None or not can_view(g.api_user, grid):
         from core.errors import NotFound
-        raise NotFound("网格不存在")
+        raise NotFound(_("网格不存在"))
     return {"items": [{"id": p.id, "grid_code": grid.code, "label": p.label, "kind": p.kind,
                        "lat": p.lat, "lon": p.lon, "url": posters.point_url(p),
                        "is_active": p.is_active} for p in _points([grid.id])]}
@@ -166,11 +167,11 @@ def open311_keys():
                 abort(404)
             row.is_active, row.revoked_at = False, clock.utcnow()
             db.session.commit()
-            flash(f"已吊销「{row.name}」的 API key")
+            flash(_("已吊销「%(name)s」的 API key", name=row.name))
             return redirect(url_for("qr.open311_keys")), 303
         name = (request.form.get("name") or "").strip()
         if not name or len(name) > 64:
-            flash("请填写使用方名称（不超过 64 字）")
+            flash(_("请填写使用方名称（不超过 64 字）"))
             return redirect(url_for("qr.open311_keys")), 303
         new_key = create_key(name)
         db.session.commit()

@@ -1,0 +1,30 @@
+"""Messages made in Python (service errors, login failures) follow the page's language."""
+from tests.pagehelpers import field_value, state_badge, text_of
+
+
+def test_service_and_login_messages_follow_the_chosen_language(world, login_as, report):
+    case = report("worker")  # filed: a dispatcher may dispatch it, not close it
+    dispatcher = login_as("dispatcher")
+    refused = {
+        "zh_CN": "案件当前状态为「已立案」，不能执行「核查结案」；可执行：不予立案、派遣、挂账、备注",
+        "en": "The case is “Filed”, so “Check & close” is not possible. "
+              "Possible now: Reject, Dispatch, Suspend, Comment.",
+    }
+    wrong_login = {"zh_CN": "用户名或密码错误", "en": "Wrong username or password."}
+    for lang, other in (("en", "zh_CN"), ("zh_CN", "en")):
+        assert dispatcher.get(f"/lang/{lang}").status_code == 302
+        detail = dispatcher.get(f"/events/{case['id']}")
+        response = dispatcher.post(f"/events/{case['id']}/actions", data={
+            "action": "close", "note": "现场核查", "version": field_value(detail, "version")})
+        assert response.status_code == 409
+        page = text_of(response)
+        assert refused[lang] in page
+        assert refused[other] not in page
+        assert state_badge(response) == {"en": "Filed", "zh_CN": "已立案"}[lang]
+
+        visitor = world.test_client()
+        visitor.get(f"/lang/{lang}?next=/login")
+        failed = visitor.post("/login", data={"username": "dispatcher", "password": "wrong"})
+        assert failed.status_code == 401
+        assert wrong_login[lang] in text_of(failed)
+        assert wrong_login[other] not in text_of(failed)

@@ -1,7 +1,6 @@
 """JSON API for staff: cases, actions, uploads, categories and departments."""
 from flask import Blueprint, g, request
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from auth.api import json_body, token_required
 from auth.permissions import allowed_actions, can_see, visible_clause
@@ -68,15 +67,8 @@ def create_event():
     if key and len(key) > 128:
         raise InvalidInput("Idempotency-Key 过长", fields={"Idempotency-Key": ["at most 128 chars"]})
     now = clock.utcnow()
-    try:
-        event, created = intake.create_event(user, now, idempotency_key=key, **data)
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        event = intake.find_replay(f"user:{user.id}", key) if key else None
-        if event is None:
-            raise
-        created = False
+    event, created = intake.commit_once(f"user:{user.id}", key, lambda: intake.create_event(
+        user, now, idempotency_key=key, **data))
     body = event_detail(user, event)
     body["possible_duplicates"] = _summaries(intake.possible_duplicates(
         event.category_id, event.lat, event.lon, now, exclude_id=event.id,

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -80,6 +81,21 @@ def find_replay(scope: str, key: str) -> Event | None:
         Event.idempotency_scope == scope, Event.idempotency_key == key))
 
 
+def commit_once(scope: str, key: str | None, create) -> tuple[Event, bool]:
+    """Run create() -> (event, created) and commit. If a concurrent request with the same
+    idempotency key won the race, the unique constraint fails here: answer with its case."""
+    try:
+        result = create()
+        db.session.commit()
+        return result
+    except IntegrityError:
+        db.session.rollback()
+        existing = find_replay(scope, key) if key else None
+        if existing is None:
+            raise
+        return existing, False
+
+
 def _resolve_grid(actor, grid_code, lat, lon) -> Grid:
     if grid_code:
         grid = db.session.scalar(select(Grid).where(Grid.code == grid_code))
@@ -150,7 +166,7 @@ def insert_event(now: datetime, *, category, grid, lat, lon, description, addres
                    from_state=None, to_state=state, data={"source": source}, created_at=now)
     db.session.add(log)
     deadlines.start_stage(event, now)
-    # A concurrent request with the same key fails here on the unique constraint; the
-    # caller rolls back and answers with find_replay().
+    # A concurrent request with the same key fails here on the unique constraint
+    # (see commit_once).
     db.session.flush()
     return event, log

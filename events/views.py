@@ -6,7 +6,6 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
                    request, url_for)
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from auth.permissions import allowed_actions, can_see, visible_clause
 from core import clock
@@ -177,18 +176,15 @@ def new_event():
     try:
         if not description:
             raise InvalidInput(_("请填写问题描述"), fields={"description": ["required"]})
-        event, _created = intake.create_event(
-            current_user, now, category_code=form.get("category_code", ""), lat=lat, lon=lon,
-            description=description[:2000], address=(form.get("address") or "")[:200],
-            grid_code=form.get("grid_code") or None, source=form.get("source") or None,
-            photo_ids=_store_uploads(request.files.getlist("photos")),
-            idempotency_key=form.get("form_token") or None)
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        event = intake.find_replay(f"user:{current_user.id}", form.get("form_token"))
-        if event is None:
-            raise
+        key = form.get("form_token") or None
+        event, _created = intake.commit_once(f"user:{current_user.id}", key, lambda: (
+            intake.create_event(
+                current_user, now, category_code=form.get("category_code", ""), lat=lat,
+                lon=lon, description=description[:2000],
+                address=(form.get("address") or "")[:200],
+                grid_code=form.get("grid_code") or None, source=form.get("source") or None,
+                photo_ids=_store_uploads(request.files.getlist("photos")),
+                idempotency_key=key)))
     except AppError as error:
         db.session.rollback()
         context.update(error=error.message, fields=error.fields or {})

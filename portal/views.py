@@ -4,7 +4,6 @@ import uuid
 from flask import (Blueprint, Response, abort, current_app, redirect, render_template, request,
                    url_for)
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from core import clock
 from core.errors import AppError
@@ -66,19 +65,13 @@ def report(token: str):
     except ValueError:
         lat = lon = None
     photos = [(f.read(), f.filename) for f in request.files.getlist("photos") if f and f.filename]
+    scope, key = f"qr:{point.id}", (form.get("form_token") or "")[:64] or None
     try:
-        event, _created = services.submit_report(
+        event, _created = intake.commit_once(scope, key, lambda: services.submit_report(
             clock.utcnow(), point=point, source="resident",
             category_code=form.get("category_code", ""), description=form.get("description", ""),
             lat=lat, lon=lon, name=form.get("name", ""), phone=form.get("phone", ""),
-            photos=photos, idempotency_scope=f"qr:{point.id}",
-            idempotency_key=(form.get("form_token") or "")[:64] or None)
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        event = intake.find_replay(f"qr:{point.id}", form.get("form_token"))
-        if event is None:
-            raise
+            photos=photos, idempotency_scope=scope, idempotency_key=key))
     except AppError as error:
         db.session.rollback()
         return render_template("portal/report.html", **_form_context(

@@ -67,3 +67,29 @@ def test_two_clients_different_actions_one_wins(world, report, token_for):
     # The log always chains: each step starts where the previous one ended.
     for before, after in zip(logs, logs[1:]):
         assert after.from_state == before.to_state
+
+
+def test_the_same_idempotency_key_at_the_same_moment_makes_one_case(world, token_for):
+    """Two taps on a weak network send the report twice at once: one case, one answer."""
+    token = token_for("worker")
+    barrier = threading.Barrier(2)
+    answers = []
+
+    def send():
+        client = world.test_client()
+        barrier.wait()
+        response = client.post("/api/v1/events", json={
+            "category_code": "06010", "lat": 43.603, "lon": 126.485, "description": "同时提交"},
+            headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "tap-1"})
+        answers.append((response.status_code, response.get_json()["id"]))
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert [code for code, _ in answers] == [201, 201]
+    assert answers[0][1] == answers[1][1]
+    with world.app_context():
+        from events.models import Event
+        assert db.session.scalar(select(func.count()).select_from(Event)) == 1

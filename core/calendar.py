@@ -12,9 +12,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.extensions import db
 
-SOURCES = ("chinese-calendar", "weekdays", "admin")
-
-
 class WorkDay(db.Model):
     __tablename__ = "work_day"
 

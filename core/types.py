@@ -25,7 +25,3 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
-
-
-def as_utc(value: datetime) -> datetime:
-    return value.astimezone(timezone.utc)

@@ -109,10 +109,6 @@ def allowed_actions(facts: CaseFacts, role: str) -> list[str]:
             if find_rule(action, facts.state, role) and _guard(action, facts)]
 
 
-def is_known_action(action: str) -> bool:
-    return action in ACTIONS
-
-
 class TransitionError(Exception):
     """The action is not allowed here; `allowed` lists what is."""
 

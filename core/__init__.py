@@ -48,7 +48,9 @@ def create_app(config: type | dict | None = None) -> Flask:
     templating.init_app(app)
     app.register_blueprint(health.bp)
     from core.calendar_views import bp as calendar_bp
+    from core.openapi import bp as openapi_bp
     app.register_blueprint(calendar_bp)
+    app.register_blueprint(openapi_bp)
 
     import auth
     import events

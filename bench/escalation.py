@@ -1,6 +1,7 @@
 """Escalation sweep at scale: 1,000,000 cases, 10,000 due, on SQLite and PostgreSQL.
 
     .venv/bin/python bench/escalation.py [--cases 1000000] [--due 10000] [--backend sqlite|postgresql|both]
+                                         [--shared-buffers 512MB] [--durable]
 
 Fills a fresh database per backend with `flask --app wsgi bench-data`, then reports:
 the sweep with nothing due (and its query plan), the sweep of the due cases, and the
@@ -47,7 +48,12 @@ def measure(url):
     with app.app_context():
         dialect = db.engine.dialect.name
         total = db.session.scalar(select(func.count()).select_from(Event))
+        settings = ""
         if dialect == "postgresql":
+            settings = ", ".join(
+                f"{name} {db.session.scalar(text(f'SHOW {name}'))}" for name in
+                ("server_version", "shared_buffers", "fsync", "synchronous_commit",
+                 "full_page_writes"))
             db.session.execute(text("ANALYZE"))
             db.session.commit()
         idle = NOW - timedelta(hours=1)
@@ -74,7 +80,8 @@ def measure(url):
         started = time.perf_counter()
         down_report = escalate_due(later)
         down_seconds = time.perf_counter() - started
-    return {"dialect": dialect, "rows": total, "idle_ms": statistics.median(times) * 1000,
+    return {"dialect": dialect, "settings": settings, "rows": total,
+            "idle_ms": statistics.median(times) * 1000,
             "idle_max_ms": max(times) * 1000, "plan": plan,
             "due": due_report, "due_s": due_seconds,
             "down": down_report, "down_s": down_seconds}
@@ -83,6 +90,8 @@ def measure(url):
 def show(result, fill_seconds):
     due, down = result["due"], result["down"]
     print(f"\n== {result['dialect']}: {result['rows']:,} cases (filled in {fill_seconds:.0f} s)")
+    if result["settings"]:
+        print(f"  {result['settings']}")
     print(f"sweep, nothing due: median {result['idle_ms']:.2f} ms, max {result['idle_max_ms']:.2f} ms")
     print("  plan: " + " | ".join(result["plan"]))
     print(f"sweep, {due.cases:,} due: {result['due_s']:.2f} s — {due.steps:,} steps, "
@@ -97,6 +106,11 @@ def main():
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--due", type=int, default=10_000)
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--shared-buffers", default="512MB",
+                        help="PostgreSQL shared_buffers (bench/README.md says why not 128MB)")
+    parser.add_argument("--durable", action="store_true",
+                        help="PostgreSQL with fsync, synchronous_commit and full_page_writes on "
+                             "(the test cluster runs with them off)")
     args = parser.parse_args()
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
@@ -111,7 +125,10 @@ def main():
         from sqlalchemy import create_engine, text
 
         from tests.pgserver import TempPostgres, find_bindir
-        server = TempPostgres(find_bindir())
+        settings = {"shared_buffers": args.shared_buffers}
+        if args.durable:
+            settings.update(fsync="on", synchronous_commit="on", full_page_writes="on")
+        server = TempPostgres(find_bindir(), settings)
         base = server.start()
         try:
             engine = create_engine(base, isolation_level="AUTOCOMMIT")

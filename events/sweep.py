@@ -6,16 +6,23 @@ key and a guarded UPDATE (WHERE escalation_step = <read>) see to it, with severa
 at once — PostgreSQL hands them disjoint rows (FOR UPDATE SKIP LOCKED), SQLite queues them
 (BEGIN IMMEDIATE). After downtime each level reached is recorded once, and each recipient
 hears once, about the highest level.
+
+A batch is one transaction writing each table once: on PostgreSQL one statement per table
+reading the batch from a JSON document (`_records`); on SQLite executemany, which sqlite3
+runs as one prepared statement. Figures at scale: bench/README.md.
 """
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import JSON, Integer, Text, bindparam, cast, column, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.types import NullType
 
 from core.calendar import DbCalendar
 from core.extensions import db
@@ -59,13 +66,20 @@ def _due_rows(now: datetime, limit: int):
 
 
 class _Context:
-    """What one sweep looks up once: calendar, periods per town, category names, people."""
+    """What one sweep looks up once: calendar, periods per town, category names, people.
+    Looked up on first use, so a sweep with nothing due runs one query."""
 
     def __init__(self):
         self.calendar = DbCalendar()
         self._periods = {}
-        self.categories = dict(db.session.execute(select(Category.id, Category.name)).all())
-        self.audience = Audience()
+
+    @cached_property
+    def categories(self):
+        return dict(db.session.execute(select(Category.id, Category.name)).all())
+
+    @cached_property
+    def audience(self):
+        return Audience()
 
     def periods(self, town_id):
         if town_id not in self._periods:
@@ -82,15 +96,80 @@ def _plan(row, context):
     return escalation.plan(clock, context.calendar, context.periods(row.town_id))
 
 
+def _postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _column_type(table, name):
+    column_ = table.c[name]
+    if isinstance(column_.type, NullType) and column_.foreign_keys:  # typed by its target
+        return next(iter(column_.foreign_keys)).column.type
+    return column_.type
+
+
+def _records(columns: dict, rows: list[dict]):
+    """PostgreSQL: `rows` as `json_to_recordset(<one JSON document>) AS v(<column> <type>, …)`.
+    A whole batch then goes in one statement with one parameter: executemany runs a
+    statement per row, a VALUES list makes the driver parse and bind a placeholder per
+    cell, and bound arrays of text are quoted element by element in Python."""
+    iso = {}  # `now` recurs in every row
+
+    def as_json(value):
+        if not isinstance(value, datetime):
+            raise TypeError(f"{type(value).__name__} is not JSON serializable")
+        if value not in iso:
+            iso[value] = value.astimezone(timezone.utc).isoformat()
+        return iso[value]
+
+    document = json.dumps(rows, default=as_json)
+    return (func.json_to_recordset(cast(bindparam("v_rows", document, type_=Text), JSON))
+            .table_valued(*(column(name, type_) for name, type_ in columns.items()))
+            .render_derived(name="v", with_types=True))
+
+
+def _insert(table, rows: list[dict], *, returning=(), skip_conflicts=False):
+    """INSERT all `rows` (dicts naming the same columns), ON CONFLICT DO NOTHING with
+    `skip_conflicts`: one statement on PostgreSQL, executemany on SQLite."""
+    if _postgresql():
+        names = list(rows[0])
+        source = _records({name: _column_type(table, name) for name in names}, rows)
+        statement = pg_insert(table).from_select(names, select(*source.c))
+        if skip_conflicts:
+            statement = statement.on_conflict_do_nothing()
+        if returning:
+            statement = statement.returning(*returning)
+        return db.session.execute(statement)
+    statement = sqlite_insert(table).on_conflict_do_nothing() if skip_conflicts else insert(table)
+    if returning:
+        statement = statement.returning(*returning)
+    return db.session.execute(statement, rows)
+
+
+def _advance(updates: list[dict]) -> None:
+    """The guarded UPDATE: a case moves on only from the step that was read."""
+    if _postgresql():
+        updates = sorted(updates, key=lambda row: row["b_id"])  # walk the pkey in order
+        v = _records({"b_id": Integer(), "b_old": Integer(), "b_step": Integer(),
+                     "b_next": EV.c.next_escalation_at.type}, updates)
+        db.session.execute(
+            update(EV).where(EV.c.id == v.c.b_id, EV.c.escalation_step == v.c.b_old)
+            .values(escalation_step=v.c.b_step, next_escalation_at=v.c.b_next,
+                    version=EV.c.version + 1))
+        return
+    db.session.execute(
+        update(EV).where(EV.c.id == bindparam("b_id"), EV.c.escalation_step == bindparam("b_old"))
+        .values(escalation_step=bindparam("b_step"), next_escalation_at=bindparam("b_next"),
+                version=EV.c.version + 1), updates)
+
+
 def _insert_escalations(rows: list[dict]) -> set[tuple[int, int]]:
     """Insert ladder steps; returns the (event_id, step) pairs that were new."""
     if not rows:
         return set()
-    dialect = db.session.get_bind().dialect.name
-    make = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = (make(Escalation.__table__).on_conflict_do_nothing()
-                 .returning(Escalation.__table__.c.event_id, Escalation.__table__.c.step))
-    return {(r.event_id, r.step) for r in db.session.execute(statement, rows).all()}
+    table = Escalation.__table__
+    result = _insert(table, rows, returning=(table.c.event_id, table.c.step),
+                     skip_conflicts=True)
+    return {(r.event_id, r.step) for r in result.all()}
 
 
 def _sweep_batch(now: datetime, context: _Context, report: SweepReport) -> int:
@@ -114,11 +193,7 @@ def _sweep_batch(now: datetime, context: _Context, report: SweepReport) -> int:
             escalations.append({"event_id": row.id, "clock_seq": row.clock_seq,
                                 "stage": row.clock_stage, "step": step,
                                 "due_at": plan.due_at, "created_at": now})
-    result = db.session.execute(
-        update(EV).where(EV.c.id == bindparam("b_id"), EV.c.escalation_step == bindparam("b_old"))
-        .values(escalation_step=bindparam("b_step"), next_escalation_at=bindparam("b_next"),
-                version=EV.c.version + 1), updates)
-    del result
+    _advance(updates)
     new_steps = _insert_escalations(escalations)
     logs, notifications = [], []
     reached = defaultdict(list)
@@ -149,10 +224,10 @@ def _sweep_batch(now: datetime, context: _Context, report: SweepReport) -> int:
         report.cases += 1
         report.steps += len(steps)
     if logs:
-        db.session.execute(insert(EventLog.__table__), logs)
+        _insert(EventLog.__table__, logs)
     if notifications:
         from notify.models import Notification
-        db.session.execute(insert(Notification.__table__), notifications)
+        _insert(Notification.__table__, notifications)
     report.notifications += len(notifications)
     return len(rows)
 

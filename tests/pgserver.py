@@ -25,8 +25,10 @@ def _free_port() -> int:
 
 
 class TempPostgres:
-    def __init__(self, bindir: str):
+    def __init__(self, bindir: str, settings: dict | None = None):
+        """`settings`: extra server settings, e.g. {"shared_buffers": "512MB"} (bench/)."""
         self.bindir = bindir
+        self.settings = dict(settings or {})
         self.dir = tempfile.mkdtemp(prefix="gridgov-pg-")
         self.port = _free_port()
         self.as_root = os.geteuid() == 0
@@ -46,6 +48,7 @@ class TempPostgres:
         options = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "
                    "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
                    "-c max_connections=200")
+        options += "".join(f" -c {name}={value}" for name, value in self.settings.items())
         self._run(os.path.join(self.bindir, "pg_ctl"), "-D", data, "-o", options,
                   "-l", os.path.join(self.dir, "log"), "-w", "start")
         deadline = time.time() + 20

@@ -20,9 +20,12 @@ users_cli = AppGroup("users", help="Manage staff accounts.")
 @click.option("--grid", "grid_codes", multiple=True, help="Grid code (grid worker); repeatable.")
 @click.option("--department", "department_code", help="Department code (handler).")
 @click.option("--name", "display_name", help="Display name, e.g. 张三.")
+@click.option("--email", help="For e-mail notifications.")
+@click.option("--department-head", is_flag=True,
+              help="部门负责人: hears of the department's overdue cases (handler).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def create_user_command(username, role, town_code, region_code, grid_codes, department_code,
-                        display_name, password_stdin):
+                        display_name, email, department_head, password_stdin):
     """Create a staff account. Without --password-stdin a password is generated and printed."""
     import secrets
     from auth.services import create_user
@@ -36,6 +39,8 @@ def create_user_command(username, role, town_code, region_code, grid_codes, depa
         user = create_user(username, role, password, display_name=display_name,
                            town_code=town_code, region_code=region_code, grid_codes=grid_codes,
                            department_code=department_code)
+        user.email = email or None
+        user.is_department_head = department_head and role == "handler"
         db.session.commit()
     except AppError as error:
         db.session.rollback()

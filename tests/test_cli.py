@@ -55,6 +55,17 @@ def test_users_create_with_scope_and_password_from_stdin(runner, world):
     assert token.status_code == 201
 
 
+def test_a_department_head_with_email_hears_of_overdue_cases(runner, world):
+    result = runner.invoke(args=["users", "create", "zhao", "--role", "handler",
+                                 "--department", "220221101000-HW", "--department-head",
+                                 "--email", "zhao@qinghe.test", "--password-stdin"],
+                           input="a-long-password\n")
+    assert result.exit_code == 0, result.output
+    with world.app_context():
+        user = db.session.scalar(select(User).where(User.username == "zhao"))
+        assert user.is_department_head and user.email == "zhao@qinghe.test"
+
+
 def test_users_create_refuses_bad_input_with_a_message(runner, world):
     cases = [
         (["users", "create", "worker", "--role", "admin"], "已存在"),

@@ -13,6 +13,12 @@ from core.extensions import db
 bp = Blueprint("calendar", __name__, url_prefix="/admin/calendar")
 
 
+def _back(message: str, year: int | None = None):
+    """Tell the admin what happened and show the calendar page again (303 after a POST)."""
+    flash(message)
+    return redirect(url_for("calendar.index", year=year)), 303
+
+
 @bp.before_request
 @login_required
 def _admins_only():
@@ -43,14 +49,12 @@ def add_year():
     year = request.form.get("year", type=int)
     source = "weekdays" if request.form.get("source") == "weekdays" else "chinese-calendar"
     if year is None or not 2000 <= year <= 2100:
-        flash(_("请填写 2000–2100 之间的年份"))
-        return redirect(url_for("calendar.index")), 303
+        return _back(_("请填写 2000–2100 之间的年份"))
     try:
         days = enter_year(year, source)
     except ValueError as error:
         db.session.rollback()
-        flash(str(error))
-        return redirect(url_for("calendar.index")), 303
+        return _back(str(error))
     recomputed = recompute_provisional()
     db.session.commit()
     flash(ngettext("已录入 %(year)s 年 %(days)s 天；重算临时期限 %(num)d 件",
@@ -65,15 +69,13 @@ def override_day():
     try:
         day = date.fromisoformat(request.form.get("day", ""))
     except ValueError:
-        flash(_("日期格式应为 YYYY-MM-DD"))
-        return redirect(url_for("calendar.index")), 303
+        return _back(_("日期格式应为 YYYY-MM-DD"))
     is_workday = request.form.get("kind") == "workday"
     try:
         set_day(day, is_workday, (request.form.get("name") or "")[:64])
     except ValueError as error:
         db.session.rollback()
-        flash(str(error))
-        return redirect(url_for("calendar.index")), 303
+        return _back(str(error))
     recomputed = recompute_all_running()
     db.session.commit()
     if is_workday:

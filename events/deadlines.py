@@ -123,28 +123,30 @@ def extend_clock(event, hours: float) -> None:
     apply_plan(event)
 
 
-def recompute_provisional() -> int:
-    """After a calendar year is entered: recompute every provisional running deadline."""
+def _recompute(*conditions) -> int:
+    """Recompute the stored deadlines of running clocks matching `conditions`."""
     from events.models import Event
-    calendar = DbCalendar()
+    calendar, periods = DbCalendar(), {}
     count = 0
-    for event in db.session.scalars(select(Event).where(
-            Event.deadline_provisional.is_(True), Event.clock_started_at.is_not(None))):
-        apply_plan(event, calendar)
+    for event in db.session.scalars(select(Event).where(Event.clock_started_at.is_not(None),
+                                                        *conditions)):
+        if event.town_id not in periods:
+            periods[event.town_id] = region_periods(event.town)
+        apply_plan(event, calendar, periods[event.town_id])
         count += 1
     return count
+
+
+def recompute_provisional() -> int:
+    """After a calendar year is entered: the deadlines counted on a Mon–Fri guess."""
+    from events.models import Event
+    return _recompute(Event.deadline_provisional.is_(True))
 
 
 def recompute_all_running() -> int:
-    """After a calendar day changed: recompute running working-time deadlines."""
+    """After a calendar day or a region's periods changed: every working-time deadline."""
     from events.models import Event
-    calendar = DbCalendar()
-    count = 0
-    query = select(Event).where(Event.clock_started_at.is_not(None), Event.clock_kind == "work")
-    for event in db.session.scalars(query):
-        apply_plan(event, calendar)
-        count += 1
-    return count
+    return _recompute(Event.clock_kind == "work")
 
 
 def clock_json(event, now: datetime) -> dict | None:

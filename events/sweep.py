@@ -220,7 +220,8 @@ def _sweep_batch(now: datetime, context: _Context, report: SweepReport) -> int:
         notifications += notification_rows(recipients, top, kind=STEP_ACTIONS[top],
                                            event_id=event_id, subject=subject, now=now,
                                            data={"step": top, "number": row.number,
-                                                 "stage": row.clock_stage})
+                                                 "stage": row.clock_stage},
+                                           emails=context.audience.emails)
         report.cases += 1
         report.steps += len(steps)
     if logs:

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from auth.models import User
 from core.extensions import db
 from grid.models import GridMember, Region
+from notify.services import users_with_email
 
 
 class Audience:
@@ -39,6 +40,8 @@ class Audience:
         self.supervisors = [(uid, regions[rid].path, regions[rid].level)
                             for uid, rid in supervisor_regions if rid in regions]
         self.rules = current_app.config["ESCALATION_RECIPIENTS"]
+        #: who has an e-mail address: one query per sweep, not one per case
+        self.emails = users_with_email()
 
     def _waiting_on(self, row) -> set[int]:
         """The people the stage waits on, when nobody is assigned."""

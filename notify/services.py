@@ -17,15 +17,23 @@ def _channels(step: int | None, channels=None) -> list[str]:
     return [channel for channel in wanted if usable.get(channel)]
 
 
+def users_with_email(user_ids=None) -> set[int]:
+    query = select(User.id).where(User.email.is_not(None), User.email != "")
+    if user_ids is not None:
+        query = query.where(User.id.in_(user_ids))
+    return set(db.session.scalars(query))
+
+
 def notification_rows(recipients, step, *, kind, event_id, subject, now, data, body="",
-                      channels=None) -> list[dict]:
+                      channels=None, emails: set[int] | None = None) -> list[dict]:
     """Outbox rows (for a bulk insert): in-app rows are delivered by being written; e-mail
-    rows only for people with an address; one webhook row per message."""
+    rows only for people with an address (`emails`, looked up when not given); one
+    webhook row per message."""
     wanted = _channels(step, channels)
-    emails = set()
-    if "email" in wanted and recipients:
-        emails = set(db.session.scalars(select(User.id).where(
-            User.id.in_(recipients), User.email.is_not(None), User.email != "")))
+    if "email" not in wanted or not recipients:
+        emails = set()
+    elif emails is None:
+        emails = users_with_email(recipients)
     base = {"kind": kind, "event_id": event_id, "subject": subject, "body": body, "data": data,
             "created_at": now, "attempts": 0, "last_error": "", "read_at": None}
     rows = []

@@ -92,12 +92,15 @@ def _too_many(error):
 @bp.get("/t/<code>")
 @limiter.limit(lambda: current_app.config["TRACK_LIMIT_PER_IP"])
 def track(code: str):
-    event = _tracked_or_404(code)
+    return _track_page(_tracked_or_404(code), receipt=request.args.get("receipt"))
+
+
+def _track_page(event, **extra):
     return render_template("portal/track.html", event=event,
                            status=services.public_status(event),
                            timeline=services.public_timeline(event),
-                           can_rate=services.can_rate(event), receipt=request.args.get("receipt"),
-                           hotline=current_app.config["HOTLINE_TEXT"])
+                           can_rate=services.can_rate(event),
+                           hotline=current_app.config["HOTLINE_TEXT"], **extra)
 
 
 def _tracked_or_404(code):
@@ -118,12 +121,7 @@ def rate(code: str):
     except AppError as error:
         db.session.rollback()
         db.session.refresh(event)
-        return render_template("portal/track.html", event=event,
-                               status=services.public_status(event),
-                               timeline=services.public_timeline(event),
-                               can_rate=services.can_rate(event), error=error.message,
-                               form=request.form, hotline=current_app.config["HOTLINE_TEXT"]), \
-            error.status
+        return _track_page(event, error=error.message, form=request.form), error.status
     return redirect(url_for("public.track", code=event.tracking_code, rated=1), 303)
 
 

@@ -7,7 +7,8 @@ from marshmallow import Schema, fields, validate
 from auth.services import authenticate, issue_token, user_for_token
 from core import clock
 from core.errors import Unauthorized
-from core.extensions import csrf, db
+from core.database import write_transaction
+from core.extensions import csrf
 
 bp = Blueprint("auth_api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -30,13 +31,16 @@ def json_body() -> dict:
 def create_token():
     data = TokenRequest().load(json_body())
     now = clock.utcnow()
-    try:
-        user = authenticate(data["username"], data["password"], now)
-    except Unauthorized:
-        db.session.commit()  # keep the failure count
-        raise
-    token, row = issue_token(user, now)
-    db.session.commit()
+    with write_transaction():  # a failure is counted too
+        try:
+            user = authenticate(data["username"], data["password"], now)
+        except Unauthorized as failure:
+            error = failure
+        else:
+            error = None
+            token, row = issue_token(user, now)
+    if error is not None:
+        raise error
     return {"token": token, "expires_at": row.expires_at.isoformat()}, 201
 
 

@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Length
 
 from auth.services import authenticate
 from core import clock
+from core.database import write_transaction
 from core.errors import Unauthorized
 from core.extensions import db
 
@@ -43,14 +44,17 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        try:
-            user = authenticate(form.username.data.strip(), form.password.data, clock.utcnow())
-        except Unauthorized as error:
-            db.session.commit()
+        with write_transaction():  # a failure is counted too
+            try:
+                user = authenticate(form.username.data.strip(), form.password.data,
+                                    clock.utcnow())
+                error = None
+            except Unauthorized as failure:
+                error = failure
+        if error is not None:
             form.password.errors.append(error.message)
             status = 401
         else:
-            db.session.commit()
             _fresh_session()
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))

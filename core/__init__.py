@@ -42,7 +42,8 @@ def create_app(config: type | dict | None = None) -> Flask:
 
     from core import database, errors, health, cli, templating
     with app.app_context():
-        database.configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        database.configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"],
+                                  app.config["SQLITE_SYNCHRONOUS"])
     app.json.ensure_ascii = False  # Chinese stays readable in API responses
     errors.register_error_handlers(app)
     templating.init_app(app)

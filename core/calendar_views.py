@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from core import clock
 from core.calendar import WorkDay, enter_year, held_years, missing_next_year, package_years, set_day
+from core.database import writes
 from core.extensions import db
 
 bp = Blueprint("calendar", __name__, url_prefix="/admin/calendar")
@@ -44,6 +45,7 @@ def index():
 
 
 @bp.post("/years")
+@writes
 def add_year():
     from events.deadlines import recompute_provisional
     year = request.form.get("year", type=int)
@@ -64,6 +66,7 @@ def add_year():
 
 
 @bp.post("/days")
+@writes
 def override_day():
     from events.deadlines import recompute_all_running
     try:

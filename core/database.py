@@ -1,17 +1,93 @@
-"""Engine set-up: SQLite in WAL with foreign keys, and writes that take the lock at BEGIN.
+"""Engine set-up and the one owner of a writing transaction (DESIGN.md, "Running").
 
-A deferred SQLite transaction that reads and later writes cannot upgrade its lock when
-another writer got there first and fails at once with "database is locked", whatever the
-busy timeout. Starting every transaction with BEGIN IMMEDIATE makes writers queue on the
-busy timeout instead (DESIGN.md, "Running").
+SQLite runs in WAL with foreign keys on. Readers never block in WAL, so a request reads in a
+plain deferred transaction and many requests run at once, on every core. A request that
+writes does so inside `write_transaction()`, which ends the read snapshot and starts again
+with BEGIN IMMEDIATE: a deferred transaction that reads and later writes cannot upgrade its
+lock when another writer got there first and fails at once with "database is locked",
+whatever the busy timeout, while BEGIN IMMEDIATE makes writers queue on the busy timeout.
+
+Outside a request (CLI, the scheduler, test set-up) each transaction is one job that may
+write, so it begins IMMEDIATE as before. Inside a request a flush or a DML statement outside
+`write_transaction()` is a bug and raises at once, so no writing path can slip back into a
+deferred transaction.
 """
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import wraps
+
+from flask import has_request_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from core.extensions import db
+
+_writing: ContextVar[bool] = ContextVar("gridgov_writing", default=False)
+
+#: SQLite's synchronous setting. NORMAL (the default here) in WAL never corrupts the database;
+#: a power cut (not a process crash) may lose the last transactions committed before it.
+#: FULL syncs the WAL on every commit, so an acknowledged case survives a power cut too.
+SYNCHRONOUS = ("NORMAL", "FULL")
 
 
-def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
+class WriteOutsideTransaction(RuntimeError):
+    """A request tried to write without `write_transaction()`."""
+
+
+def is_writing() -> bool:
+    return _writing.get() or not has_request_context()
+
+
+@contextmanager
+def write_transaction():
+    """One unit of work that writes: BEGIN IMMEDIATE on SQLite, one commit at the end,
+    rollback on any error. Side effects (mail, webhooks) belong after it; slow work such as
+    image decoding before it. Nested use joins the outer unit, which commits."""
+    session = db.session()
+    if _writing.get():
+        yield session
+        return
+    if session.in_transaction():
+        # End the read snapshot: the write must see what other writers committed since.
+        session.commit()
+    token = _writing.set(True)
+    try:
+        yield session
+        # Keep what this unit wrote in memory: the answer is built from it, not reloaded.
+        session.expire_on_commit = False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = True
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        _writing.reset(token)
+
+
+def writes(view):
+    """A view that is one write unit of work from start to end (no slow work inside)."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        with write_transaction():
+            return view(*args, **kwargs)
+    return wrapper
+
+
+def end_read() -> None:
+    """Close the request's read transaction before slow work (image decoding, PDFs)."""
+    session = db.session()
+    if not _writing.get() and session.in_transaction():
+        session.commit()
+
+
+def configure_engine(engine: Engine, busy_timeout_ms: int, synchronous: str = "NORMAL") -> None:
     if engine.dialect.name != "sqlite":
         return
+    if synchronous not in SYNCHRONOUS:
+        raise ValueError(f"SQLITE_SYNCHRONOUS must be one of {SYNCHRONOUS}")
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -22,9 +98,26 @@ def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA foreign_keys = ON")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode = WAL")
-            cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.execute(f"PRAGMA synchronous = {synchronous}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if is_writing() else "BEGIN")
+
+
+def _refuse_write(what: str) -> None:
+    raise WriteOutsideTransaction(
+        f"{what} outside write_transaction() in a request: wrap the unit of work")
+
+
+@event.listens_for(Session, "before_flush")
+def _guard_flush(session, _context, _instances):
+    if not is_writing():
+        _refuse_write("flush")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _guard_dml(state):
+    if (state.is_insert or state.is_update or state.is_delete) and not is_writing():
+        _refuse_write("INSERT/UPDATE/DELETE")

@@ -6,11 +6,12 @@ from auth.api import json_body, token_required
 from auth.permissions import allowed_actions, can_see, visible_clause
 from core import clock
 from core.errors import InvalidInput, NotFound, StaleVersion
+from core.database import write_transaction
 from core.extensions import csrf, db
 from events import intake, services
 from events.deadlines import clock_json
 from events.models import Category, Department, Event
-from events.photos import store_photo
+from events.photos import add_photo, prepare_photo
 from events.queries import after_cursor, encode_cursor, filtered_events_query
 from events.schemas import (ActionIn, CategoryOut, DepartmentOut, EventCreateIn, EventOut,
                             EventSummaryOut, ListQueryIn, LogOut, NearbyQueryIn)
@@ -116,13 +117,13 @@ def get_event(event_id: int):
 def act_on_event(event_id: int):
     user = g.api_user
     data = ActionIn().load(json_body())
-    event = load_visible_event(user, event_id)
     version = data.pop("version")
-    if version is not None and version != event.version:
-        raise StaleVersion(f"案件已被他人修改（当前版本 {event.version}），请刷新后重试",
-                           current_version=event.version)
-    services.perform_action(user, event, data.pop("action"), clock.utcnow(), **data)
-    db.session.commit()
+    with write_transaction():
+        event = load_visible_event(user, event_id)
+        if version is not None and version != event.version:
+            raise StaleVersion(f"案件已被他人修改（当前版本 {event.version}），请刷新后重试",
+                               current_version=event.version)
+        services.perform_action(user, event, data.pop("action"), clock.utcnow(), **data)
     return event_detail(user, event)
 
 
@@ -132,8 +133,9 @@ def upload():
     file = request.files.get("file")
     if file is None:
         raise InvalidInput("请上传文件（字段名 file）", fields={"file": ["required"]})
-    photo = store_photo(file.read(), file.filename, g.api_user.id)
-    db.session.commit()
+    prepared = prepare_photo(file.read(), file.filename)
+    with write_transaction():
+        photo = add_photo(prepared, g.api_user.id)
     return {"id": photo.id, "sha256": photo.sha256, "width": photo.width,
             "height": photo.height, "content_type": photo.content_type}, 201
 

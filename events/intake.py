@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from auth.permissions import can_report_in
+from core.database import write_transaction
 from core.errors import Forbidden, InvalidInput
 from core.extensions import db
 from events import deadlines, lifecycle
@@ -82,14 +83,13 @@ def find_replay(scope: str, key: str) -> Event | None:
 
 
 def commit_once(scope: str, key: str | None, create) -> tuple[Event, bool]:
-    """Run create() -> (event, created) and commit. If a concurrent request with the same
-    idempotency key won the race, the unique constraint fails here: answer with its case."""
+    """Run create() -> (event, created) in one write transaction. If a concurrent request
+    with the same idempotency key won the race, the unique constraint fails here: answer
+    with its case."""
     try:
-        result = create()
-        db.session.commit()
-        return result
+        with write_transaction():
+            return create()
     except IntegrityError:
-        db.session.rollback()
         existing = find_replay(scope, key) if key else None
         if existing is None:
             raise

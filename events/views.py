@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from auth.permissions import allowed_actions, can_see, visible_clause
 from core import clock
+from core.database import write_transaction
 from core.errors import AppError, InvalidInput, StaleVersion
 from core.extensions import db
 from flask_babel import gettext as _
@@ -16,7 +17,7 @@ from flask_babel import gettext as _
 from events import intake, labels, services
 from events.mapsvg import grid_map
 from events.models import Attachment, Category, Department, Event
-from events.photos import store_photo
+from events.photos import add_photo, prepare_uploads
 from events.queries import after_cursor, encode_cursor, filtered_events_query
 from events.routing import suggest_department
 from events.storage import get_storage
@@ -84,9 +85,8 @@ def show_event(event_id: int):
     return _render_detail(_load(event_id))[0]
 
 
-def _store_uploads(files) -> list[int]:
-    return [store_photo(file.read(), file.filename, current_user.id).id
-            for file in files if file and file.filename]
+def _add_photos(prepared) -> list[int]:
+    return [add_photo(photo, current_user.id).id for photo in prepared]
 
 
 def _float_or_none(value):
@@ -99,27 +99,27 @@ def _float_or_none(value):
 @bp.post("/events/<int:event_id>/actions")
 @login_required
 def act_on_event(event_id: int):
-    event = _load(event_id)
+    _load(event_id)  # 404 before any photo is decoded
     form = request.form
     action = form.get("action", "")
     try:
-        if form.get("version") and form["version"] != str(event.version):
-            raise StaleVersion(_("案件已被他人修改，请查看最新流转记录后再操作"))
-        duplicate_of = None
-        if form.get("duplicate_of"):
-            original = db.session.scalar(select(Event).where(
-                Event.town_id == event.town_id, Event.number == form["duplicate_of"].strip()))
-            duplicate_of = original.id if original else -1
-        services.perform_action(
-            current_user, event, action, clock.utcnow(), note=form.get("note"),
-            department_code=form.get("department_code") or None,
-            hours=_float_or_none(form.get("hours")), duplicate_of=duplicate_of,
-            photo_ids=_store_uploads(request.files.getlist("photos")))
-        db.session.commit()
+        photos = prepare_uploads(request.files.getlist("photos"))
+        with write_transaction():
+            event = _load(event_id)
+            if form.get("version") and form["version"] != str(event.version):
+                raise StaleVersion(_("案件已被他人修改，请查看最新流转记录后再操作"))
+            duplicate_of = None
+            if form.get("duplicate_of"):
+                original = db.session.scalar(select(Event).where(
+                    Event.town_id == event.town_id, Event.number == form["duplicate_of"].strip()))
+                duplicate_of = original.id if original else -1
+            services.perform_action(
+                current_user, event, action, clock.utcnow(), note=form.get("note"),
+                department_code=form.get("department_code") or None,
+                hours=_float_or_none(form.get("hours")), duplicate_of=duplicate_of,
+                photo_ids=_add_photos(photos))
     except AppError as error:
-        db.session.rollback()
-        db.session.refresh(event)
-        return _render_detail(event, error=error.message, form=form,
+        return _render_detail(_load(event_id), error=error.message, form=form,
                               status=error.status if error.status != 400 else 409)
     flash(_("已%(action)s", action=labels.action_label(action)))
     return redirect(url_for("events.show_event", event_id=event.id))
@@ -177,16 +177,16 @@ def new_event():
         if not description:
             raise InvalidInput(_("请填写问题描述"), fields={"description": ["required"]})
         key = form.get("form_token") or None
+        photos = prepare_uploads(request.files.getlist("photos"))
         event, _created = intake.commit_once(f"user:{current_user.id}", key, lambda: (
             intake.create_event(
                 current_user, now, category_code=form.get("category_code", ""), lat=lat,
                 lon=lon, description=description[:2000],
                 address=(form.get("address") or "")[:200],
                 grid_code=form.get("grid_code") or None, source=form.get("source") or None,
-                photo_ids=_store_uploads(request.files.getlist("photos")),
+                photo_ids=_add_photos(photos),
                 idempotency_key=key)))
     except AppError as error:
-        db.session.rollback()
         context.update(error=error.message, fields=error.fields or {})
         return render_template("events/new.html", **context), error.status
     flash(_("案件 %(number)s 已上报", number=event.number))

@@ -4,6 +4,7 @@ from marshmallow import Schema, fields
 
 from auth.api import token_required
 from core import clock
+from core.database import write_transaction
 from core.extensions import csrf, db
 from notify.services import inbox, mark_read, unread_count
 
@@ -39,6 +40,6 @@ def read_notifications():
     from auth.api import json_body
     from flask import request
     data = ReadIn().load(json_body() if request.data else {})
-    marked = mark_read(g.api_user, clock.utcnow(), data["ids"])
-    db.session.commit()
+    with write_transaction():
+        marked = mark_read(g.api_user, clock.utcnow(), data["ids"])
     return {"marked": marked, "unread": unread_count(g.api_user)}

@@ -3,7 +3,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from core import clock
-from core.extensions import db
+from core.database import write_transaction
 from notify.services import inbox, mark_read
 
 bp = Blueprint("notify", __name__)
@@ -19,8 +19,8 @@ def index():
 @login_required
 def read():
     ids = [int(i) for i in request.form.getlist("id") if i.isdigit()] or None
-    mark_read(current_user, clock.utcnow(), ids)
-    db.session.commit()
+    with write_transaction():
+        mark_read(current_user, clock.utcnow(), ids)
     target = request.form.get("next")
     if target and target.startswith("/") and not target.startswith("//"):
         return redirect(target)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from core import clock
 from core.errors import AppError
+from core.database import writes
 from core.extensions import csrf, db
 from events.models import Category, Event
 from portal import services
@@ -268,6 +269,7 @@ def _float(name: str) -> float | None:
 
 
 @bp.post("/requests.<any(json, xml):fmt>")
+@writes
 def post_request(fmt):
     now = clock.utcnow()
     _check_key(now)
@@ -308,7 +310,7 @@ def post_request(fmt):
             description=description, lat=lat, lon=lon, name=name[:32],
             phone=_arg("phone", form) or "", address=(_arg("address_string", form) or "")[:200],
             media_url=media_url, max_description=4000)
-        db.session.commit()
+        db.session.flush()
     except AppError as error:
         db.session.rollback()
         raise Open311Error(400, error.message) from None

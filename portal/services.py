@@ -11,7 +11,7 @@ from core.errors import InvalidInput, NotFound
 from core.extensions import db
 from events import intake, lifecycle, services
 from events.models import Category, Event
-from events.photos import store_photo
+from events.photos import add_photo, prepare_uploads
 from grid.locate import locate_grid
 from portal.models import QR_KINDS, RATINGS, QrPoint, Rating, RetiredQrToken
 
@@ -87,7 +87,7 @@ def submit_report(now: datetime, *, point: QrPoint | None, source: str, category
                   idempotency_scope: str | None = None, idempotency_key: str | None = None,
                   media_url: str | None = None, max_description: int = 2000) -> tuple[Event, bool]:
     """A resident's (or another app's) report: awaits 核实 by the grid's worker.
-    `photos` are (bytes, filename) pairs, validated before anything is written."""
+    `photos` are prepared (prepare_resident_photos) before the write transaction."""
     if idempotency_key and idempotency_scope:
         existing = intake.find_replay(idempotency_scope, idempotency_key)
         if existing is not None:
@@ -102,8 +102,6 @@ def submit_report(now: datetime, *, point: QrPoint | None, source: str, category
         errors["description"] = ["请描述问题"]
     elif len(description) > max_description:
         errors["description"] = [f"描述不超过 {max_description} 字"]
-    if len(photos) > MAX_PHOTOS:
-        errors["photos"] = [f"最多 {MAX_PHOTOS} 张照片"]
     grid = None
     if lat is not None and lon is not None:
         grid = locate_grid(lat, lon)
@@ -113,7 +111,7 @@ def submit_report(now: datetime, *, point: QrPoint | None, source: str, category
         errors.setdefault("lat", ["该位置不在本地网格内"])
     if errors:
         raise InvalidInput("；".join(m for ms in errors.values() for m in ms), fields=errors)
-    stored = [store_photo(data, filename, None) for data, filename in photos]
+    stored = [add_photo(photo, None) for photo in photos]
     event, log = intake.insert_event(
         now, category=category, grid=grid, lat=lat, lon=lon, description=description,
         address=address, source=source, state=lifecycle.REPORTED,
@@ -125,6 +123,14 @@ def submit_report(now: datetime, *, point: QrPoint | None, source: str, category
     for photo in stored:
         photo.event, photo.log = event, log
     return event, True
+
+
+def prepare_resident_photos(files) -> list:
+    """At most MAX_PHOTOS photos, counted before any is decoded."""
+    files = [file for file in files if file and file.filename]
+    if len(files) > MAX_PHOTOS:
+        raise InvalidInput(f"最多 {MAX_PHOTOS} 张照片", fields={"photos": [f"最多 {MAX_PHOTOS} 张照片"]})
+    return prepare_uploads(files)
 
 
 def load_tracked(code: str) -> Event:

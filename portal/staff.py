@@ -7,6 +7,7 @@ from sqlalchemy import select
 from auth.api import token_required
 from core import clock
 from core.errors import AppError, InvalidInput
+from core.database import writes
 from core.extensions import csrf, db
 from grid.models import Grid, Region
 from portal import posters, services
@@ -51,6 +52,7 @@ def grid_page(code: str):
 
 @bp.post("/grids/<code>/qr-points")
 @login_required
+@writes
 def create_point(code: str):
     grid = _grid_or_404(code, can_manage)
     form = request.form
@@ -76,6 +78,7 @@ def _point_or_404(point_id: int, check=can_view) -> QrPoint:
 
 @bp.post("/qr-points/<int:point_id>/reissue")
 @login_required
+@writes
 def reissue(point_id: int):
     point = _point_or_404(point_id, can_manage)
     services.reissue_point(point, clock.utcnow())
@@ -86,6 +89,7 @@ def reissue(point_id: int):
 
 @bp.post("/qr-points/<int:point_id>/active")
 @login_required
+@writes
 def toggle(point_id: int):
     point = _point_or_404(point_id, can_manage)
     point.is_active = request.form.get("active") == "1"
@@ -153,6 +157,7 @@ def list_points():
 
 @bp.route("/admin/open311-keys", methods=["GET", "POST"])
 @login_required
+@writes
 def open311_keys():
     """Admins create (shown once) and revoke Open311 API keys."""
     from portal.models import Open311Key

@@ -6,6 +6,7 @@ from flask import (Blueprint, Response, abort, current_app, redirect, render_tem
 from sqlalchemy import select
 
 from core import clock
+from core.database import write_transaction
 from core.errors import AppError
 from core.extensions import csrf, db, limiter
 from events import intake
@@ -64,16 +65,15 @@ def report(token: str):
         lon = float(form["lon"]) if own and form.get("lon") else None
     except ValueError:
         lat = lon = None
-    photos = [(f.read(), f.filename) for f in request.files.getlist("photos") if f and f.filename]
     scope, key = f"qr:{point.id}", (form.get("form_token") or "")[:64] or None
     try:
+        photos = services.prepare_resident_photos(request.files.getlist("photos"))
         event, _created = intake.commit_once(scope, key, lambda: services.submit_report(
             clock.utcnow(), point=point, source="resident",
             category_code=form.get("category_code", ""), description=form.get("description", ""),
             lat=lat, lon=lon, name=form.get("name", ""), phone=form.get("phone", ""),
             photos=photos, idempotency_scope=scope, idempotency_key=key))
     except AppError as error:
-        db.session.rollback()
         return render_template("portal/report.html", **_form_context(
             point, form, error.message, error.fields)), error.status
     return redirect(url_for("public.track", code=event.tracking_code, receipt=1), 303)
@@ -113,15 +113,15 @@ def _tracked_or_404(code):
 @bp.post("/t/<code>/rating")
 @limiter.limit(lambda: current_app.config["REPORT_LIMIT_PER_IP"])
 def rate(code: str):
-    event = _tracked_or_404(code)
+    _tracked_or_404(code)
     try:
-        services.rate_event(event, request.form.get("rating", ""), request.form.get("comment", ""),
-                            clock.utcnow())
-        db.session.commit()
+        with write_transaction():
+            event = _tracked_or_404(code)
+            services.rate_event(event, request.form.get("rating", ""),
+                                request.form.get("comment", ""), clock.utcnow())
     except AppError as error:
-        db.session.rollback()
-        db.session.refresh(event)
-        return _track_page(event, error=error.message, form=request.form), error.status
+        return _track_page(_tracked_or_404(code), error=error.message, form=request.form), \
+            error.status
     return redirect(url_for("public.track", code=event.tracking_code, rated=1), 303)
 
 

@@ -16,8 +16,12 @@ def visible_clause(user):
     if role == "admin":
         return true()
     if role == "grid_worker":
-        grids = select(GridMember.grid_id).where(GridMember.user_id == user.id)
-        return Event.grid_id.in_(grids)
+        # The ids themselves (the user's memberships are loaded with the user): with one
+        # grid the list reads the (grid_id, created_at, id) index in order, with no sort.
+        grids = sorted(user.grid_ids)
+        if not grids:
+            return false()
+        return Event.grid_id == grids[0] if len(grids) == 1 else Event.grid_id.in_(grids)
     if role == "dispatcher":
         return Event.town_id == user.region_id if user.region_id else false()
     if role == "handler":
@@ -27,7 +31,29 @@ def visible_clause(user):
         if path is None:
             return false()
         towns = select(Region.id).where(Region.path.startswith(path, autoescape=True))
-        return Event.town_id.in_(towns)
+        # Many towns: read the (created_at, id) index newest first and keep their cases;
+        # "+ 0" keeps the planner off the per-town index, which would sort them all.
+        return (Event.town_id + 0).in_(towns)
+    return false()
+
+
+def grid_scope_clause(user):
+    """A WHERE clause on Grid: the grids whose cases `user` may see (the list's grid filter)."""
+    from grid.models import Grid
+    role = user.role
+    if role == "admin":
+        return true()
+    if role == "grid_worker":
+        return Grid.id.in_(select(GridMember.grid_id).where(GridMember.user_id == user.id))
+    if role == "dispatcher":
+        return Grid.town_id == user.region_id if user.region_id else false()
+    if role in ("supervisor", "handler"):
+        region = user.region if role == "supervisor" else (
+            user.department.region if user.department is not None else None)
+        if region is None:
+            return false()
+        towns = select(Region.id).where(Region.path.startswith(region.path, autoescape=True))
+        return Grid.town_id.in_(towns)
     return false()
 
 

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _, ngettext
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from auth.models import ROLES, ApiToken, User
@@ -62,7 +63,10 @@ def issue_token(user: User, now: datetime) -> tuple[str, ApiToken]:
 
 
 def user_for_token(token: str, now: datetime) -> User | None:
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(token)))
+    # One statement: the token, its user and the user's grid memberships (their scope).
+    row = db.session.scalars(select(ApiToken).options(
+        joinedload(ApiToken.user).joinedload(User.memberships))
+        .where(ApiToken.token_hash == _hash_token(token))).unique().first()
     if row is None or row.expires_at <= now or not row.user.is_enabled:
         return None
     return row.user

@@ -49,22 +49,28 @@ def write_transaction():
         yield session
         return
     if session.in_transaction():
-        # End the read snapshot: the write must see what other writers committed since.
-        session.commit()
+        # End the read snapshot, so the write sees what other writers committed since. What
+        # was read stays loaded (the caller, its scope); load what you change inside the unit
+        # of work — the case's version check catches a write based on an older read.
+        _commit_keeping(session)
     token = _writing.set(True)
     try:
         yield session
         # Keep what this unit wrote in memory: the answer is built from it, not reloaded.
-        session.expire_on_commit = False
-        try:
-            session.commit()
-        finally:
-            session.expire_on_commit = True
+        _commit_keeping(session)
     except BaseException:
         session.rollback()
         raise
     finally:
         _writing.reset(token)
+
+
+def _commit_keeping(session) -> None:
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 def writes(view):

@@ -7,7 +7,7 @@ here, when something happens to the case.
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.calendar import DbCalendar
 from core.extensions import db
@@ -17,13 +17,17 @@ from events.escalation import Clock, STAGE_OF_STATE
 
 
 def region_periods(town) -> WorkPeriods:
+    """The working periods of the nearest region up the tree that sets its own (one query:
+    an ancestor's path is a prefix of the town's)."""
+    from grid.models import Region
     tz = current_app.config["LOCAL_TIMEZONE"]
-    region = town
-    while region is not None:
-        if region.work_periods:
-            return WorkPeriods.parse(region.work_periods, tz)
-        region = region.parent
-    return WorkPeriods.parse(current_app.config["WORK_PERIODS"], tz)
+    parts = town.path.rstrip("/").split("/")  # "22…/2202…/…/" — ancestors' paths are prefixes
+    paths = ["/".join(parts[:n]) + "/" for n in range(1, len(parts) + 1)]
+    ancestors = db.session.execute(
+        select(Region.path, Region.work_periods).where(Region.path.in_(paths))
+        .order_by(func.length(Region.path).desc())).all()
+    own = next((periods for _path, periods in ancestors if periods), None)
+    return WorkPeriods.parse(own or current_app.config["WORK_PERIODS"], tz)
 
 
 def ladder_for(urgency: str) -> dict:

@@ -17,6 +17,7 @@ from core.errors import Forbidden, InvalidInput
 from core.extensions import db
 from events import deadlines, lifecycle
 from events.models import Category, Event, EventCounter, EventLog
+from events.queries import LIST_LOADS
 from events.photos import claim_photos
 from grid.locate import locate_grid, point_in_grid
 from grid.models import Grid
@@ -57,14 +58,21 @@ def distance_m(lat1, lon1, lat2, lon2) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
 
 
+#: the nearest few are enough to spot a duplicate; candidates read per check are bounded too
+MAX_DUPLICATES = 5
+MAX_DUPLICATE_CANDIDATES = 500
+
+
 def possible_duplicates(category_id: int, lat: float, lon: float, now: datetime,
                         *, exclude_id: int | None = None, visible=None) -> list[Event]:
-    """Open cases of the same category within the radius over the window, nearest first."""
+    """Up to MAX_DUPLICATES open cases of the same category within the radius over the
+    window, nearest first. Candidates are read as (id, lat, lon) only; just the nearest are
+    loaded as cases."""
     radius = current_app.config["DUPLICATE_RADIUS_M"]
     days = current_app.config["DUPLICATE_WINDOW_DAYS"]
     dlat = radius / 111_320
     dlon = radius / (111_320 * max(math.cos(math.radians(lat)), 0.01))
-    query = select(Event).where(
+    query = select(Event.id, Event.lat, Event.lon).where(
         Event.category_id == category_id, Event.state.in_(lifecycle.OPEN_STATES),
         Event.created_at >= now - timedelta(days=days),
         Event.lat.between(lat - dlat, lat + dlat), Event.lon.between(lon - dlon, lon + dlon))
@@ -72,9 +80,16 @@ def possible_duplicates(category_id: int, lat: float, lon: float, now: datetime,
         query = query.where(Event.id != exclude_id)
     if visible is not None:
         query = query.where(visible)
-    found = [(distance_m(lat, lon, e.lat, e.lon), e) for e in db.session.scalars(query)]
-    return [event for distance, event in sorted(found, key=lambda pair: pair[0])
-            if distance <= radius]
+    rows = db.session.execute(query.order_by(Event.created_at.desc())
+                              .limit(MAX_DUPLICATE_CANDIDATES)).all()
+    nearest = sorted((distance, ident) for ident, distance in
+                     ((ident, distance_m(lat, lon, e_lat, e_lon)) for ident, e_lat, e_lon in rows)
+                     if distance <= radius)[:MAX_DUPLICATES]
+    if not nearest:
+        return []
+    loaded = {event.id: event for event in db.session.scalars(
+        select(Event).options(*LIST_LOADS).where(Event.id.in_([i for _, i in nearest])))}
+    return [loaded[ident] for _, ident in nearest]
 
 
 def find_replay(scope: str, key: str) -> Event | None:
@@ -90,6 +105,7 @@ def commit_once(scope: str, key: str | None, create) -> tuple[Event, bool]:
         with write_transaction():
             return create()
     except IntegrityError:
+        db.session.rollback()  # also when an outer unit of work began the transaction
         existing = find_replay(scope, key) if key else None
         if existing is None:
             raise
@@ -160,10 +176,12 @@ def insert_event(now: datetime, *, category, grid, lat, lon, description, addres
         reporter_phone=reporter_phone, state=state, created_at=now, updated_at=now,
         filed_at=now if state == lifecycle.FILED else None,
         idempotency_scope=idempotency_scope if idempotency_key else None,
-        idempotency_key=idempotency_key, tracking_code=new_tracking_code(), **extra)
+        idempotency_key=idempotency_key, tracking_code=new_tracking_code(), logs=[],
+        attachments=[], **extra)
     db.session.add(event)
     log = EventLog(event=event, actor_id=actor_id, actor_label=actor_label, action="create",
-                   from_state=None, to_state=state, data={"source": source}, created_at=now)
+                   from_state=None, to_state=state, data={"source": source}, created_at=now,
+                   attachments=[])
     db.session.add(log)
     deadlines.start_stage(event, now)
     # A concurrent request with the same key fails here on the unique constraint

@@ -85,6 +85,10 @@ class Event(db.Model):
         UniqueConstraint("town_id", "number"),
         UniqueConstraint("idempotency_scope", "idempotency_key"),
         Index("ix_event_created", "created_at", "id"),
+        # Each role's list is newest first within its scope: read in index order, no sort.
+        Index("ix_event_grid_created", "grid_id", "created_at", "id"),
+        Index("ix_event_town_created", "town_id", "created_at", "id"),
+        Index("ix_event_department_created", "department_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -93,8 +97,8 @@ class Event(db.Model):
     #: patrol 巡查上报 / resident 群众举报 / hotline 热线 / open311
     source: Mapped[str] = mapped_column(String(16))
     category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), index=True)
-    grid_id: Mapped[int] = mapped_column(ForeignKey("grid.id"), index=True)
-    town_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
+    grid_id: Mapped[int] = mapped_column(ForeignKey("grid.id"))
+    town_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
     address: Mapped[str] = mapped_column(String(200), default="")
@@ -105,7 +109,7 @@ class Event(db.Model):
     state: Mapped[str] = mapped_column(String(16), index=True)
     #: where resume (挂账 → 恢复) returns to
     suspended_from: Mapped[str | None] = mapped_column(String(16))
-    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     #: 延期: hours asked for and not yet decided; hours granted so far
     extension_requested_hours: Mapped[float | None] = mapped_column(Float)

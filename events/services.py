@@ -65,7 +65,7 @@ def _transition(actor, event: Event, action: str, now: datetime, *, note: str | 
     from_state = event.state
     log = EventLog(event=event, actor_id=actor.id, actor_label=actor.display_name, action=action,
                    from_state=from_state, to_state=target, note=note, data=data or {},
-                   created_at=now)
+                   created_at=now, attachments=[])
     db.session.add(log)
     event.state = target
     if action == "suspend":

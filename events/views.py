@@ -7,7 +7,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from auth.permissions import allowed_actions, can_see, visible_clause
+from auth.permissions import allowed_actions, can_see, grid_scope_clause, visible_clause
 from core import clock
 from core.database import write_transaction
 from core.errors import AppError, InvalidInput, StaleVersion
@@ -18,7 +18,7 @@ from events import intake, labels, services
 from events.mapsvg import grid_map
 from events.models import Attachment, Category, Department, Event
 from events.photos import add_photo, prepare_uploads
-from events.queries import after_cursor, encode_cursor, filtered_events_query
+from events.queries import LIST_LOADS, after_cursor, encode_cursor, filtered_events_query
 from events.routing import suggest_department
 from events.storage import get_storage
 from grid.models import Grid
@@ -47,12 +47,11 @@ def list_events():
     cursor = request.args.get("cursor")
     if cursor:
         query = after_cursor(query, cursor)
-    rows = db.session.scalars(query.limit(PAGE_SIZE + 1)).all()
+    rows = db.session.scalars(query.options(*LIST_LOADS).limit(PAGE_SIZE + 1)).all()
     events = rows[:PAGE_SIZE]
     next_cursor = encode_cursor(events[-1]) if len(rows) > PAGE_SIZE else None
-    grids = db.session.scalars(select(Grid).where(Grid.id.in_(
-        select(Event.grid_id).where(visible_clause(current_user)).distinct()))
-        .order_by(Grid.code)).all()
+    grids = db.session.scalars(select(Grid).where(grid_scope_clause(current_user))
+                               .order_by(Grid.code)).all()
     return render_template("events/list.html", events=events, args=args,
                            next_cursor=next_cursor, categories=_active_categories(),
                            grids=grids)

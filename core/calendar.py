@@ -23,19 +23,23 @@ class WorkDay(db.Model):
 
 
 class DbCalendar:
-    """day -> True / False / None (year not in the table); loads a year at a time."""
+    """day -> True / False / None (year not in the table); loads a month at a time (a
+    deadline rarely reaches past the next few weeks)."""
 
     def __init__(self):
-        self._years: dict[int, dict[date, bool]] = {}
+        self._months: dict[tuple[int, int], dict[date, bool]] = {}
 
     def __call__(self, day: date) -> bool | None:
-        year = self._years.get(day.year)
-        if year is None:
+        key = (day.year, day.month)
+        month = self._months.get(key)
+        if month is None:
+            first = date(day.year, day.month, 1)
+            last = (first + timedelta(days=31)).replace(day=1) - timedelta(days=1)
             with db.session.no_autoflush:  # a lookup: pending changes need not be written
                 rows = db.session.execute(select(WorkDay.day, WorkDay.is_workday).where(
-                    WorkDay.day >= date(day.year, 1, 1), WorkDay.day <= date(day.year, 12, 31)))
-                year = self._years[day.year] = dict(rows.all())
-        return year.get(day)
+                    WorkDay.day >= first, WorkDay.day <= last))
+                month = self._months[key] = dict(rows.all())
+        return month.get(day)
 
 
 def package_years() -> list[int]:

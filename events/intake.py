@@ -17,7 +17,7 @@ from core.errors import Forbidden, InvalidInput
 from core.extensions import db
 from events import deadlines, lifecycle
 from events.models import Category, Event, EventCounter, EventLog
-from events.queries import LIST_LOADS
+from events.queries import LIST_LOADS, SUMMARY_COLUMNS
 from events.photos import claim_photos
 from grid.locate import locate_grid, point_in_grid
 from grid.models import Grid
@@ -64,10 +64,11 @@ MAX_DUPLICATE_CANDIDATES = 500
 
 
 def possible_duplicates(category_id: int, lat: float, lon: float, now: datetime,
-                        *, exclude_id: int | None = None, visible=None) -> list[Event]:
+                        *, exclude_id: int | None = None, visible=None,
+                        as_rows: bool = False) -> list:
     """Up to MAX_DUPLICATES open cases of the same category within the radius over the
     window, nearest first. Candidates are read as (id, lat, lon) only; just the nearest are
-    loaded as cases."""
+    loaded: as cases, or with `as_rows` as summary rows (queries.summary_json)."""
     radius = current_app.config["DUPLICATE_RADIUS_M"]
     days = current_app.config["DUPLICATE_WINDOW_DAYS"]
     dlat = radius / 111_320
@@ -87,9 +88,14 @@ def possible_duplicates(category_id: int, lat: float, lon: float, now: datetime,
                      if distance <= radius)[:MAX_DUPLICATES]
     if not nearest:
         return []
-    loaded = {event.id: event for event in db.session.scalars(
-        select(Event).options(*LIST_LOADS).where(Event.id.in_([i for _, i in nearest])))}
-    return [loaded[ident] for _, ident in nearest]
+    ids = [ident for _, ident in nearest]
+    if as_rows:
+        found = db.session.execute(select(*SUMMARY_COLUMNS).join(Event.category)
+                                   .join(Event.grid).where(Event.id.in_(ids))).all()
+    else:
+        found = db.session.scalars(select(Event).options(*LIST_LOADS).where(Event.id.in_(ids)))
+    loaded = {item.id: item for item in found}
+    return [loaded[ident] for ident in ids]
 
 
 def find_replay(scope: str, key: str) -> Event | None:
@@ -176,7 +182,9 @@ def insert_event(now: datetime, *, category, grid, lat, lon, description, addres
         reporter_phone=reporter_phone, state=state, created_at=now, updated_at=now,
         filed_at=now if state == lifecycle.FILED else None,
         idempotency_scope=idempotency_scope if idempotency_key else None,
-        idempotency_key=idempotency_key, tracking_code=new_tracking_code(), logs=[],
+        idempotency_key=idempotency_key, logs=[],
+        # 查询码: the resident's own secret, so only residents' reports have one
+        tracking_code=new_tracking_code() if source == "resident" else None,
         attachments=[], **extra)
     db.session.add(event)
     log = EventLog(event=event, actor_id=actor_id, actor_label=actor_label, action="create",

@@ -237,6 +237,9 @@ class Attachment(db.Model):
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
     original_name: Mapped[str] = mapped_column(String(200), default="")
+    #: the photo's own unguessable name in public URLs (/p/<public_id>): a public photo
+    #: never reveals the case's tracking code
+    public_id: Mapped[str | None] = mapped_column(String(32), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     event: Mapped[Event | None] = relationship(back_populates="attachments")

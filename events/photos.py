@@ -11,6 +11,7 @@ half size. Measured figures: bench/README.md.
 import hashlib
 import io
 import math
+import secrets
 import warnings
 from dataclasses import dataclass
 
@@ -196,7 +197,8 @@ def add_photo(photo: PreparedPhoto, uploader_id: int | None) -> Attachment:
     attachment = Attachment(
         uploader_id=uploader_id, storage_key=photo.storage_key, thumb_key=photo.thumb_key,
         sha256=photo.sha256, content_type=photo.content_type, size=photo.size,
-        width=photo.width, height=photo.height, original_name=photo.original_name)
+        width=photo.width, height=photo.height, original_name=photo.original_name,
+        public_id=secrets.token_urlsafe(16))
     db.session.add(attachment)
     db.session.flush()
     return attachment

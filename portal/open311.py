@@ -155,8 +155,7 @@ def _request_json(event: Event) -> dict:
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     timeline = services.public_timeline(event)
     photo = next((p for step in timeline for p in step["photos"]), None)
-    media = event.media_url or (f"{base}/t/{event.tracking_code}/photos/{photo.id}"
-                                if photo is not None and event.tracking_code else None)
+    media = event.media_url or (f"{base}/p/{photo.public_id}" if photo is not None else None)
     closed = event.state in ("closed", "rejected")
     return {"service_request_id": str(event.id), "status": "closed" if closed else "open",
             "status_notes": timeline[-1]["text"] if timeline else None,

@@ -180,7 +180,8 @@ def public_status(event: Event) -> str:
 
 
 def can_rate(event: Event) -> bool:
-    if event.state != "closed" or event.closed_at is None:
+    """Only a resident's own report, once closed, once per closure."""
+    if event.source != "resident" or event.state != "closed" or event.closed_at is None:
         return False
     return db.session.scalar(select(Rating.id).where(
         Rating.event_id == event.id, Rating.closed_at == event.closed_at)) is None

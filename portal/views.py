@@ -4,6 +4,7 @@ import uuid
 from flask import (Blueprint, Response, abort, current_app, redirect, render_template, request,
                    url_for)
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from core import clock
 from core.database import write_transaction
@@ -119,18 +120,21 @@ def rate(code: str):
             event = _tracked_or_404(code)
             services.rate_event(event, request.form.get("rating", ""),
                                 request.form.get("comment", ""), clock.utcnow())
+    except IntegrityError:  # another rating of this closure committed first
+        return _track_page(_tracked_or_404(code), error="该案件已评价，感谢您的反馈",
+                           form=request.form), 409
     except AppError as error:
         return _track_page(_tracked_or_404(code), error=error.message, form=request.form), \
             error.status
     return redirect(url_for("public.track", code=event.tracking_code, rated=1), 303)
 
 
-@bp.get("/t/<code>/photos/<int:photo_id>")
-def photo(code: str, photo_id: int):
-    """Only photos of the public steps (the report and the fix) of this one case."""
-    event = _tracked_or_404(code)
-    row = db.session.get(Attachment, photo_id)
-    if row is None or row.event_id != event.id or row.log is None or \
+@bp.get("/p/<public_id>")
+def photo(public_id: str):
+    """A photo of a public step (the report and the fix) of a case, by its own unguessable
+    id: tracking pages and Open311 link here, never through a tracking code."""
+    row = db.session.scalar(select(Attachment).where(Attachment.public_id == public_id[:32]))
+    if row is None or row.event_id is None or row.log is None or \
             row.log.action not in services.PUBLIC_PHOTO_STEPS:
         abort(404)
     key = row.thumb_key if request.args.get("thumb") else row.storage_key

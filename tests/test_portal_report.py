@@ -80,7 +80,8 @@ def test_a_report_creates_a_case_awaiting_verification_and_shows_the_receipt(
         assert (event.reporter_name, event.reporter_phone) == ("王先生", "13812341234")
         photo = event.attachments[0]
         assert photo.uploader_id is None
-        stored = Image.open(io.BytesIO(client.get(f"/t/{code}/photos/{photo.id}").data))
+        assert code not in photo.public_id and len(photo.public_id) >= 20
+        stored = Image.open(io.BytesIO(client.get(f"/p/{photo.public_id}").data))
         assert not stored.getexif().get_ifd(0x8825)  # the resident's GPS is gone
         event_id = event.id
     # the grid's worker sees it waiting for 核实
@@ -214,7 +215,7 @@ def tracked(client, point, world):
 
 
 def test_tracking_page_shows_progress_without_staff_names_or_internal_notes(
-        client, tracked, api):
+        client, tracked, api, world):
     code, event_id = tracked
     upload = api("handler").post("/api/v1/uploads", data={"file": (io.BytesIO(jpeg()), "f.jpg")},
                                  content_type="multipart/form-data")
@@ -224,9 +225,11 @@ def test_tracking_page_shows_progress_without_staff_names_or_internal_notes(
         assert text in html
     for secret in ("处置员", "司机老张", "内部沟通", "13812341234", "王先生", "李伟"):
         assert secret not in html
-    photo_id = upload.get_json()["id"]
-    assert f"/t/{code}/photos/{photo_id}" in html
-    assert client.get(f"/t/{code}/photos/{photo_id}").status_code == 200
+    with world.app_context():
+        public_id = db.session.get(Attachment, upload.get_json()["id"]).public_id
+    assert f"/p/{public_id}" in html and f"/t/{code}/photos" not in html
+    assert client.get(f"/p/{public_id}").status_code == 200
+    assert client.get(f"/p/{public_id[:-1]}x").status_code == 404
     assert client.get("/t/AAAAAAAAAA").status_code == 404
 
 
@@ -287,3 +290,44 @@ def test_residents_contact_is_masked_for_staff_other_than_dispatchers(tracked, a
         {"name": "王**", "phone": "138****1234"}
     page = login_as("worker").get(f"/events/{event_id}").get_data(as_text=True)
     assert "138****1234" in page and "13812341234" not in page
+
+
+def test_only_residents_reports_have_a_tracking_code_and_take_a_rating(client, api, world,
+                                                                       report):
+    """A patrol or Open311 case has no code to guess; its photos are public by their own id."""
+    case = report("worker")
+    with world.app_context():
+        assert db.session.get(Event, case["id"]).tracking_code is None
+    upload = api("handler").post("/api/v1/uploads", data={"file": (io.BytesIO(jpeg()), "f.jpg")},
+                                 content_type="multipart/form-data")
+    _walk_to_closed(api, case["id"], photo=upload.get_json()["id"])
+    listing = client.get("/open311/v2/requests.json").get_json()
+    mine = next(r for r in listing if r["service_request_id"] == str(case["id"]))
+    assert mine["media_url"] and "/p/" in mine["media_url"] and "/t/" not in mine["media_url"]
+    with world.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Rating)) == 0
+
+
+def test_parallel_ratings_of_one_case_record_one_and_answer_the_rest_clearly(
+        tracked, api, world):
+    import threading
+    code, event_id = tracked
+    _walk_to_closed(api, event_id)
+    barrier, statuses = threading.Barrier(8), []
+
+    def rate():
+        client = world.test_client()
+        barrier.wait()
+        statuses.append(client.post(f"/t/{code}/rating", data={"rating": "unsatisfied",
+                                                               "comment": "没修好"}).status_code)
+
+    threads = [threading.Thread(target=rate) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(statuses) == 8 and statuses.count(303) == 1, statuses
+    assert all(status in (409, 422) for status in statuses if status != 303), statuses
+    with world.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Rating)) == 1
+        assert db.session.get(Event, event_id).state == "dispatched"  # reopened once

@@ -40,12 +40,13 @@ def create_app(config: type | dict | None = None) -> Flask:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
 
-    from core import database, errors, health, cli, templating
+    from core import database, errors, health, cli, security, templating
     with app.app_context():
         database.configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"],
                                   app.config["SQLITE_SYNCHRONOUS"])
     app.json.ensure_ascii = False  # Chinese stays readable in API responses
     errors.register_error_handlers(app)
+    security.init_app(app)
     templating.init_app(app)
     app.register_blueprint(health.bp)
     from core.calendar_views import bp as calendar_bp

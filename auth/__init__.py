@@ -27,6 +27,9 @@ def init_app(app) -> None:
         from core import clock
         return user_for_token(token.strip(), clock.utcnow())
 
+    from auth.masking import reporter_contact
+    app.add_template_global(reporter_contact)
+
     from auth.api import bp as api_bp
     from auth.views import bp as views_bp
     app.register_blueprint(views_bp)

@@ -19,12 +19,6 @@ def init_app(app) -> None:
         from datetime import datetime
         return datetime.fromisoformat(value) if value else None
 
-    @app.template_filter("mask_phone")
-    def mask_phone(value):
-        if not value or len(value) < 7:
-            return value or ""
-        return f"{value[:3]}****{value[-4:]}"
-
     @app.context_processor
     def _notices():
         if not current_user.is_authenticated:

@@ -4,6 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from auth.api import json_body, token_required
+from auth.masking import reporter_contact
 from auth.permissions import allowed_actions, can_see, visible_clause
 from core import clock
 from core.errors import InvalidInput, NotFound, StaleVersion
@@ -38,23 +39,10 @@ def load_visible_event(user, event_id: int) -> Event:
 def event_detail(user, event: Event) -> dict:
     body = EventOut().dump(event)
     body["clock"] = clock_json(event, clock.utcnow())
-    body["reporter"] = reporter_json(user, event)
+    body["reporter"] = reporter_contact(user, event)
     body["history"] = LogOut(many=True).dump(event.logs)
     body["allowed_actions"] = allowed_actions(user, event)
     return body
-
-
-def reporter_json(user, event: Event) -> dict | None:
-    """A resident's name and phone: in full for dispatchers and admins, masked otherwise."""
-    if not (event.reporter_name or event.reporter_phone):
-        return None
-    phone = event.reporter_phone or ""
-    if user.role not in ("dispatcher", "admin") and len(phone) >= 7:
-        phone = f"{phone[:3]}****{phone[-4:]}"
-    name = event.reporter_name or ""
-    if user.role not in ("dispatcher", "admin") and name:
-        name = name[0] + "*" * (len(name) - 1)
-    return {"name": name, "phone": phone}
 
 
 def _summaries(rows) -> list[dict]:

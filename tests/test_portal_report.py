@@ -288,8 +288,17 @@ def test_residents_contact_is_masked_for_staff_other_than_dispatchers(tracked, a
         {"name": "王先生", "phone": "13812341234"}
     assert api("worker").get(f"/api/v1/events/{event_id}").get_json()["reporter"] == \
         {"name": "王**", "phone": "138****1234"}
-    page = login_as("worker").get(f"/events/{event_id}").get_data(as_text=True)
-    assert "138****1234" in page and "13812341234" not in page
+    api("worker").act(event_id, "verify", note="属实")
+    api("dispatcher").act(event_id, "dispatch")
+    for username in ("worker", "handler", "supervisor"):
+        assert api(username).get(f"/api/v1/events/{event_id}").get_json()["reporter"] == \
+            {"name": "王**", "phone": "138****1234"}, username
+        page = login_as(username).get(f"/events/{event_id}").get_data(as_text=True)
+        assert "王**" in page and "138****1234" in page, username
+        assert "王先生" not in page and "13812341234" not in page, username
+    for username in ("dispatcher", "admin"):
+        page = login_as(username).get(f"/events/{event_id}").get_data(as_text=True)
+        assert "王先生" in page and "13812341234" in page, username
 
 
 def test_only_residents_reports_have_a_tracking_code_and_take_a_rating(client, api, world,

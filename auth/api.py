@@ -1,7 +1,8 @@
 """Bearer tokens for the JSON API."""
 from functools import wraps
 
-from flask import Blueprint, g, request
+from flask import Blueprint, current_app, g, request
+from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
 
 from auth.services import authenticate, issue_token, user_for_token
@@ -20,10 +21,17 @@ class TokenRequest(Schema):
 
 
 def json_body() -> dict:
-    body = request.get_json(silent=True)
+    """The request's JSON object, or 422 saying what is wrong with it."""
+    from core.errors import InvalidInput
+    if not request.is_json:
+        raise InvalidInput(_("请求体须为 JSON 对象"), fields={"_body": ["expected a JSON object"]})
+    try:
+        body = current_app.json.loads(request.get_data(cache=True))
+    except (ValueError, RecursionError) as error:
+        raise InvalidInput(_("请求体不是有效的 JSON"), fields={"_body": [str(error)[:200]]}) \
+            from None
     if not isinstance(body, dict):
-        from core.errors import InvalidInput
-        raise InvalidInput("请求体须为 JSON 对象", fields={"_body": ["expected a JSON object"]})
+        raise InvalidInput(_("请求体须为 JSON 对象"), fields={"_body": ["expected a JSON object"]})
     return body
 
 

@@ -40,11 +40,11 @@ def create_app(config: type | dict | None = None) -> Flask:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
 
-    from core import database, errors, health, cli, security, templating
+    from core import database, errors, health, cli, inputs, security, templating
     with app.app_context():
         database.configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"],
                                   app.config["SQLITE_SYNCHRONOUS"])
-    app.json.ensure_ascii = False  # Chinese stays readable in API responses
+    inputs.init_app(app)  # before any blueprint: the bounded <int:…> converter
     errors.register_error_handlers(app)
     security.init_app(app)
     templating.init_app(app)

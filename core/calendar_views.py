@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from core import clock
 from core.calendar import WorkDay, enter_year, held_years, missing_next_year, package_years, set_day
 from core.database import writes
+from core.errors import InvalidInput
 from core.extensions import db
 
 bp = Blueprint("calendar", __name__, url_prefix="/admin/calendar")
@@ -32,6 +33,8 @@ def index():
     years = held_years()
     today = clock.utcnow().date()
     year = request.args.get("year", type=int) or today.year
+    if not 2000 <= year <= 2100:
+        raise InvalidInput(_("请填写 2000–2100 之间的年份"), fields={"year": ["2000–2100"]})
     exceptions = db.session.scalars(select(WorkDay).where(
         WorkDay.day >= date(year, 1, 1), WorkDay.day <= date(year, 12, 31),
         (WorkDay.is_workday != (func.strftime("%w", WorkDay.day).notin_(("0", "6"))))

@@ -2,6 +2,7 @@
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _, pgettext
 from marshmallow import ValidationError as SchemaError
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -73,7 +74,8 @@ def _respond(status: int, body: dict):
     if request.path.startswith("/open311/"):
         from portal.open311 import error_response
         fmt = "xml" if request.path.endswith(".xml") else "json"
-        return error_response(fmt, status if status in (400, 403, 404) else 400, body["message"])
+        return error_response(fmt, status if status in (400, 403, 404) or status >= 500 else 400,
+                              body["message"])
     if wants_json():
         response = jsonify(body)
         response.status_code = status
@@ -95,6 +97,13 @@ def register_error_handlers(app) -> None:
         return _respond(422, {"error": "validation_error",
                               "message": _("以下字段有误：%(names)s", names=names),
                               "fields": fields})
+
+    @app.errorhandler(DataError)
+    def _data_error(_error):
+        # A value the database refuses (out of range, wrong encoding) that validation
+        # before it missed: the request is wrong, not the server.
+        return _respond(422, {"error": "validation_error",
+                              "message": _("输入的数据超出范围或格式不被接受")})
 
     @app.errorhandler(StaleDataError)
     def _stale(_error):

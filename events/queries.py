@@ -1,12 +1,14 @@
 """Case queries shared by the list page and the API."""
 import base64
-from datetime import datetime
+import binascii
+from datetime import datetime, timezone
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import lazyload, selectinload
 
 from auth.permissions import queue_clause, visible_clause
 from core.errors import InvalidInput
+from core.inputs import is_id
 from events.models import Category, Event
 from grid.models import Grid, Region
 
@@ -26,10 +28,10 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         stamp, _, ident = raw.partition("|")
         moment = datetime.fromisoformat(stamp)
-        if moment.tzinfo is None:
+        if moment.tzinfo is None or not is_id(ident) or not 2000 <= moment.year <= 2200:
             raise ValueError
-        return moment, int(ident)
-    except (ValueError, UnicodeDecodeError):
+        return moment.astimezone(timezone.utc), int(ident)
+    except (ValueError, OverflowError, UnicodeDecodeError, binascii.Error):
         raise InvalidInput("cursor 无效", fields={"cursor": ["invalid cursor"]}) from None
 
 

@@ -1,6 +1,8 @@
 """marshmallow schemas for the staff API, by direction. Shape only: no queries here."""
-from marshmallow import Schema, fields, validate, validates_schema, ValidationError, EXCLUDE
+from marshmallow import (EXCLUDE, Schema, ValidationError, fields, pre_load, validate,
+                         validates_schema)
 
+from core.inputs import Id
 from events import lifecycle
 
 
@@ -17,8 +19,7 @@ class EventCreateIn(Schema):
                               validate=validate.Regexp(r"^\d{15}$"))
     source = fields.String(load_default=None, allow_none=True,
                            validate=validate.OneOf(("patrol", "hotline")))
-    photo_ids = fields.List(fields.Integer(strict=True), load_default=list,
-                            validate=validate.Length(max=9))
+    photo_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=9))
 
     @validates_schema
     def _description_not_blank(self, data, **_):
@@ -34,14 +35,19 @@ class ActionIn(Schema):
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
     department_code = fields.String(load_default=None, allow_none=True)
     hours = fields.Float(load_default=None, allow_none=True)
-    photo_ids = fields.List(fields.Integer(strict=True), load_default=list)
-    duplicate_of = fields.Integer(load_default=None, allow_none=True, strict=True)
-    version = fields.Integer(load_default=None, allow_none=True, strict=True)
+    photo_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=9))
+    duplicate_of = Id(load_default=None, allow_none=True)
+    version = Id(load_default=None, allow_none=True)
 
 
 class ListQueryIn(Schema):
     class Meta:
         unknown = EXCLUDE
+
+    @pre_load
+    def _empty_means_absent(self, data, **_):
+        # ?limit=&state= as a form with blank fields sends it: the defaults apply
+        return {key: value for key, value in data.items() if value != ""}
 
     state = fields.String(load_default=None)
     category = fields.String(load_default=None)

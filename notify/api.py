@@ -1,6 +1,8 @@
 """The caller's in-app notifications."""
 from flask import Blueprint, g
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
+
+from core.inputs import Id
 
 from auth.api import token_required
 from core import clock
@@ -24,7 +26,7 @@ class NotificationOut(Schema):
 
 
 class ReadIn(Schema):
-    ids = fields.List(fields.Integer(strict=True), load_default=None)
+    ids = fields.List(Id(), load_default=None, validate=validate.Length(max=1000))
 
 
 @bp.get("/notifications")

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from core import clock
 from core.errors import AppError
 from core.database import writes
+from core.inputs import is_id
 from core.extensions import csrf, db
 from events.models import Category, Event
 from portal import services
@@ -180,6 +181,8 @@ def _parse_when(name: str) -> datetime | None:
             from None
     if moment.tzinfo is None:
         raise Open311Error(400, f"{name} needs a time zone (Z or +08:00)")
+    if not 2000 <= moment.year <= 2200:
+        raise Open311Error(400, f"{name} must lie between the years 2000 and 2200")
     return moment
 
 
@@ -198,7 +201,7 @@ def list_requests(fmt):
     ids = _arg("service_request_id")
     if ids:  # overrides every other argument
         wanted = [part.strip() for part in ids.split(",") if part.strip()]
-        if not all(part.isdigit() for part in wanted):
+        if not all(is_id(part) for part in wanted):
             raise Open311Error(400, "service_request_id must be a comma-separated list of ids")
         query = query.where(Event.id.in_([int(part) for part in wanted]))
     else:
@@ -232,7 +235,7 @@ def list_requests(fmt):
 
 @bp.get("/requests/<request_id>.<any(json, xml):fmt>")
 def get_request(request_id, fmt):
-    event = db.session.get(Event, int(request_id)) if request_id.isdigit() else None
+    event = db.session.get(Event, int(request_id)) if is_id(request_id) else None
     if event is None:
         raise Open311Error(404, f"service_request_id {request_id} not found")
     return render(fmt, "service_requests", "request", [_request_json(event)])

@@ -8,6 +8,7 @@ from auth.api import token_required
 from core import clock
 from core.errors import AppError, InvalidInput
 from core.database import writes
+from core.inputs import is_id
 from core.extensions import csrf, db
 from grid.models import Grid, Region
 from portal import posters, services
@@ -167,7 +168,8 @@ def open311_keys():
     new_key = None
     if request.method == "POST":
         if request.form.get("revoke"):
-            row = db.session.get(Open311Key, int(request.form["revoke"]))
+            revoke = request.form["revoke"]
+            row = db.session.get(Open311Key, int(revoke)) if is_id(revoke) else None
             if row is None:
                 abort(404)
             row.is_active, row.revoked_at = False, clock.utcnow()

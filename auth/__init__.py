@@ -13,9 +13,16 @@ def init_app(app) -> None:
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.is_enabled else None
+    def load_user(session_id: str):
+        # "<id>.<epoch>": a cookie from before the user's last logout or password change
+        # names an old epoch and no longer logs anyone in.
+        ident, _, epoch = session_id.partition(".")
+        if not (ident.isdigit() and epoch.isdigit()) or int(ident) > 2**31 - 1:
+            return None
+        user = db.session.get(User, int(ident))
+        if user is None or not user.is_enabled or (user.session_epoch or 0) != int(epoch):
+            return None
+        return user
 
     @login_manager.request_loader
     def load_user_from_bearer(request):

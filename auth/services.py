@@ -20,11 +20,22 @@ _DUMMY_HASH = generate_password_hash("not-a-password")
 MIN_PASSWORD_LENGTH = 8
 
 
+def hash_password(password: str) -> str:
+    """A salted hash by PASSWORD_HASH_METHOD (werkzeug's scrypt unless configured)."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
 def set_password(user: User, password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(_("密码至少 %(min)s 位", min=MIN_PASSWORD_LENGTH),
                            fields={"password": [f"at least {MIN_PASSWORD_LENGTH} characters"]})
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = hash_password(password)
+    end_sessions(user)
+
+
+def end_sessions(user: User) -> None:
+    """Every session cookie of the user stops working (logout, password change)."""
+    user.session_epoch = (user.session_epoch or 0) + 1
 
 
 def authenticate(username: str, password: str, now: datetime) -> User:

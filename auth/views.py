@@ -8,7 +8,8 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from auth.services import authenticate
+from auth.models import User
+from auth.services import authenticate, end_sessions
 from core import clock
 from core.database import write_transaction
 from core.errors import Unauthorized
@@ -66,6 +67,9 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    if current_user.is_authenticated:
+        with write_transaction():  # every session of this user ends, not only this one
+            end_sessions(db.session.get(User, current_user.id))
     logout_user()
     _fresh_session()
     flash(_("已退出登录"))

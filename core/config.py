@@ -19,6 +19,8 @@ class Config:
     UPLOAD_DIR = Path(os.environ.get("UPLOAD_DIR", INSTANCE_DIR / "uploads"))
     UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
     API_TOKEN_TTL_HOURS = int(os.environ.get("API_TOKEN_TTL_HOURS", "720"))
+    #: werkzeug's generate_password_hash method; the tests use a cheap one
+    PASSWORD_HASH_METHOD = "scrypt"
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCKOUT_MINUTES = 15
     SESSION_COOKIE_HTTPONLY = True
@@ -84,4 +86,6 @@ class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test"
     WTF_CSRF_ENABLED = False
+    #: every test seeds ~50 demo users, each with its own salt: keep hashing cheap here
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"

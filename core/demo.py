@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 
 from shapely.geometry import Point, shape
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
 from auth.models import User
+from auth.services import hash_password
 from core.calendar import enter_year, held_years, package_years
 from core.extensions import db
 from events import intake, services
@@ -121,10 +121,11 @@ def _build_departments(towns):
                                        department_id=by_name[category.default_department].id))
 
 
-def _build_users(county, towns, password_hash):
+def _build_users(county, towns, password):
     def user(username, role, display, **scope):
+        # Each user's own salt: a shared hash would tell that they share the password.
         account = User(username=username, role=role, display_name=display,
-                       password_hash=password_hash, **scope)
+                       password_hash=hash_password(password), **scope)
         db.session.add(account)
         return account
 
@@ -285,12 +286,11 @@ def seed_demo(now: datetime, *, password: str | None = None, cases: int = 300,
     exists = db.session.scalar(select(Region.id).where(Region.code == COUNTY[0]))
     generated = password is None
     password = password or secrets.token_urlsafe(9)
-    password_hash = generate_password_hash(password)
     if exists:
         if generated:
             return ["demo data already present; pass --password to reset demo passwords"]
         for user in db.session.scalars(select(User)):
-            user.password_hash = password_hash
+            user.password_hash = hash_password(password)
         return ["demo data already present; demo passwords reset"]
     rng = random.Random(20261129)
     added, _ = load_categories()
@@ -300,7 +300,7 @@ def seed_demo(now: datetime, *, password: str | None = None, cases: int = 300,
             enter_year(year)
     county, towns = _build_places(rng)
     _build_departments(towns)
-    _build_users(county, towns, password_hash)
+    _build_users(county, towns, password)
     _build_qr_points(rng)
     _build_cases(rng, towns, cases, now)
     db.session.flush()

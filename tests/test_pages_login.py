@@ -138,3 +138,41 @@ def test_the_language_chosen_on_the_login_page_is_kept_after_login(world):
     assert "Log in" in text_of(client.get("/login"))
     client.post("/login", data={"username": "worker", "password": DEMO_PASSWORD})
     assert "<h1>My queue</h1>" in text_of(client.get("/events?mine=1"))
+
+
+def test_a_session_cookie_copied_before_logout_no_longer_works(world, login_as):
+    first = login_as("dispatcher")
+    second = login_as("dispatcher")  # the same user on another phone
+    copied = first.get_cookie("session").value
+    assert first.get("/events").status_code == 200
+    assert first.post("/logout").status_code == 302
+    thief = world.test_client()
+    thief.set_cookie("session", copied)
+    assert thief.get("/events").status_code == 302
+    assert second.get("/events").status_code == 302  # every session of the user ended
+    assert login_as("dispatcher").get("/events").status_code == 200
+
+
+def test_a_password_change_ends_the_users_sessions(world, login_as):
+    from sqlalchemy import select
+    from auth.models import User
+    from auth.services import set_password
+    from core.extensions import db
+    client = login_as("worker")
+    with world.app_context():
+        user = db.session.scalar(select(User).where(User.username == "worker"))
+        set_password(user, "a-new-password-1")
+        db.session.commit()
+    assert client.get("/events").status_code == 302
+
+
+def test_demo_users_each_have_their_own_salt(world):
+    from sqlalchemy import select
+    from werkzeug.security import check_password_hash
+    from auth.models import User
+    from core.extensions import db
+    from tests.conftest import DEMO_PASSWORD
+    with world.app_context():
+        hashes = db.session.scalars(select(User.password_hash)).all()
+    assert len(hashes) > 10 and len(set(hashes)) == len(hashes)
+    assert all(check_password_hash(h, DEMO_PASSWORD) for h in hashes)

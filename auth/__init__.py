@@ -24,16 +24,6 @@ def init_app(app) -> None:
             return None
         return user
 
-    @login_manager.request_loader
-    def load_user_from_bearer(request):
-        # Lets API clients fetch case photos (/attachments/…) with their bearer token.
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            return None
-        from auth.services import user_for_token
-        from core import clock
-        return user_for_token(token.strip(), clock.utcnow())
-
     from auth.masking import reporter_contact
     app.add_template_global(reporter_contact)
 

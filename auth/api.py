@@ -2,6 +2,7 @@
 from functools import wraps
 
 from flask import Blueprint, current_app, g, request
+from flask_login import current_user
 from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
 
@@ -50,6 +51,33 @@ def create_token():
     if error is not None:
         raise error
     return {"token": token, "expires_at": row.expires_at.isoformat()}, 201
+
+
+def _bearer_user():
+    """The bearer token's user; None when no token is sent; Unauthorized for a bad one."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    user = user_for_token(token.strip(), clock.utcnow())
+    if user is None:
+        raise Unauthorized("令牌无效或已过期")
+    return user
+
+
+def token_or_login_required(view):
+    """Pages API clients fetch too (case photos): a bearer token when one is sent — an
+    explicit credential wins over whatever session cookie comes along — else the login
+    session. The caller is in g.viewer."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        user = _bearer_user()
+        if user is None:
+            if not current_user.is_authenticated:
+                return current_app.login_manager.unauthorized()
+            user = current_user._get_current_object()
+        g.viewer = user
+        return view(*args, **kwargs)
+    return wrapper
 
 
 def token_required(view):

@@ -1,5 +1,5 @@
 """Errors, negotiated in one place: JSON {error, message, fields?} for the API, HTML pages otherwise."""
-from flask import jsonify, render_template, request
+from flask import jsonify, make_response, render_template, request
 from flask_babel import gettext as _, pgettext
 from marshmallow import ValidationError as SchemaError
 from sqlalchemy.exc import DataError
@@ -120,4 +120,8 @@ def register_error_handlers(app) -> None:
         }.get(error.code, error.description or error.name)
         code = {413: "payload_too_large", 404: "not_found"}.get(
             error.code, error.name.lower().replace(" ", "_"))
-        return _respond(error.code or 500, {"error": code, "message": message})
+        response = _respond(error.code or 500, {"error": code, "message": message})
+        if getattr(error, "valid_methods", None):  # 405 says what is allowed
+            response = make_response(response)
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response

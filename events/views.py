@@ -2,11 +2,12 @@
 import math
 import uuid
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
-                   request, url_for)
+from flask import (Blueprint, Response, abort, current_app, flash, g, redirect,
+                   render_template, request, url_for)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from auth.api import token_or_login_required
 from auth.permissions import allowed_actions, can_see, grid_scope_clause, visible_clause
 from core import clock
 from core.database import write_transaction
@@ -193,26 +194,27 @@ def new_event():
 
 
 def _attachment_for_viewer(attachment_id: int) -> Attachment:
+    viewer = g.viewer
     photo = db.session.get(Attachment, attachment_id)
     if photo is None:
         abort(404)
     if photo.event is not None:
-        if not can_see(current_user, photo.event):
+        if not can_see(viewer, photo.event):
             abort(404)
-    elif photo.uploader_id != current_user.id:
+    elif photo.uploader_id != viewer.id:
         abort(404)
     return photo
 
 
 @bp.get("/attachments/<int:attachment_id>")
-@login_required
+@token_or_login_required
 def attachment(attachment_id: int):
     photo = _attachment_for_viewer(attachment_id)
     return _photo_response(photo.storage_key, photo.content_type)
 
 
 @bp.get("/attachments/<int:attachment_id>/thumb")
-@login_required
+@token_or_login_required
 def attachment_thumb(attachment_id: int):
     photo = _attachment_for_viewer(attachment_id)
     return _photo_response(photo.thumb_key, "image/jpeg")

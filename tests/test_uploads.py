@@ -115,3 +115,20 @@ def test_handling_photo_is_visible_to_who_sees_the_case(api, report):
     assert api("w101002").get(f"/attachments/{photo}").status_code == 404
     refused = api("dispatcher").act(event["id"], "suspend", note="x", photo_ids=[photo])
     assert refused.status_code == 422
+
+
+def test_a_bearer_token_wins_over_a_stray_session_cookie(api, world):
+    body = upload(api("worker"), jpeg_with_exif()).get_json()
+    client = world.test_client()
+    client.get("/lang/en")  # a session cookie with no one logged in
+    answer = client.get(f"/attachments/{body['id']}", headers=api("worker").headers)
+    assert answer.status_code == 200 and answer.mimetype == "image/jpeg"
+    answer = client.get(f"/attachments/{body['id']}", headers={"Authorization": "Bearer nope"})
+    assert answer.status_code == 401
+
+
+def test_405_answers_say_which_methods_are_allowed(client):
+    answer = client.put("/api/v1/events")
+    assert answer.status_code == 405
+    assert set(answer.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
+    assert client.delete("/login").headers["Allow"]

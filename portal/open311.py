@@ -152,12 +152,37 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat(timespec="seconds") if value else None
 
 
+#: Which cases Open311 lists: those a grid worker has verified (立案 and after). A report still
+#: awaiting 核实 may be false or private; a rejected one (不予立案, duplicates) is not a case.
+PUBLIC_STATES = ("filed", "dispatched", "accepted", "handled", "closed", "suspended")
+#: Residents' own positions are published to 3 decimal places (about 110 m north–south):
+#: enough to find the problem's street, not the door of the person who reported it.
+PUBLIC_COORDINATE_DECIMALS = 3
+RESIDENT_SOURCES = ("resident", "open311")
+
+
+def _public_position(event: Event) -> tuple[float, float]:
+    if event.source in RESIDENT_SOURCES:
+        return (round(event.lat, PUBLIC_COORDINATE_DECIMALS),
+                round(event.lon, PUBLIC_COORDINATE_DECIMALS))
+    return event.lat, event.lon
+
+
+def _awaiting_verification_json(event: Event) -> dict:
+    """A report not yet verified, asked for by its id (e.g. by the app that posted it):
+    its status only — no text, place or photo until a grid worker has seen it."""
+    return {"service_request_id": str(event.id), "status": "open",
+            "status_notes": "已受理，等待网格员现场核实", "service_code": event.category.code,
+            "requested_datetime": _iso(event.created_at)}
+
+
 def _request_json(event: Event) -> dict:
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     timeline = services.public_timeline(event)
     photo = next((p for step in timeline for p in step["photos"]), None)
     media = event.media_url or (f"{base}/p/{photo.public_id}" if photo is not None else None)
     closed = event.state in ("closed", "rejected")
+    lat, lon = _public_position(event)
     return {"service_request_id": str(event.id), "status": "closed" if closed else "open",
             "status_notes": timeline[-1]["text"] if timeline else None,
             "service_name": event.category.name, "service_code": event.category.code,
@@ -167,7 +192,7 @@ def _request_json(event: Event) -> dict:
             "updated_datetime": _iso(event.closed_at or event.rejected_at or event.updated_at),
             "expected_datetime": _iso(event.due_at) if event.clock_stage == "handle" else None,
             "address": event.address or None, "address_id": None, "zipcode": None,
-            "lat": event.lat, "long": event.lon, "media_url": media}
+            "lat": lat, "long": lon, "media_url": media}
 
 
 def _parse_when(name: str) -> datetime | None:
@@ -197,7 +222,7 @@ def _positive(name: str, default: int, ceiling: int) -> int:
 
 @bp.get("/requests.<any(json, xml):fmt>")
 def list_requests(fmt):
-    query = select(Event)
+    query = select(Event).where(Event.state.in_(PUBLIC_STATES))
     ids = _arg("service_request_id")
     if ids:  # overrides every other argument
         wanted = [part.strip() for part in ids.split(",") if part.strip()]
@@ -236,8 +261,10 @@ def list_requests(fmt):
 @bp.get("/requests/<request_id>.<any(json, xml):fmt>")
 def get_request(request_id, fmt):
     event = db.session.get(Event, int(request_id)) if is_id(request_id) else None
-    if event is None:
+    if event is None or event.state == "rejected":
         raise Open311Error(404, f"service_request_id {request_id} not found")
+    if event.state not in PUBLIC_STATES:
+        return render(fmt, "service_requests", "request", [_awaiting_verification_json(event)])
     return render(fmt, "service_requests", "request", [_request_json(event)])
 
 

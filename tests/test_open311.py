@@ -144,24 +144,27 @@ def three_requests(client, api_key, report, api, freeze, now):
     ids.append(int(_post(client, api_key, service_code="09006").get_json()[0][
         "service_request_id"]))
     api("worker").act(ids[0], "reject", note="重复")
+    for ident in ids[1:]:
+        api("worker").act(ident, "verify", note="属实")
     return ids
 
 
 def test_get_requests_filters(client, three_requests, freeze, now):
+    """Only verified cases are listed: the rejected first one never is."""
     first, second, third = three_requests
     freeze(now + timedelta(hours=1))
     def ids(query=""):
         return [int(r["service_request_id"]) for r in client.get(
             f"{BASE}/requests.json{query}").get_json()]
-    assert sorted(ids()) == [first, second, third]
-    assert sorted(ids("?service_code=06010")) == [first, second]
+    assert sorted(ids()) == [second, third]
+    assert sorted(ids("?service_code=06010")) == [second]
     assert sorted(ids("?service_code=06010,09006&status=open")) == [second, third]
-    assert ids("?status=closed") == [first]
+    assert ids("?status=closed") == []
     assert ids("?status=") != []  # empty means absent
-    assert sorted(ids(f"?service_request_id={first},{third}&status=open")) == [first, third]
+    assert sorted(ids(f"?service_request_id={first},{third}&status=open")) == [third]
     assert ids("?start_date=2026-03-11T00:00:00Z") == []
-    assert len(ids("?start_date=2026-03-01T00:00:00%2B08:00&end_date=2026-03-31T00:00:00Z")) == 3
-    assert len(ids("?page_size=2")) == 2 and len(ids("?page_size=2&page=2")) == 1
+    assert len(ids("?start_date=2026-03-01T00:00:00%2B08:00&end_date=2026-03-31T00:00:00Z")) == 2
+    assert len(ids("?page_size=1")) == 1 and len(ids("?page_size=1&page=2")) == 1
     for bad in ("?start_date=yesterday", "?start_date=2026-01-01T00:00:00Z&end_date=2026-06-01T00:00:00Z",
                 "?status=lost", "?page_size=0", "?service_request_id=abc"):
         response = client.get(f"{BASE}/requests.json{bad}")
@@ -185,9 +188,8 @@ def test_request_fields_and_privacy(client, three_requests, api, freeze, now):
     assert request["status_notes"] == "已交由环卫所办理"
     assert request["requested_datetime"].endswith("+00:00")
     assert request["lat"] == POINT_GRID1[0] and request["long"] == POINT_GRID1[1]
-    closed = client.get(f"{BASE}/requests/{first}.xml")
-    root = _xml(closed)
-    assert root.find("request/status").text == "closed"
+    rejected = client.get(f"{BASE}/requests/{first}.xml")  # 不予立案: never public
+    assert rejected.status_code == 404 and _xml(rejected).find("error/description").text
     text = client.get(f"{BASE}/requests.json").get_data(as_text=True)
     assert "13900001111" not in text and "phone" not in text
     missing = client.get(f"{BASE}/requests/424242.xml")
@@ -210,7 +212,22 @@ def test_a_real_open311_client_reads_the_running_server(live_server, three_reque
     listed = client.get_service_requests(service_code="06010", status="open")
     listed = listed if isinstance(listed, list) else [listed]
     assert [r["service_request_id"] for r in listed] == [str(three_requests[1])]
-    single = client.get_service_request(str(three_requests[0]))
-    assert single["status"] == "closed" and single["service_name"] == "暴露垃圾"
+    single = client.get_service_request(str(three_requests[1]))
+    assert single["status"] == "open" and single["service_name"] == "暴露垃圾"
     with pytest.raises(requests.HTTPError):
         client.get_service_definition("99999")
+
+
+def test_unverified_and_rejected_reports_stay_private_and_positions_are_rounded(
+        client, api_key, api):
+    posted = _post(client, api_key, lat="43.6031234", long="126.4851234").get_json()
+    ident = posted[0]["service_request_id"]
+    waiting = client.get(f"{BASE}/requests/{ident}.json").get_json()[0]
+    assert waiting["status"] == "open" and "description" not in waiting and "lat" not in waiting
+    assert client.get(f"{BASE}/requests.json").get_json() == []
+    api("worker").act(int(ident), "verify", note="属实")
+    public = client.get(f"{BASE}/requests/{ident}.json").get_json()[0]
+    assert (public["lat"], public["long"]) == (43.603, 126.485)
+    other = _post(client, api_key).get_json()[0]["service_request_id"]
+    api("worker").act(int(other), "reject", note="不属实")
+    assert client.get(f"{BASE}/requests/{other}.json").status_code == 404

@@ -135,6 +135,7 @@ def service_list(fmt):
 
 
 @bp.get("/services/<code>.<any(json, xml):fmt>")
+@bp.get("/service/<code>.<any(json, xml):fmt>")  # the path some published clients ask for
 def service_definition(code, fmt):
     category = _active_category(code)
     attributes = [{"variable": True, "code": a["code"], "datatype": a["datatype"],

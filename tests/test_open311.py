@@ -231,3 +231,11 @@ def test_unverified_and_rejected_reports_stay_private_and_positions_are_rounded(
     other = _post(client, api_key).get_json()[0]["service_request_id"]
     api("worker").act(int(other), "reject", note="不属实")
     assert client.get(f"{BASE}/requests/{other}.json").status_code == 404
+
+
+def test_service_definition_answers_at_the_singular_path_too(client):
+    for fmt in ("json", "xml"):
+        plural = client.get(f"{BASE}/services/06001.{fmt}")
+        singular = client.get(f"{BASE}/service/06001.{fmt}")
+        assert singular.status_code == plural.status_code == 200
+        assert singular.data == plural.data

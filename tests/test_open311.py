@@ -233,7 +233,7 @@ def test_unverified_and_rejected_reports_stay_private_and_positions_are_rounded(
     assert client.get(f"{BASE}/requests/{other}.json").status_code == 404
 
 
-def test_service_definition_answers_at_the_singular_path_too(client):
+def test_service_definition_answers_at_the_singular_path_too(client, world):
     for fmt in ("json", "xml"):
         plural = client.get(f"{BASE}/services/06001.{fmt}")
         singular = client.get(f"{BASE}/service/06001.{fmt}")

@@ -2,6 +2,7 @@
 from flask_babel import lazy_gettext as _l
 
 from core.extensions import db, login_manager
+from core.inputs import is_id
 
 
 def init_app(app) -> None:
@@ -17,7 +18,7 @@ def init_app(app) -> None:
         # "<id>.<epoch>": a cookie from before the user's last logout or password change
         # names an old epoch and no longer logs anyone in.
         ident, _, epoch = session_id.partition(".")
-        if not (ident.isdigit() and epoch.isdigit()) or int(ident) > 2**31 - 1:
+        if not (is_id(ident) and epoch.isascii() and epoch.isdigit()):
             return None
         user = db.session.get(User, int(ident))
         if user is None or not user.is_enabled or (user.session_epoch or 0) != int(epoch):

@@ -85,13 +85,9 @@ def token_required(view):
     so the API needs no CSRF protection."""
     @wraps(view)
     def wrapper(*args, **kwargs):
-        header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthorized("需要 Authorization: Bearer 令牌")
-        user = user_for_token(token.strip(), clock.utcnow())
+        user = _bearer_user()
         if user is None:
-            raise Unauthorized("令牌无效或已过期")
+            raise Unauthorized("需要 Authorization: Bearer 令牌")
         g.api_user = user
         return view(*args, **kwargs)
     return wrapper

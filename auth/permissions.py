@@ -10,6 +10,11 @@ def _region_path(user) -> str | None:
     return user.region.path if user.region is not None else None
 
 
+def _towns_under(path: str):
+    """The ids of the regions in a subtree (a region's path is a prefix of its descendants')."""
+    return select(Region.id).where(Region.path.startswith(path, autoescape=True))
+
+
 def visible_clause(user):
     """A WHERE clause on Event selecting what `user` may see."""
     role = user.role
@@ -30,7 +35,7 @@ def visible_clause(user):
         path = _region_path(user)
         if path is None:
             return false()
-        towns = select(Region.id).where(Region.path.startswith(path, autoescape=True))
+        towns = _towns_under(path)
         # Many towns: read the (created_at, id) index newest first and keep their cases;
         # "+ 0" keeps the planner off the per-town index, which would sort them all.
         return (Event.town_id + 0).in_(towns)
@@ -52,8 +57,7 @@ def grid_scope_clause(user):
             user.department.region if user.department is not None else None)
         if region is None:
             return false()
-        towns = select(Region.id).where(Region.path.startswith(region.path, autoescape=True))
-        return Grid.town_id.in_(towns)
+        return Grid.town_id.in_(_towns_under(region.path))
     return false()
 
 

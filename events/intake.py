@@ -17,7 +17,7 @@ from core.errors import Forbidden, InvalidInput
 from core.extensions import db
 from events import deadlines, lifecycle
 from events.models import Category, Event, EventCounter, EventLog
-from events.queries import LIST_LOADS, SUMMARY_COLUMNS
+from events.queries import LIST_LOADS, summary_select
 from events.photos import claim_photos
 from grid.locate import locate_grid, point_in_grid
 from grid.models import Grid
@@ -90,8 +90,7 @@ def possible_duplicates(category_id: int, lat: float, lon: float, now: datetime,
         return []
     ids = [ident for _, ident in nearest]
     if as_rows:
-        found = db.session.execute(select(*SUMMARY_COLUMNS).join(Event.category)
-                                   .join(Event.grid).where(Event.id.in_(ids))).all()
+        found = db.session.execute(summary_select().where(Event.id.in_(ids))).all()
     else:
         found = db.session.scalars(select(Event).options(*LIST_LOADS).where(Event.id.in_(ids)))
     loaded = {item.id: item for item in found}

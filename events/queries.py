@@ -44,9 +44,15 @@ SUMMARY_COLUMNS = (
     Grid.code.label("grid_code"))
 
 
+def summary_select():
+    """SUMMARY_COLUMNS with the category and grid joined in, ready for WHERE clauses."""
+    return (select(*SUMMARY_COLUMNS).join(Category, Category.id == Event.category_id)
+            .join(Grid, Grid.id == Event.grid_id))
+
+
 def summary_rows_query(user, args: dict):
     """filtered_events_query as plain summary rows (the API list)."""
-    return filtered_events_query(user, args, columns=SUMMARY_COLUMNS)
+    return filtered_events_query(user, args, summary=True)
 
 
 def summary_json(row, now) -> dict:
@@ -59,13 +65,10 @@ def summary_json(row, now) -> dict:
             "clock": clock_json(row, now)}
 
 
-def filtered_events_query(user, args: dict, columns=None):
-    """Cases the user may see, filtered as the list page and API ask, newest first."""
-    if columns is None:
-        query = select(Event)
-    else:  # the category and grid columns come along by their keys
-        query = (select(*columns).join(Category, Category.id == Event.category_id)
-                 .join(Grid, Grid.id == Event.grid_id))
+def filtered_events_query(user, args: dict, *, summary: bool = False):
+    """Cases the user may see, filtered as the list page and API ask, newest first: as cases,
+    or with `summary` as plain summary rows."""
+    query = summary_select() if summary else select(Event)
     query = query.where(visible_clause(user))
     if args.get("state"):
         query = query.where(Event.state.in_([s for s in args["state"].split(",") if s]))

@@ -26,10 +26,11 @@ extract:
 		--ignore-dirs=".venv tests migrations bench" .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations
 
-# Debian packages the tests use: PostgreSQL 15 (started by the tests themselves) and Chromium.
+# Debian packages the tests use: PostgreSQL 15 and Redis (both started by the tests
+# themselves), Chromium and a CJK font.
 system-deps:
-	@if ! command -v chromium >/dev/null || ! test -x /usr/lib/postgresql/15/bin/initdb || ! test -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc; then \
-		apt-get update -qq && apt-get install -y -qq chromium postgresql-15 fonts-wqy-zenhei; fi
+	@if ! command -v chromium >/dev/null || ! test -x /usr/lib/postgresql/15/bin/initdb || ! test -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc || ! command -v redis-server >/dev/null; then \
+		apt-get update -qq && apt-get install -y -qq chromium postgresql-15 fonts-wqy-zenhei redis-server; fi
 
 # The web server and the one scheduler process together; Ctrl-C stops both.
 run: install

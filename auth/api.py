@@ -40,16 +40,9 @@ def json_body() -> dict:
 def create_token():
     data = TokenRequest().load(json_body())
     now = clock.utcnow()
-    with write_transaction():  # a failure is counted too
-        try:
-            user = authenticate(data["username"], data["password"], now)
-        except Unauthorized as failure:
-            error = failure
-        else:
-            error = None
-            token, row = issue_token(user, now)
-    if error is not None:
-        raise error
+    user = authenticate(data["username"], data["password"], now, request.remote_addr)
+    with write_transaction():
+        token, row = issue_token(user, now)
     return {"token": token, "expires_at": row.expires_at.isoformat()}, 201
 
 

@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.clock import utcnow
@@ -30,10 +30,8 @@ class User(UserMixin, db.Model):
     #: 部门负责人: receives level-1 overdue notices for the department
     is_department_head: Mapped[bool] = mapped_column(Boolean, default=False)
     is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     #: bumped by logout and a password change: every session cookie issued before it ends
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     region = relationship("Region")
@@ -50,6 +48,21 @@ class User(UserMixin, db.Model):
     @property
     def grid_ids(self) -> set[int]:
         return {m.grid_id for m in self.memberships}
+
+
+class LoginFailure(db.Model):
+    """One failed login, kept for the lockout window. Counted per (username, IP), per IP and
+    per username, so one address cannot lock an account out for everyone else; the username is
+    stored as typed, so an unknown name is counted (and answered) exactly like a real one."""
+    __tablename__ = "login_failure"
+    __table_args__ = (Index("ix_login_failure_username_at", "username", "at"),
+                      Index("ix_login_failure_ip_at", "ip", "at"),
+                      Index("ix_login_failure_at", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    ip: Mapped[str] = mapped_column(String(45))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class ApiToken(db.Model):

@@ -5,12 +5,13 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _, ngettext
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from auth.models import ROLES, ApiToken, User
-from core.errors import InvalidInput, Unauthorized
+from auth.models import ROLES, ApiToken, LoginFailure, User
+from core.database import write_transaction
+from core.errors import InvalidInput, TooManyAttempts, Unauthorized
 from core.extensions import db
 from events.models import Department
 from grid.models import Grid, GridMember, Region
@@ -38,26 +39,91 @@ def end_sessions(user: User) -> None:
     user.session_epoch = (user.session_epoch or 0) + 1
 
 
-def authenticate(username: str, password: str, now: datetime) -> User:
-    """The user, or Unauthorized. Five failures lock the account for fifteen minutes;
-    the caller commits either way so failures are counted."""
+def authenticate(username: str, password: str, now: datetime, ip: str) -> User:
+    """The user, or Unauthorized (wrong name or password: one message for both), or
+    TooManyAttempts once the failures counted by `_lockout` reach a limit. Call it outside a
+    writing transaction: the password hash takes tens of milliseconds and is checked before
+    the outcome is written in a short unit of its own."""
+    username = username[:64]
+    ip = (ip or "unknown")[:45]
+    lifts_at = _lockout(username, ip, now)
+    if lifts_at is not None:
+        minutes = max(1, int((lifts_at - now).total_seconds() // 60) + 1)
+        raise TooManyAttempts(ngettext("登录失败次数过多，已暂时锁定，请 %(num)d 分钟后再试",
+                                       "登录失败次数过多，已暂时锁定，请 %(num)d 分钟后再试",
+                                       minutes))
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
+    ok = user is not None and check_password_hash(user.password_hash, password) \
+        and user.is_enabled
+    with write_transaction():
+        if ok:
+            db.session.execute(delete(LoginFailure).where(LoginFailure.username == username,
+                                                          LoginFailure.ip == ip))
+        else:
+            window = timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
+            db.session.execute(delete(LoginFailure).where(LoginFailure.at < now - window))
+            db.session.add(LoginFailure(username=username, ip=ip, at=now))
+    if not ok:
         raise Unauthorized(_("用户名或密码错误"))
-    if user.locked_until is not None and user.locked_until > now:
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        raise Unauthorized(ngettext("登录失败次数过多，账号已锁定，请 %(num)d 分钟后再试",
-                                    "登录失败次数过多，账号已锁定，请 %(num)d 分钟后再试", minutes))
-    if not check_password_hash(user.password_hash, password) or not user.is_enabled:
-        user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-            user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
-            user.failed_logins = 0
-        raise Unauthorized(_("用户名或密码错误"))
-    user.failed_logins = 0
-    user.locked_until = None
     return user
+
+
+def _lockout(username: str, ip: str, now: datetime) -> datetime | None:
+    """When the lockout that applies to this attempt lifts, or None if there is none. Each
+    limit counts failures in the last LOGIN_LOCKOUT_MINUTES; it lifts when the failure that
+    reached it leaves the window."""
+    config = current_app.config
+    window = timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"])
+    limits = ((config["LOGIN_MAX_FAILURES"],
+               (LoginFailure.username == username, LoginFailure.ip == ip)),
+              (config["LOGIN_MAX_FAILURES_PER_IP"], (LoginFailure.ip == ip,)),
+              (config["LOGIN_MAX_FAILURES_PER_ACCOUNT"], (LoginFailure.username == username,)))
+    lifts = []
+    for limit, clauses in limits:
+        reached = db.session.scalar(
+            select(LoginFailure.at).where(*clauses, LoginFailure.at > now - window)
+            .order_by(LoginFailure.at.desc()).offset(limit - 1).limit(1))
+        if reached is not None:
+            lifts.append(reached + window)
+    return max(lifts) if lifts else None
+
+
+def current_lockouts(now: datetime) -> list[dict]:
+    """Who is locked out now, for the admin page: (username, IP) pairs, addresses and
+    usernames at their limits, each with its failure count and when it lifts."""
+    config = current_app.config
+    since = now - timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"])
+    window = timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"])
+    found = []
+    for scope, columns, limit in (
+            ("pair", (LoginFailure.username, LoginFailure.ip), config["LOGIN_MAX_FAILURES"]),
+            ("ip", (LoginFailure.ip,), config["LOGIN_MAX_FAILURES_PER_IP"]),
+            ("account", (LoginFailure.username,), config["LOGIN_MAX_FAILURES_PER_ACCOUNT"])):
+        rows = db.session.execute(
+            select(*columns, func.count(), func.max(LoginFailure.at))
+            .where(LoginFailure.at > since).group_by(*columns)
+            .having(func.count() >= limit).limit(500)).all()
+        for row in rows:
+            values = dict(zip((c.key for c in columns), row))
+            found.append({"scope": scope, "username": values.get("username"),
+                          "ip": values.get("ip"), "failures": row[-2],
+                          "last_at": row[-1], "lifts_at": row[-1] + window})
+    return sorted(found, key=lambda item: item["last_at"], reverse=True)
+
+
+def unlock(*, username: str | None = None, ip: str | None = None) -> int:
+    """An admin lifts a lockout: forgets the failures of a username, of an address, or of
+    both together. Returns how many were forgotten."""
+    clauses = []
+    if username is not None:
+        clauses.append(LoginFailure.username == username[:64])
+    if ip is not None:
+        clauses.append(LoginFailure.ip == ip[:45])
+    if not clauses:
+        raise InvalidInput(_("请指定用户名或 IP 地址"), fields={"username": ["required"]})
+    return db.session.execute(delete(LoginFailure).where(*clauses)).rowcount
 
 
 def _hash_token(token: str) -> str:

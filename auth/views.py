@@ -1,7 +1,7 @@
 """Login, logout and language choice."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -9,10 +9,10 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from auth.models import User
-from auth.services import authenticate, end_sessions
+from auth.services import authenticate, current_lockouts, end_sessions, unlock
 from core import clock
 from core.database import write_transaction
-from core.errors import Unauthorized
+from core.errors import InvalidInput, TooManyAttempts, Unauthorized
 from core.extensions import db
 
 bp = Blueprint("auth", __name__)
@@ -45,16 +45,15 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        with write_transaction():  # a failure is counted too
-            try:
-                user = authenticate(form.username.data.strip(), form.password.data,
-                                    clock.utcnow())
-                error = None
-            except Unauthorized as failure:
-                error = failure
+        try:
+            user = authenticate(form.username.data.strip(), form.password.data,
+                                clock.utcnow(), request.remote_addr)
+            error = None
+        except (Unauthorized, TooManyAttempts) as failure:
+            error = failure
         if error is not None:
             form.password.errors.append(error.message)
-            status = 401
+            status = error.status
         else:
             _fresh_session()
             login_user(user)
@@ -82,3 +81,26 @@ def set_language(code: str):
         session["lang"] = code
     return redirect(_safe_next(request.args.get("next") or request.referrer and
                                urlsplit(request.referrer).path))
+
+
+@bp.route("/admin/logins", methods=["GET", "POST"])
+@login_required
+def lockouts():
+    """Admins see who is locked out of logging in, and lift a lockout."""
+    if current_user.role != "admin":
+        abort(403)
+    if request.method == "POST":
+        username = (request.form.get("username") or "").strip() or None
+        ip = (request.form.get("ip") or "").strip() or None
+        try:
+            with write_transaction():
+                forgotten = unlock(username=username, ip=ip)
+        except InvalidInput as error:
+            flash(error.message, "error")
+        else:
+            who = " · ".join(part for part in (username, ip) if part)
+            flash(_("已解除 %(who)s 的登录锁定（清除 %(num)s 次失败记录）", who=who,
+                    num=forgotten))
+        return redirect(url_for("auth.lockouts")), 303
+    return render_template("auth/lockouts.html", lockouts=current_lockouts(clock.utcnow()),
+                           limits=current_app.config)

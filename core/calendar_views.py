@@ -16,8 +16,9 @@ bp = Blueprint("calendar", __name__, url_prefix="/admin/calendar")
 
 
 def _back(message: str, year: int | None = None):
-    """Tell the admin what happened and show the calendar page again (303 after a POST)."""
-    flash(message)
+    """Tell the admin what went wrong (styled as an error) and show the calendar page again
+    (303 after a POST)."""
+    flash(message, "error")
     return redirect(url_for("calendar.index", year=year)), 303
 
 

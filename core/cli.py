@@ -50,6 +50,20 @@ def create_user_command(username, role, town_code, region_code, grid_codes, depa
         click.echo(f"password: {password}")
 
 
+@users_cli.command("unlock")
+@click.argument("username", required=False)
+@click.option("--ip", help="Lift the lockout of this address (with USERNAME: of that pair only).")
+def unlock_user_command(username, ip):
+    """Lift a login lockout: forget the failed logins of USERNAME, of --ip, or of both."""
+    from auth.services import unlock
+    try:
+        forgotten = unlock(username=username, ip=ip)
+    except AppError as error:
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    click.echo(f"forgot {forgotten} failed login(s)")
+
+
 @click.command("load-categories")
 @with_appcontext
 def load_categories_command():

@@ -21,7 +21,11 @@ class Config:
     API_TOKEN_TTL_HOURS = int(os.environ.get("API_TOKEN_TTL_HOURS", "720"))
     #: werkzeug's generate_password_hash method; the tests use a cheap one
     PASSWORD_HASH_METHOD = "scrypt"
+    #: failed logins counted over LOGIN_LOCKOUT_MINUTES: per (username, IP) — locks that
+    #: address out of that account only —, per IP (any usernames) and per username (any IPs)
     LOGIN_MAX_FAILURES = 5
+    LOGIN_MAX_FAILURES_PER_IP = 30
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = 50
     LOGIN_LOCKOUT_MINUTES = 15
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -70,9 +74,13 @@ class Config:
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     #: printed on posters and shown on public pages
     HOTLINE_TEXT = os.environ.get("HOTLINE_TEXT", "镇综合指挥中心热线 12345")
-    #: Flask-Limiter: memory:// per process; use a shared store with several workers
+    #: Flask-Limiter: memory:// counts per process (right for `make run`); with several
+    #: workers or servers use a shared store, e.g. redis://127.0.0.1:6379/0
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_KEY_PREFIX = "gridgov"
+    #: Redis down: count in each process's memory meanwhile instead of refusing requests
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     #: resident reports: per phone/IP and per QR point
     REPORT_LIMIT_PER_IP = "10 per hour"
     REPORT_LIMIT_PER_POINT = "60 per hour"

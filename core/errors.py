@@ -60,6 +60,11 @@ class Unauthorized(AppError):
     code = "unauthorized"
 
 
+class TooManyAttempts(AppError):
+    status = 429
+    code = "too_many_requests"
+
+
 class TooLarge(AppError):
     status = 413
     code = "payload_too_large"

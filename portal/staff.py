@@ -64,7 +64,7 @@ def create_point(code: str):
         db.session.commit()
     except (AppError, ValueError) as error:
         db.session.rollback()
-        flash(error.message if isinstance(error, AppError) else _("坐标格式有误"))
+        flash(error.message if isinstance(error, AppError) else _("坐标格式有误"), "error")
         return redirect(url_for("qr.grid_page", code=code)), 303
     flash(_("已新增二维码点位"))
     return redirect(url_for("qr.grid_page", code=code)), 303
@@ -178,7 +178,7 @@ def open311_keys():
             return redirect(url_for("qr.open311_keys")), 303
         name = (request.form.get("name") or "").strip()
         if not name or len(name) > 64:
-            flash(_("请填写使用方名称（不超过 64 字）"))
+            flash(_("请填写使用方名称（不超过 64 字）"), "error")
             return redirect(url_for("qr.open311_keys")), 303
         new_key = create_key(name)
         db.session.commit()

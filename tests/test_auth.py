@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from auth.models import ApiToken, User
+from auth.models import ApiToken, LoginFailure, User
 from core.extensions import db
 from tests.conftest import DEMO_PASSWORD
 
@@ -35,12 +35,69 @@ def test_five_failures_lock_the_account_for_fifteen_minutes(client, world):
     for _ in range(5):
         assert _token(client, password="wrong-password").status_code == 401
     locked = _token(client)  # right password, but locked
-    assert locked.status_code == 401
-    assert "锁定" in locked.get_json()["message"]
+    assert locked.status_code == 429
+    assert "锁定" in locked.get_json()["message"] and "15 分钟" in locked.get_json()["message"]
     with world.app_context():
-        user = db.session.scalar(select(User).where(User.username == "worker"))
-        user.locked_until -= timedelta(minutes=15, seconds=1)
+        for row in db.session.scalars(select(LoginFailure)):
+            row.at -= timedelta(minutes=15, seconds=1)
         db.session.commit()
+    assert _token(client).status_code == 201
+
+
+def test_the_lockout_answer_does_not_tell_which_usernames_exist(client, world):
+    for name in ("worker", "nobody"):
+        for _ in range(5):
+            assert _token(client, username=name, password="wrong-password").status_code == 401
+    real, unknown = _token(client, "worker"), _token(client, "nobody")
+    assert real.status_code == unknown.status_code == 429
+    assert real.get_json() == unknown.get_json()
+
+
+def _from(world, ip):
+    client = world.test_client()
+    client.environ_base["REMOTE_ADDR"] = ip
+    return client
+
+
+def test_one_address_cannot_lock_an_account_out_for_everyone(world):
+    attacker, admin = _from(world, "10.9.8.7"), _from(world, "10.1.1.1")
+    for _ in range(20):
+        attacker.post("/api/v1/tokens", json={"username": "admin", "password": "guess"})
+    assert _token(attacker, "admin").status_code == 429
+    assert _token(admin, "admin").status_code == 201
+
+
+def test_an_address_trying_many_usernames_is_stopped(world):
+    attacker = _from(world, "10.9.8.7")
+    for i in range(30):
+        assert _token(attacker, f"user{i}", "guess").status_code == 401
+    assert _token(attacker, "worker").status_code == 429  # even a right password, from there
+    assert _token(_from(world, "10.1.1.1"), "worker").status_code == 201
+
+
+def test_many_addresses_guessing_one_account_are_stopped(world):
+    for i in range(10):
+        for _ in range(5):
+            _token(_from(world, f"10.0.0.{i}"), "worker", "guess")
+    assert _token(_from(world, "10.1.1.1"), "worker").status_code == 429
+    assert _token(_from(world, "10.1.1.1"), "dispatcher").status_code == 201
+
+
+def test_a_success_forgets_that_addresses_failures(client, world):
+    for _ in range(4):
+        _token(client, password="wrong-password")
+    assert _token(client).status_code == 201
+    for _ in range(4):
+        assert _token(client, password="wrong-password").status_code == 401
+    assert _token(client).status_code == 201
+
+
+def test_cli_unlock_lifts_a_lockout(client, world):
+    for _ in range(5):
+        _token(client, password="wrong-password")
+    assert _token(client).status_code == 429
+    result = world.test_cli_runner().invoke(args=["users", "unlock", "worker"])
+    assert result.exit_code == 0 and "forgot 5" in result.output
     assert _token(client).status_code == 201
 
 

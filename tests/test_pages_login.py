@@ -40,13 +40,41 @@ def test_five_failures_lock_the_account_even_for_the_right_password(world):
         assert response.status_code == 401
         assert "用户名或密码错误" in text_of(response)
     response = client.post("/login", data={"username": "worker", "password": DEMO_PASSWORD})
-    assert response.status_code == 401
+    assert response.status_code == 429
     assert "锁定" in text_of(response)
     assert client.get("/events").status_code == 302
     # another account is not affected
     other = world.test_client().post("/login", data={"username": "dispatcher",
                                                       "password": DEMO_PASSWORD})
     assert other.status_code == 302
+
+
+def test_an_admin_sees_and_lifts_a_lockout_on_a_page(world, login_as):
+    attacker = world.test_client()
+    attacker.environ_base["REMOTE_ADDR"] = "10.9.8.7"
+    for _ in range(5):
+        attacker.post("/login", data={"username": "worker", "password": "wrong"})
+    assert attacker.post("/login", data={"username": "worker",
+                                         "password": DEMO_PASSWORD}).status_code == 429
+    admin = login_as("admin")
+    page = admin.get("/admin/logins")
+    assert page.status_code == 200
+    text = text_of(page)
+    assert "worker · 10.9.8.7" in text and "失败 5 次" in text
+    done = admin.post("/admin/logins", data={"username": "worker", "ip": "10.9.8.7"},
+                      follow_redirects=True)
+    assert "已解除 worker · 10.9.8.7 的登录锁定" in text_of(done)
+    assert "当前没有被锁定的账号或地址" in text_of(done)
+    assert attacker.post("/login", data={"username": "worker",
+                                         "password": DEMO_PASSWORD}).status_code == 302
+
+
+def test_an_empty_unlock_is_an_error_and_others_may_not_unlock(world, login_as):
+    admin = login_as("admin")
+    page = admin.post("/admin/logins", data={}, follow_redirects=True)
+    assert 'class="error"' in page.get_data(as_text=True) and "请指定用户名或 IP 地址" in text_of(page)
+    assert login_as("dispatcher").get("/admin/logins").status_code == 403
+    assert login_as("dispatcher").post("/admin/logins", data={"username": "x"}).status_code == 403
 
 
 def test_login_lands_on_my_queue_with_a_safe_session_cookie(world):

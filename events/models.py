@@ -120,6 +120,10 @@ class Event(db.Model):
     qr_point_id: Mapped[int | None] = mapped_column(ForeignKey("qr_point.id"))
     #: Open311 `media_url` given by the reporting app (we store the link, not the file)
     media_url: Mapped[str | None] = mapped_column(String(500))
+    #: answers to a service's extra questions, kept beside (not inside) the description:
+    #: [{"code", "question", "value", "label"}] — e.g. Open311 `attribute[stage]=building`
+    attributes: Mapped[list | None] = mapped_column(JSON)
+
     idempotency_scope: Mapped[str | None] = mapped_column(String(64))
     idempotency_key: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -166,6 +170,11 @@ class Event(db.Model):
 
     # Optimistic locking: every UPDATE carries "WHERE version = <read version>".
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def answers(self) -> list[dict]:
+        """`attributes`, or an empty list."""
+        return self.attributes or []
 
 
 class Escalation(db.Model):

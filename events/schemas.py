@@ -97,6 +97,14 @@ class LogOut(Schema):
     photos = fields.List(fields.Nested(PhotoOut), attribute="attachments")
 
 
+class AttributeOut(Schema):
+    """One answer to a service's extra question (e.g. Open311 attribute[stage])."""
+    code = fields.String()
+    question = fields.String()
+    value = fields.String()
+    label = fields.String()
+
+
 class EventOut(Schema):
     id = fields.Integer()
     number = fields.String()
@@ -114,6 +122,7 @@ class EventOut(Schema):
     lon = fields.Float()
     address = fields.String()
     description = fields.String()
+    attributes = fields.List(fields.Nested(AttributeOut), attribute="answers")
     duplicate_of = fields.Integer(attribute="duplicate_of_id", allow_none=True)
     suspended_from = fields.String(allow_none=True)
     extension_requested_hours = fields.Float(allow_none=True)

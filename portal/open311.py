@@ -6,14 +6,15 @@ import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
 
 from flask import Blueprint, Response, current_app, json, request
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core import clock
 from core.errors import AppError
-from core.database import writes
+from core.database import write_transaction
 from core.inputs import is_id
 from core.extensions import csrf, db
 from events.models import Category, Event
+from events.photos import prepare_uploads
 from portal import services
 from portal.models import Open311Key
 
@@ -275,7 +276,8 @@ def get_token(token, fmt):
     raise Open311Error(404, f"token {token} not found")
 
 
-def _check_key(now: datetime) -> Open311Key:
+def _check_key() -> Open311Key:
+    """The posting app's key (read only; `_count_use` records the use in the write unit)."""
     key = _arg("api_key", request.form) or _arg("api_key")
     if key is None:
         raise Open311Error(403, "api_key is required to post a service request")
@@ -283,9 +285,12 @@ def _check_key(now: datetime) -> Open311Key:
         Open311Key.key_hash == hashlib.sha256(key.encode()).hexdigest()))
     if row is None or not row.is_active:
         raise Open311Error(403, "api_key is invalid or revoked")
-    row.last_used_at = now
-    row.requests = (row.requests or 0) + 1
     return row
+
+
+def _count_use(row: Open311Key, now: datetime) -> None:
+    db.session.execute(update(Open311Key).where(Open311Key.id == row.id).values(
+        last_used_at=now, requests=Open311Key.requests + 1))
 
 
 def _float(name: str) -> float | None:
@@ -299,10 +304,10 @@ def _float(name: str) -> float | None:
 
 
 @bp.post("/requests.<any(json, xml):fmt>")
-@writes
 def post_request(fmt):
+    """Validated, and its photo (multipart `media`) decoded, before the one write unit."""
     now = clock.utcnow()
-    _check_key(now)
+    key = _check_key()
     form = request.form
     code = _arg("service_code", form)
     if code is None:
@@ -319,34 +324,54 @@ def post_request(fmt):
     media_url = _arg("media_url", form)
     if media_url and (len(media_url) > 500 or not re.match(r"^https?://", media_url)):
         raise Open311Error(400, "media_url must be an http(s) URL of at most 500 characters")
-    extras = []
-    for attribute in ATTRIBUTES.get(category.code, []):
-        value = _arg(f"attribute[{attribute['code']}]", form)
-        if attribute["required"] and value is None:
-            raise Open311Error(400, f"attribute[{attribute['code']}] is required")
-        if value is not None:
-            labels = dict(attribute["values"])
-            if labels and value not in labels:
-                raise Open311Error(400, f"attribute[{attribute['code']}] must be one of "
-                                        f"{', '.join(labels)}")
-            extras.append(f"{attribute['description']}：{labels.get(value, value)}")
+    attributes = _attributes(category, form)
+    media = [file for file in request.files.getlist("media") if file and file.filename]
+    if len(media) > 1:
+        raise Open311Error(400, "media: send one photo")
+    if media and media_url:
+        raise Open311Error(400, "send either media (a photo) or media_url, not both")
+    try:
+        photos = prepare_uploads(media)
+    except AppError as error:
+        raise Open311Error(400, f"media: {error.message}") from None
     description = _arg("description", form) or category.name
-    if extras:
-        description += "\n" + "\n".join(extras)
     name = " ".join(p for p in (_arg("last_name", form), _arg("first_name", form)) if p)
     try:
-        event, _ = services.submit_report(
-            now, point=None, source="open311", category_code=category.code,
-            description=description, lat=lat, lon=lon, name=name[:32],
-            phone=_arg("phone", form) or "", address=(_arg("address_string", form) or "")[:200],
-            media_url=media_url, max_description=4000)
-        db.session.flush()
+        with write_transaction():
+            _count_use(key, now)
+            event, _ = services.submit_report(
+                now, point=None, source="open311", category_code=category.code,
+                description=description, lat=lat, lon=lon, name=name[:32],
+                phone=_arg("phone", form) or "",
+                address=(_arg("address_string", form) or "")[:200],
+                media_url=media_url, max_description=4000, photos=photos,
+                attributes=attributes)
     except AppError as error:
-        db.session.rollback()
         raise Open311Error(400, error.message) from None
     return render(fmt, "service_requests", "request", [{
         "service_request_id": str(event.id),
         "service_notice": "已受理，等待网格员现场核实", "account_id": None}])
+
+
+def _attributes(category: Category, form) -> list[dict]:
+    """The answers to the service's questions (`attribute[code]`), checked against its
+    definition, as structured data: [{code, question, value, label}]."""
+    answers = []
+    for attribute in ATTRIBUTES.get(category.code, []):
+        value = _arg(f"attribute[{attribute['code']}]", form)
+        if attribute["required"] and value is None:
+            raise Open311Error(400, f"attribute[{attribute['code']}] is required")
+        if value is None:
+            continue
+        labels = dict(attribute["values"])
+        if labels and value not in labels:
+            raise Open311Error(400, f"attribute[{attribute['code']}] must be one of "
+                                    f"{', '.join(labels)}")
+        if len(value) > 200:
+            raise Open311Error(400, f"attribute[{attribute['code']}] is at most 200 characters")
+        answers.append({"code": attribute["code"], "question": attribute["description"],
+                        "value": value, "label": labels.get(value, value)})
+    return answers
 
 
 def create_key(name: str) -> str:

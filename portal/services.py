@@ -85,7 +85,8 @@ def submit_report(now: datetime, *, point: QrPoint | None, source: str, category
                   description: str, lat: float | None, lon: float | None,
                   name: str = "", phone: str = "", address: str = "", photos=(),
                   idempotency_scope: str | None = None, idempotency_key: str | None = None,
-                  media_url: str | None = None, max_description: int = 2000) -> tuple[Event, bool]:
+                  media_url: str | None = None, max_description: int = 2000,
+                  attributes: list | None = None) -> tuple[Event, bool]:
     """A resident's (or another app's) report: awaits 核实 by the grid's worker.
     `photos` are prepared (prepare_resident_photos) before the write transaction."""
     if idempotency_key and idempotency_scope:
@@ -119,7 +120,7 @@ def submit_report(now: datetime, *, point: QrPoint | None, source: str, category
         reporter_name=name or None, reporter_phone=phone or None,
         idempotency_scope=idempotency_scope, idempotency_key=idempotency_key,
         qr_point_id=point.id if point else None,
-        media_url=media_url)
+        media_url=media_url, attributes=attributes or None)
     for photo in stored:
         photo.event, photo.log = event, log
     return event, True

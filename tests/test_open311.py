@@ -3,7 +3,7 @@ import xml.etree.ElementTree as ET
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.extensions import db
 from events.models import Event
@@ -86,12 +86,78 @@ def test_post_with_attributes_and_key_in_query_string(client, api_key, world):
     assert response.status_code == 200
     request_id = _xml(response).find("request/service_request_id").text
     with world.app_context():
-        description = db.session.get(Event, int(request_id)).description
-    assert description.startswith("私搭乱建") and "建设进度：正在施工" in description
+        event = db.session.get(Event, int(request_id))
+        assert event.description == "私搭乱建"  # no description posted: the service's name
+        assert event.attributes == [{"code": "stage", "question": "建设进度",
+                                     "value": "building", "label": "正在施工"}]
     bad = client.post(f"{BASE}/requests.json?api_key={api_key}", data={
         "service_code": "06001", "lat": str(POINT_GRID1[0]), "long": str(POINT_GRID1[1]),
         "attribute[stage]": "flying"})
-    assert bad.status_code == 400
+    assert bad.status_code == 400 and "building" in bad.get_json()[0]["description"]
+
+
+def test_the_description_comes_back_as_posted_and_staff_see_the_answers_beside_it(
+        client, api_key, api, login_as):
+    posted = client.post(f"{BASE}/requests.json", data={
+        "api_key": api_key, "service_code": "09009", "lat": str(POINT_GRID1[0]),
+        "long": str(POINT_GRID1[1]), "description": "路口有车堵住消防通道",
+        "attribute[plate]": "吉B12345"}).get_json()
+    ident = int(posted[0]["service_request_id"])
+    api("worker").act(ident, "verify", note="属实")
+    public = client.get(f"{BASE}/requests/{ident}.json").get_json()[0]
+    assert public["description"] == "路口有车堵住消防通道"
+    case = api("dispatcher").get(f"/api/v1/events/{ident}").get_json()
+    assert case["description"] == "路口有车堵住消防通道"
+    assert case["attributes"] == [{"code": "plate", "question": "车牌号（如能看清）",
+                                   "value": "吉B12345", "label": "吉B12345"}]
+    page = login_as("dispatcher").get(f"/events/{ident}").get_data(as_text=True)
+    assert "<dt>车牌号（如能看清）</dt><dd>吉B12345</dd>" in page
+
+
+def _jpeg(width=800, height=600) -> bytes:
+    import io
+    from PIL import Image
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (120, 90, 30)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def test_a_photo_posted_as_multipart_media_is_stored_and_published_as_media_url(
+        live_server, api_key, api, world):
+    import requests
+    response = requests.post(f"{live_server}{BASE}/requests.json", data={
+        "api_key": api_key, "service_code": "06010", "lat": str(POINT_GRID1[0]),
+        "long": str(POINT_GRID1[1]), "description": "路边有垃圾"},
+        files={"media": ("photo.jpg", _jpeg(), "image/jpeg")}, timeout=30)
+    assert response.status_code == 200, response.text
+    ident = int(response.json()[0]["service_request_id"])
+    api("worker").act(ident, "verify", note="属实")
+    public = requests.get(f"{live_server}{BASE}/requests/{ident}.json", timeout=10).json()[0]
+    assert "/p/" in public["media_url"]
+    photo = requests.get(live_server + public["media_url"].split("127.0.0.1:5000", 1)[-1],
+                         timeout=10)
+    assert photo.status_code == 200 and photo.headers["Content-Type"] == "image/jpeg"
+    with world.app_context():
+        event = db.session.get(Event, ident)
+        assert event.media_url is None and len(event.attachments) == 1
+        assert (event.attachments[0].width, event.attachments[0].height) == (800, 600)
+
+
+def test_a_bad_media_file_is_a_400_and_leaves_nothing(client, api_key, world):
+    import io
+    response = client.post(f"{BASE}/requests.json", content_type="multipart/form-data", data={
+        "api_key": api_key, "service_code": "06010", "lat": str(POINT_GRID1[0]),
+        "long": str(POINT_GRID1[1]), "description": "路边有垃圾",
+        "media": (io.BytesIO(b"not an image at all"), "photo.jpg")})
+    assert response.status_code == 400 and "media" in response.get_json()[0]["description"]
+    both = client.post(f"{BASE}/requests.json", content_type="multipart/form-data", data={
+        "api_key": api_key, "service_code": "06010", "lat": str(POINT_GRID1[0]),
+        "long": str(POINT_GRID1[1]), "media_url": "http://127.0.0.1:5000/a.jpg",
+        "media": (io.BytesIO(_jpeg()), "photo.jpg")})
+    assert both.status_code == 400
+    with world.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Event)
+                                 .where(Event.source == "open311")) == 0
 
 
 @pytest.mark.parametrize("fields,status,words", [

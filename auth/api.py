@@ -21,6 +21,11 @@ class TokenRequest(Schema):
     password = fields.String(required=True, validate=validate.Length(min=1, max=256))
 
 
+class TokenOut(Schema):
+    token = fields.String(metadata={"description": "send as `Authorization: Bearer …`"})
+    expires_at = fields.AwareDateTime()
+
+
 def json_body() -> dict:
     """The request's JSON object, or 422 saying what is wrong with it."""
     from core.errors import InvalidInput

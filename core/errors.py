@@ -70,6 +70,24 @@ class TooLarge(AppError):
     code = "payload_too_large"
 
 
+def flat_messages(messages, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow's nested errors as {"photo_ids.0": ["Not a valid integer."]}: every
+    value a list of messages, every key a path, as the API document promises."""
+    if isinstance(messages, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in messages.items():
+            flat.update(flat_messages(value, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    if isinstance(messages, (list, tuple)) and all(isinstance(m, str) for m in messages):
+        return {prefix or "_schema": list(messages)}
+    if isinstance(messages, (list, tuple)):
+        flat = {}
+        for index, value in enumerate(messages):
+            flat.update(flat_messages(value, f"{prefix}.{index}" if prefix else str(index)))
+        return flat
+    return {prefix or "_schema": [str(messages)]}
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
@@ -97,7 +115,7 @@ def register_error_handlers(app) -> None:
 
     @app.errorhandler(SchemaError)
     def _schema_error(error: SchemaError):
-        fields = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+        fields = flat_messages(error.messages)
         names = pgettext("list separator", "、").join(sorted(fields))
         return _respond(422, {"error": "validation_error",
                               "message": _("以下字段有误：%(names)s", names=names),

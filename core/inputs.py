@@ -97,7 +97,8 @@ class SafeJSONProvider(DefaultJSONProvider):
 
 
 def _has_nul(values) -> bool:
-    return any("\x00" in value for value in values)
+    # a multipart part without a name reaches the form as a None key
+    return any(value is not None and "\x00" in value for value in values)
 
 
 def init_app(app) -> None:

@@ -65,9 +65,33 @@ class ListQueryIn(Schema):
 
 
 class NearbyQueryIn(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
     category = fields.String(required=True)
     lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
     lon = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
+
+
+class ClockOut(Schema):
+    """A case's running clock (events.deadlines.clock_json)."""
+    stage = fields.String(metadata={"enum": ["verify", "dispatch", "accept", "handle", "check"]})
+    stage_name = fields.String(allow_none=True)
+    started_at = fields.AwareDateTime(allow_none=True)
+    due_at = fields.AwareDateTime(allow_none=True)
+    warn_at = fields.AwareDateTime(allow_none=True)
+    level = fields.Integer(metadata={"description": "overdue level: 0 on time, 1–3 超期"})
+    step = fields.Integer(metadata={"description": "escalation steps reached"})
+    paused = fields.Boolean(metadata={"description": "挂账: the clock stands still"})
+    provisional = fields.Boolean(
+        metadata={"description": "counted over a year the work calendar does not hold yet"})
+    color = fields.String(metadata={"enum": ["green", "yellow", "red", "grey"]})
+
+
+class ReporterOut(Schema):
+    """A resident reporter's contact, masked unless the caller is a dispatcher or admin."""
+    name = fields.String()
+    phone = fields.String()
 
 
 class PhotoOut(Schema):
@@ -141,6 +165,14 @@ class EventOut(Schema):
     due_at = fields.AwareDateTime(allow_none=True)
 
 
+class EventDetailOut(EventOut):
+    """GET /events/{id} and an action's answer: the case as the caller may see it."""
+    clock = fields.Nested(ClockOut, allow_none=True)
+    reporter = fields.Nested(ReporterOut, allow_none=True)
+    history = fields.List(fields.Nested(LogOut))
+    allowed_actions = fields.List(fields.String(validate=validate.OneOf(lifecycle.ACTIONS)))
+
+
 class EventSummaryOut(Schema):
     id = fields.Integer()
     number = fields.String()
@@ -153,6 +185,30 @@ class EventSummaryOut(Schema):
     lon = fields.Float()
     created_at = fields.AwareDateTime()
     version = fields.Integer()
+    clock = fields.Nested(ClockOut, allow_none=True, dump_only=True)
+
+
+class EventCreatedOut(EventDetailOut):
+    possible_duplicates = fields.List(fields.Nested(EventSummaryOut), metadata={
+        "description": "open same-category cases close by (at most 5, nearest first)"})
+
+
+class EventListOut(Schema):
+    items = fields.List(fields.Nested(EventSummaryOut))
+    next_cursor = fields.String(allow_none=True, metadata={
+        "description": "pass as `cursor` for the next page; null on the last"})
+
+
+class EventItemsOut(Schema):
+    items = fields.List(fields.Nested(EventSummaryOut))
+
+
+class UploadOut(Schema):
+    id = fields.Integer()
+    sha256 = fields.String()
+    width = fields.Integer()
+    height = fields.Integer()
+    content_type = fields.String()
 
 
 class CategoryOut(Schema):
@@ -168,8 +224,16 @@ class CategoryOut(Schema):
     closing_criteria = fields.String()
 
 
+class CategoryListOut(Schema):
+    items = fields.List(fields.Nested(CategoryOut))
+
+
 class DepartmentOut(Schema):
     code = fields.String()
     name = fields.String()
     region_code = fields.String(attribute="region.code")
     region_name = fields.String(attribute="region.name")
+
+
+class DepartmentListOut(Schema):
+    items = fields.List(fields.Nested(DepartmentOut))

@@ -1,6 +1,6 @@
 """Grids for the staff API: list by town, and which grid a point falls in."""
 from flask import Blueprint, request
-from marshmallow import Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, fields, validate
 from sqlalchemy import select
 
 from auth.api import token_required
@@ -15,6 +15,9 @@ csrf.exempt(bp)
 
 
 class LocateIn(Schema):
+    class Meta:
+        unknown = EXCLUDE  # a query string may carry parameters this does not use
+
     lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
     lon = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
 

@@ -8,3 +8,7 @@ class GridOut(Schema):
     town_name = fields.String(attribute="town.name")
     centroid_lat = fields.Float()
     centroid_lon = fields.Float()
+
+
+class GridListOut(Schema):
+    items = fields.List(fields.Nested(GridOut))

@@ -25,6 +25,16 @@ class NotificationOut(Schema):
     read_at = fields.AwareDateTime(allow_none=True)
 
 
+class NotificationListOut(Schema):
+    unread = fields.Integer()
+    items = fields.List(fields.Nested(NotificationOut))
+
+
+class ReadOut(Schema):
+    marked = fields.Integer()
+    unread = fields.Integer()
+
+
 class ReadIn(Schema):
     ids = fields.List(Id(), load_default=None, validate=validate.Length(max=1000))
 

@@ -2,6 +2,7 @@
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from marshmallow import Schema, fields
 from sqlalchemy import select
 
 from auth.api import token_required
@@ -139,6 +140,21 @@ def town_posters(code: str):
     if not points:
         abort(404)
     return _file(posters.poster_pdf(points), "application/pdf", f"qr-{town.code}.pdf")
+
+
+class QrPointOut(Schema):
+    id = fields.Integer()
+    grid_code = fields.String()
+    label = fields.String()
+    kind = fields.String()
+    lat = fields.Float()
+    lon = fields.Float()
+    url = fields.String(metadata={"description": "what the poster's QR code encodes"})
+    is_active = fields.Boolean()
+
+
+class QrPointListOut(Schema):
+    items = fields.List(fields.Nested(QrPointOut))
 
 
 @api_bp.get("/qr-points")

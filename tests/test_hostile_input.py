@@ -33,11 +33,11 @@ def test_ids_beyond_32_bits_are_not_found_or_invalid(api, report, world, login_a
                  f"/qr-points/{HUGE}/poster.pdf", "/events/3000000000"):
         assert staff.get(path).status_code == 404, path
     answer = worker.post("/api/v1/events", json={**CASE, "photo_ids": [int(HUGE)]})
-    assert answer.status_code == 422 and "photo_ids" in answer.get_json()["fields"]
+    assert answer.status_code == 422 and "photo_ids.0" in answer.get_json()["fields"]
     answer = api("dispatcher").act(case["id"], "reject", note="重复", duplicate_of=3_000_000_000)
     assert answer.status_code == 422 and "duplicate_of" in answer.get_json()["fields"]
     answer = worker.post("/api/v1/notifications/read", json={"ids": [int(HUGE)]})
-    assert answer.status_code == 422 and "ids" in answer.get_json()["fields"]
+    assert answer.status_code == 422 and "ids.0" in answer.get_json()["fields"]
     assert _cases(world) == 1
 
 
@@ -105,3 +105,12 @@ def test_open311_dates_and_ids_out_of_range_say_what_is_wrong(client):
     assert answer.status_code == 404 and "not found" in answer.get_json()[0]["description"]
     answer = client.get(f"/open311/v2/requests.json?service_request_id={HUGE}")
     assert answer.status_code == 400
+
+
+def test_a_multipart_part_without_a_name_is_not_a_500(api):
+    body = (b'--b\r\nContent-Disposition: form-data; name="\\"\r\n\r\n[]\r\n'
+            b'--b\r\nContent-Disposition: form-data; name="file"; filename="file"\r\n\r\n'
+            b'\r\n--b--\r\n')
+    response = api("worker").post("/api/v1/uploads", data=body,
+                                  content_type="multipart/form-data; boundary=b")
+    assert response.status_code == 422 and response.get_json()["fields"] == {"file": ["empty file"]}

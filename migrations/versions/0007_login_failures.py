@@ -27,14 +27,15 @@ def upgrade():
     op.create_index('ix_login_failure_username_at', 'login_failure', ['username', 'at'])
     op.create_index('ix_login_failure_ip_at', 'login_failure', ['ip', 'at'])
     op.create_index('ix_login_failure_at', 'login_failure', ['at'])
-    with op.batch_alter_table('user', schema=None) as batch_op:
-        batch_op.drop_column('failed_logins')
-        batch_op.drop_column('locked_until')
+    # Not batch mode: on SQLite it copies "user" into a new table and drops the old one,
+    # which foreign keys from every case and token refuse once there is data.
+    # SQLite (>= 3.35) drops a plain column in place.
+    op.drop_column('user', 'failed_logins')
+    op.drop_column('user', 'locked_until')
 
 
 def downgrade():
-    with op.batch_alter_table('user', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('failed_logins', sa.Integer(), server_default='0',
-                                      nullable=False))
+    op.add_column('user', sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True))
+    op.add_column('user', sa.Column('failed_logins', sa.Integer(), server_default='0',
+                                    nullable=False))
     op.drop_table('login_failure')

@@ -16,10 +16,9 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('event', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('attributes', sa.JSON(), nullable=True))
+    op.add_column('event', sa.Column('attributes', sa.JSON(), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table('event', schema=None) as batch_op:
-        batch_op.drop_column('attributes')
+    # in place, not batch mode (which would copy "event" and trip its foreign keys)
+    op.drop_column('event', 'attributes')

@@ -3,7 +3,7 @@ import base64
 import binascii
 from datetime import datetime, timezone
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import lazyload, selectinload
 
 from auth.permissions import queue_clause, visible_clause
@@ -89,3 +89,125 @@ def after_cursor(query, cursor: str):
     moment, ident = decode_cursor(cursor)
     return query.where(or_(Event.created_at < moment,
                            and_(Event.created_at == moment, Event.id < ident)))
+
+
+# --- one case, read as plain rows (GET /api/v1/events/<id>) -------------------------------
+_STATEMENTS: dict = {}
+
+
+def _detail_statements():
+    """The case with the names of what it refers to, its history, its photos: built once
+    with the id as a parameter, plain Core (no ORM entities), so SQLAlchemy neither rebuilds
+    them nor computes their cache keys again on every request."""
+    if not _STATEMENTS:
+        from events.models import Attachment, Department, EventLog
+        ev, cat, grid, dep = (Event.__table__, Category.__table__, Grid.__table__,
+                              Department.__table__)
+        town, log, photo = Region.__table__.alias("town"), EventLog.__table__, \
+            Attachment.__table__
+        ident = bindparam("event_id")
+        _STATEMENTS["case"] = (
+            select(ev, cat.c.code.label("category_code"), cat.c.name.label("category_name"),
+                   grid.c.code.label("grid_code"), grid.c.name.label("grid_name"),
+                   town.c.code.label("town_code"), town.c.name.label("town_name"),
+                   town.c.path.label("town_path"), dep.c.code.label("department_code"),
+                   dep.c.name.label("department_name"))
+            .join(cat, cat.c.id == ev.c.category_id).join(grid, grid.c.id == ev.c.grid_id)
+            .join(town, town.c.id == ev.c.town_id)
+            .outerjoin(dep, dep.c.id == ev.c.department_id).where(ev.c.id == ident))
+        _STATEMENTS["logs"] = select(log).where(log.c.event_id == ident).order_by(log.c.id)
+        _STATEMENTS["photos"] = (select(photo.c.id, photo.c.log_id, photo.c.content_type,
+                                        photo.c.width, photo.c.height)
+                                 .where(photo.c.event_id == ident).order_by(photo.c.id))
+    return _STATEMENTS
+
+
+class CaseRow:
+    """A case read as a plain row, with what permission checks and the clock ask of a case
+    (`town.path`, `grid_id`, `state`, …) — not an ORM object: nothing loads lazily."""
+    __slots__ = ("_row", "town")
+
+    class _Town:
+        __slots__ = ("path",)
+
+        def __init__(self, path):
+            self.path = path
+
+    def __init__(self, row):
+        self._row = row
+        self.town = self._Town(row.town_path)
+
+    def __getattr__(self, name):
+        return getattr(self._row, name)
+
+
+def load_case_row(event_id: int):
+    """(case, logs, photos) of one case in three statements, or None. Reads only."""
+    statements = _detail_statements()
+    connection = db_session().connection()
+    params = {"event_id": event_id}
+    row = connection.execute(statements["case"], params).first()
+    if row is None:
+        return None
+    logs = connection.execute(statements["logs"], params).all()
+    photos = connection.execute(statements["photos"], params).all()
+    return CaseRow(row), logs, photos
+
+
+def db_session():
+    from core.extensions import db
+    return db.session
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def _photo(photo) -> dict:
+    return {"id": photo.id, "url": f"/attachments/{photo.id}",
+            "thumb_url": f"/attachments/{photo.id}/thumb", "content_type": photo.content_type,
+            "width": photo.width, "height": photo.height}
+
+
+def _float(value):
+    return float(value) if value is not None else None
+
+
+def detail_json(user, case: CaseRow, logs, photos, now) -> dict:
+    """What EventDetailOut dumps from the ORM case (a test keeps the two equal), built from
+    plain rows: the case page's API answer without an object graph."""
+    from auth.masking import reporter_contact
+    from auth.permissions import allowed_actions
+    from events.deadlines import clock_json
+    by_log: dict[int, list[dict]] = {}
+    for photo in photos:
+        if photo.log_id is not None:
+            by_log.setdefault(photo.log_id, []).append(_photo(photo))
+    return {
+        "id": case.id, "number": case.number, "source": case.source, "state": case.state,
+        "category_code": case.category_code, "category_name": case.category_name,
+        "grid_code": case.grid_code, "grid_name": case.grid_name,
+        "town_code": case.town_code, "town_name": case.town_name,
+        "department_code": case.department_code, "department_name": case.department_name,
+        "lat": _float(case.lat), "lon": _float(case.lon), "address": case.address,
+        "description": case.description,
+        "attributes": [{"code": a.get("code"), "question": a.get("question"),
+                        "value": a.get("value"), "label": a.get("label")}
+                       for a in case.attributes or []],
+        "duplicate_of": case.duplicate_of_id, "suspended_from": case.suspended_from,
+        "extension_requested_hours": _float(case.extension_requested_hours),
+        "extension_granted_hours": _float(case.extension_granted_hours),
+        "created_at": _iso(case.created_at), "updated_at": _iso(case.updated_at),
+        "filed_at": _iso(case.filed_at), "dispatched_at": _iso(case.dispatched_at),
+        "accepted_at": _iso(case.accepted_at), "handled_at": _iso(case.handled_at),
+        "closed_at": _iso(case.closed_at), "rejected_at": _iso(case.rejected_at),
+        "version": case.version, "photos": [_photo(p) for p in photos],
+        "milestones": case.milestones, "due_at": _iso(case.due_at),
+        "clock": clock_json(case, now),
+        "reporter": reporter_contact(user, case),
+        "history": [{"id": log.id, "action": log.action, "from_state": log.from_state,
+                     "to_state": log.to_state, "actor": log.actor_label, "note": log.note,
+                     "data": log.data, "created_at": _iso(log.created_at),
+                     "photos": by_log.get(log.id, [])} for log in logs],
+        "allowed_actions": allowed_actions(user, case),
+    }

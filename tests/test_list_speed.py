@@ -60,3 +60,56 @@ def test_possible_duplicates_are_the_nearest_few(report, api):
     assert found[0]["lat"] == POINT_GRID1[0]  # the nearest first
     lats = [d["lat"] for d in found]
     assert lats == sorted(lats)
+
+
+def test_a_case_read_as_rows_is_what_the_schema_says(app, now, freeze):
+    """GET /events/<id> builds its answer from plain rows (events.queries.detail_json); for
+    every demo case in every state, and every role, it equals the ORM case's answer
+    (event_detail: EventOut + clock, reporter, history, allowed_actions)."""
+    import io
+
+    from PIL import Image
+
+    from auth.services import issue_token
+    from core.demo import seed_demo
+    from events.api import event_detail
+    from tests.conftest import DEMO_PASSWORD
+    freeze(now)
+    with app.app_context():
+        seed_demo(now, password=DEMO_PASSWORD, cases=60)
+        db.session.commit()
+        tokens = {}
+        for username in ("worker", "dispatcher", "handler", "supervisor", "admin"):
+            user = db.session.scalar(select(User).where(User.username == username))
+            tokens[username] = issue_token(user, now)[0]
+        db.session.commit()
+    client = app.test_client()
+    headers = {name: {"Authorization": f"Bearer {token}"} for name, token in tokens.items()}
+    photo = io.BytesIO()
+    Image.new("RGB", (40, 30), (9, 90, 9)).save(photo, "JPEG")
+    uploaded = client.post("/api/v1/uploads", headers=headers["worker"], data={
+        "file": (io.BytesIO(photo.getvalue()), "a.jpg")}).get_json()
+    created = client.post("/api/v1/events", headers=headers["worker"], json={
+        "category_code": "06010", "lat": POINT_GRID1[0], "lon": POINT_GRID1[1],
+        "description": "带照片的案件", "photo_ids": [uploaded["id"]]}).get_json()
+    assert created["photos"] and created["history"][0]["photos"]
+    with app.app_context():
+        ids = db.session.scalars(select(Event.id).order_by(Event.id)).all()
+        states = set(db.session.scalars(select(Event.state)).all())
+    assert len(ids) > 60 and {"reported", "filed", "dispatched", "handled", "closed"} <= states
+    seen = 0
+    for username, header in headers.items():
+        for ident in ids:
+            answer = client.get(f"/api/v1/events/{ident}", headers=header)
+            with app.test_request_context("/"):
+                user = db.session.scalar(select(User).where(User.username == username))
+                event = db.session.get(Event, ident)
+                from auth.permissions import can_see
+                if not can_see(user, event):
+                    assert answer.status_code == 404
+                    continue
+                expected = event_detail(user, event)
+            assert answer.status_code == 200
+            assert answer.get_json() == expected, (username, ident)
+            seen += 1
+    assert seen > 100

@@ -60,8 +60,11 @@ def create_event():
     if key and len(key) > 128:
         raise InvalidInput("Idempotency-Key 过长", fields={"Idempotency-Key": ["at most 128 chars"]})
     now = clock.utcnow()
+    checked = intake.check_report(user, category_code=data["category_code"], lat=data["lat"],
+                                  lon=data["lon"], grid_code=data["grid_code"],
+                                  source=data["source"])
     event, created = intake.commit_once(f"user:{user.id}", key, lambda: intake.create_event(
-        user, now, idempotency_key=key, **data))
+        user, now, idempotency_key=key, checked=checked, **data))
     body = event_detail(user, event)
     body["possible_duplicates"] = _summaries(intake.possible_duplicates(
         event.category_id, event.lat, event.lon, now, exclude_id=event.id,

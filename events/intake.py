@@ -1,6 +1,7 @@
 """New cases: numbering, locating, idempotent creation and possible duplicates."""
 import math
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -58,21 +59,24 @@ def distance_m(lat1, lon1, lat2, lon2) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
 
 
-#: the nearest few are enough to spot a duplicate; candidates read per check are bounded too
+#: the nearest few are enough to spot a duplicate. The database orders the candidates by
+#: (flat-earth) distance, which at 50 m agrees with the great-circle one, and hands back the
+#: nearest few; those are checked exactly.
 MAX_DUPLICATES = 5
-MAX_DUPLICATE_CANDIDATES = 500
+MAX_DUPLICATE_CANDIDATES = 4 * MAX_DUPLICATES
 
 
 def possible_duplicates(category_id: int, lat: float, lon: float, now: datetime,
                         *, exclude_id: int | None = None, visible=None,
                         as_rows: bool = False) -> list:
     """Up to MAX_DUPLICATES open cases of the same category within the radius over the
-    window, nearest first. Candidates are read as (id, lat, lon) only; just the nearest are
-    loaded: as cases, or with `as_rows` as summary rows (queries.summary_json)."""
+    window, nearest first: as cases, or with `as_rows` as summary rows (queries.summary_json)."""
     radius = current_app.config["DUPLICATE_RADIUS_M"]
     days = current_app.config["DUPLICATE_WINDOW_DAYS"]
+    shrink = max(math.cos(math.radians(lat)), 0.01)
     dlat = radius / 111_320
-    dlon = radius / (111_320 * max(math.cos(math.radians(lat)), 0.01))
+    dlon = radius / (111_320 * shrink)
+    north, east = Event.lat - lat, (Event.lon - lon) * shrink
     query = select(Event.id, Event.lat, Event.lon).where(
         Event.category_id == category_id, Event.state.in_(lifecycle.OPEN_STATES),
         Event.created_at >= now - timedelta(days=days),
@@ -81,14 +85,13 @@ def possible_duplicates(category_id: int, lat: float, lon: float, now: datetime,
         query = query.where(Event.id != exclude_id)
     if visible is not None:
         query = query.where(visible)
-    rows = db.session.execute(query.order_by(Event.created_at.desc())
+    # ix_event_category_place answers this from the index; only the nearest are then loaded
+    rows = db.session.execute(query.order_by(north * north + east * east, Event.id.desc())
                               .limit(MAX_DUPLICATE_CANDIDATES)).all()
-    nearest = sorted((distance, ident) for ident, distance in
-                     ((ident, distance_m(lat, lon, e_lat, e_lon)) for ident, e_lat, e_lon in rows)
-                     if distance <= radius)[:MAX_DUPLICATES]
-    if not nearest:
+    ids = [ident for ident, e_lat, e_lon in rows
+           if distance_m(lat, lon, e_lat, e_lon) <= radius][:MAX_DUPLICATES]
+    if not ids:
         return []
-    ids = [ident for _, ident in nearest]
     if as_rows:
         found = db.session.execute(summary_select().where(Event.id.in_(ids))).all()
     else:
@@ -137,17 +140,17 @@ def _resolve_grid(actor, grid_code, lat, lon) -> Grid:
     return grid
 
 
-def create_event(actor, now: datetime, *, category_code: str, lat: float, lon: float,
-                 description: str, address: str = "", grid_code: str | None = None,
-                 photo_ids=(), source: str | None = None,
-                 idempotency_key: str | None = None) -> tuple[Event, bool]:
-    """A staff report. Returns (event, created); a repeated idempotency key returns the
-    first event and False."""
-    scope = f"user:{actor.id}"
-    if idempotency_key:
-        existing = find_replay(scope, idempotency_key)
-        if existing is not None:
-            return existing, False
+@dataclass(frozen=True)
+class CheckedReport:
+    """What a staff report refers to, found and checked before the write unit begins: the
+    write lock is then held for the numbering and the inserts only."""
+    category: Category
+    grid: Grid
+    source: str
+
+
+def check_report(actor, *, category_code: str, lat: float, lon: float,
+                 grid_code: str | None = None, source: str | None = None) -> CheckedReport:
     category = db.session.scalar(select(Category).where(Category.code == category_code))
     if category is None or not category.is_active:
         raise InvalidInput(_("案件类别 %(code)s 不存在", code=category_code),
@@ -158,9 +161,29 @@ def create_event(actor, now: datetime, *, category_code: str, lat: float, lon: f
         raise InvalidInput(_("来源 %(source)s 不可用", source=source),
                            fields={"source": ["not allowed for your role"]})
     grid = _resolve_grid(actor, grid_code, lat, lon)
+    grid.town  # loaded now, not under the write lock
+    return CheckedReport(category, grid, source)
+
+
+def create_event(actor, now: datetime, *, category_code: str, lat: float, lon: float,
+                 description: str, address: str = "", grid_code: str | None = None,
+                 photo_ids=(), source: str | None = None,
+                 idempotency_key: str | None = None,
+                 checked: CheckedReport | None = None) -> tuple[Event, bool]:
+    """A staff report. Returns (event, created); a repeated idempotency key returns the
+    first event and False. `checked`: check_report's answer for these fields, when the
+    caller checked them before its write unit."""
+    scope = f"user:{actor.id}"
+    if idempotency_key:
+        existing = find_replay(scope, idempotency_key)
+        if existing is not None:
+            return existing, False
+    checked = checked or check_report(actor, category_code=category_code, lat=lat, lon=lon,
+                                      grid_code=grid_code, source=source)
     event, log = insert_event(
-        now, category=category, grid=grid, lat=lat, lon=lon, description=description,
-        address=address, source=source, state=lifecycle.initial_state(source, actor.role),
+        now, category=checked.category, grid=checked.grid, lat=lat, lon=lon,
+        description=description, address=address, source=checked.source,
+        state=lifecycle.initial_state(checked.source, actor.role),
         reporter_id=actor.id, actor_id=actor.id, actor_label=actor.display_name,
         idempotency_scope=scope, idempotency_key=idempotency_key)
     if photo_ids:

@@ -89,6 +89,8 @@ class Event(db.Model):
         Index("ix_event_grid_created", "grid_id", "created_at", "id"),
         Index("ix_event_town_created", "town_id", "created_at", "id"),
         Index("ix_event_department_created", "department_id", "created_at", "id"),
+        # Possible duplicates: same category, a band of latitude, read from the index alone.
+        Index("ix_event_category_place", "category_id", "lat", "lon", "created_at", "state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -96,7 +98,7 @@ class Event(db.Model):
     number: Mapped[str] = mapped_column(String(16))
     #: patrol 巡查上报 / resident 群众举报 / hotline 热线 / open311
     source: Mapped[str] = mapped_column(String(16))
-    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), index=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"))
     grid_id: Mapped[int] = mapped_column(ForeignKey("grid.id"))
     town_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
     lat: Mapped[float] = mapped_column(Float)

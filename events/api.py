@@ -63,8 +63,12 @@ def create_event():
     checked = intake.check_report(user, category_code=data["category_code"], lat=data["lat"],
                                   lon=data["lon"], grid_code=data["grid_code"],
                                   source=data["source"])
+    # built and its clock started before the write unit: the lock covers numbering and inserts
+    draft = intake.draft_report(user, now, checked, lat=data["lat"], lon=data["lon"],
+                                description=data["description"], address=data["address"],
+                                idempotency_key=key)
     event, created = intake.commit_once(f"user:{user.id}", key, lambda: intake.create_event(
-        user, now, idempotency_key=key, checked=checked, **data))
+        user, now, idempotency_key=key, draft=draft, **data))
     body = event_detail(user, event)
     body["possible_duplicates"] = _summaries(intake.possible_duplicates(
         event.category_id, event.lat, event.lon, now, exclude_id=event.id,

@@ -165,40 +165,51 @@ def check_report(actor, *, category_code: str, lat: float, lon: float,
     return CheckedReport(category, grid, source)
 
 
+def draft_report(actor, now: datetime, checked: CheckedReport, *, lat: float, lon: float,
+                 description: str, address: str = "",
+                 idempotency_key: str | None = None) -> tuple[Event, EventLog]:
+    """A staff report built, with its clock started, but not stored: callers draft before
+    their write unit so the lock is held only for store_event."""
+    return build_event(
+        now, category=checked.category, grid=checked.grid, lat=lat, lon=lon,
+        description=description, address=address, source=checked.source,
+        state=lifecycle.initial_state(checked.source, actor.role),
+        reporter_id=actor.id, actor_id=actor.id, actor_label=actor.display_name,
+        idempotency_scope=f"user:{actor.id}", idempotency_key=idempotency_key)
+
+
 def create_event(actor, now: datetime, *, category_code: str, lat: float, lon: float,
                  description: str, address: str = "", grid_code: str | None = None,
                  photo_ids=(), source: str | None = None,
                  idempotency_key: str | None = None,
-                 checked: CheckedReport | None = None) -> tuple[Event, bool]:
+                 draft: tuple[Event, EventLog] | None = None) -> tuple[Event, bool]:
     """A staff report. Returns (event, created); a repeated idempotency key returns the
-    first event and False. `checked`: check_report's answer for these fields, when the
-    caller checked them before its write unit."""
+    first event and False. `draft`: draft_report's case for these fields, when the caller
+    checked and built it before its write unit."""
     scope = f"user:{actor.id}"
     if idempotency_key:
         existing = find_replay(scope, idempotency_key)
         if existing is not None:
             return existing, False
-    checked = checked or check_report(actor, category_code=category_code, lat=lat, lon=lon,
-                                      grid_code=grid_code, source=source)
-    event, log = insert_event(
-        now, category=checked.category, grid=checked.grid, lat=lat, lon=lon,
-        description=description, address=address, source=checked.source,
-        state=lifecycle.initial_state(checked.source, actor.role),
-        reporter_id=actor.id, actor_id=actor.id, actor_label=actor.display_name,
-        idempotency_scope=scope, idempotency_key=idempotency_key)
+    if draft is None:
+        checked = check_report(actor, category_code=category_code, lat=lat, lon=lon,
+                               grid_code=grid_code, source=source)
+        draft = draft_report(actor, now, checked, lat=lat, lon=lon, description=description,
+                             address=address, idempotency_key=idempotency_key)
+    event, log = store_event(*draft)
     if photo_ids:
         claim_photos(actor, photo_ids, event, log)
     return event, True
 
 
-def insert_event(now: datetime, *, category, grid, lat, lon, description, address, source,
-                 state, actor_label, reporter_id=None, actor_id=None, reporter_name=None,
-                 reporter_phone=None, idempotency_scope=None, idempotency_key=None,
-                 **extra) -> tuple[Event, EventLog]:
-    """Number, store and start the clock of a new case, with its `create` log row.
-    Staff reports, resident QR reports and Open311 requests all come through here."""
+def build_event(now: datetime, *, category, grid, lat, lon, description, address, source,
+                state, actor_label, reporter_id=None, actor_id=None, reporter_name=None,
+                reporter_phone=None, idempotency_scope=None, idempotency_key=None,
+                **extra) -> tuple[Event, EventLog]:
+    """A new case and its `create` log row, its clock started, not yet in the session (no
+    number yet): reads only, so it may run before the write unit."""
     event = Event(
-        number=next_number(grid.town_id, local_year(now)), source=source, category=category,
+        source=source, category=category,
         grid=grid, town_id=grid.town_id, town=grid.town, lat=lat, lon=lon, address=address or "",
         description=description, reporter_id=reporter_id, reporter_name=reporter_name,
         reporter_phone=reporter_phone, state=state, created_at=now, updated_at=now,
@@ -208,13 +219,25 @@ def insert_event(now: datetime, *, category, grid, lat, lon, description, addres
         # 查询码: the resident's own secret, so only residents' reports have one
         tracking_code=new_tracking_code() if source == "resident" else None,
         attachments=[], **extra)
-    db.session.add(event)
     log = EventLog(event=event, actor_id=actor_id, actor_label=actor_label, action="create",
                    from_state=None, to_state=state, data={"source": source}, created_at=now,
                    attachments=[])
-    db.session.add(log)
     deadlines.start_stage(event, now)
+    return event, log
+
+
+def store_event(event: Event, log: EventLog) -> tuple[Event, EventLog]:
+    """Number a built case and write it with its log row (inside the write unit)."""
+    event.number = next_number(event.town_id, local_year(event.created_at))
+    db.session.add(event)
+    db.session.add(log)
     # A concurrent request with the same key fails here on the unique constraint
     # (see commit_once).
     db.session.flush()
     return event, log
+
+
+def insert_event(now: datetime, **fields) -> tuple[Event, EventLog]:
+    """Build, number, store and start the clock of a new case, with its `create` log row.
+    Staff reports, resident QR reports and Open311 requests all come through here."""
+    return store_event(*build_event(now, **fields))

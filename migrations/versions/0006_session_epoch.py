@@ -22,5 +22,5 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('user', schema=None) as batch_op:
-        batch_op.drop_column('session_epoch')
+    # in place, not batch mode (which copies "user" and trips the foreign keys onto it)
+    op.drop_column('user', 'session_epoch')

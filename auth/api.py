@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from auth.services import authenticate, issue_token, user_for_token
 from core import clock
-from core.errors import Unauthorized
+from core.errors import InvalidInput, Unauthorized
 from core.database import write_transaction
 from core.extensions import csrf
 
@@ -28,14 +28,13 @@ class TokenOut(Schema):
 
 def json_body() -> dict:
     """The request's JSON object, or 422 saying what is wrong with it."""
-    from core.errors import InvalidInput
-    if not request.is_json:
-        raise InvalidInput(_("请求体须为 JSON 对象"), fields={"_body": ["expected a JSON object"]})
-    try:
-        body = current_app.json.loads(request.get_data(cache=True))
-    except (ValueError, RecursionError) as error:
-        raise InvalidInput(_("请求体不是有效的 JSON"), fields={"_body": [str(error)[:200]]}) \
-            from None
+    body = None
+    if request.is_json:
+        try:
+            body = current_app.json.loads(request.get_data(cache=True))
+        except ValueError as error:  # core.inputs.BadJSON too: depth, surrogates, NUL
+            raise InvalidInput(_("请求体不是有效的 JSON"),
+                               fields={"_body": [str(error)[:200]]}) from None
     if not isinstance(body, dict):
         raise InvalidInput(_("请求体须为 JSON 对象"), fields={"_body": ["expected a JSON object"]})
     return body

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from core import clock
 from core.calendar import WorkDay, enter_year, held_years, missing_next_year, package_years, set_day
-from core.database import writes
+from core.database import write_transaction
 from core.errors import InvalidInput
 from core.extensions import db
 
@@ -49,7 +49,6 @@ def index():
 
 
 @bp.post("/years")
-@writes
 def add_year():
     from events.deadlines import recompute_provisional
     year = request.form.get("year", type=int)
@@ -57,12 +56,11 @@ def add_year():
     if year is None or not 2000 <= year <= 2100:
         return _back(_("请填写 2000–2100 之间的年份"))
     try:
-        days = enter_year(year, source)
+        with write_transaction():  # the year and the deadlines it moves, in one unit
+            days = enter_year(year, source)
+            recomputed = recompute_provisional()
     except ValueError as error:
-        db.session.rollback()
         return _back(str(error))
-    recomputed = recompute_provisional()
-    db.session.commit()
     flash(ngettext("已录入 %(year)s 年 %(days)s 天；重算临时期限 %(num)d 件",
                    "已录入 %(year)s 年 %(days)s 天；重算临时期限 %(num)d 件",
                    recomputed, year=year, days=days))
@@ -70,7 +68,6 @@ def add_year():
 
 
 @bp.post("/days")
-@writes
 def override_day():
     from events.deadlines import recompute_all_running
     try:
@@ -79,12 +76,11 @@ def override_day():
         return _back(_("日期格式应为 YYYY-MM-DD"))
     is_workday = request.form.get("kind") == "workday"
     try:
-        set_day(day, is_workday, (request.form.get("name") or "")[:64])
+        with write_transaction():
+            set_day(day, is_workday, (request.form.get("name") or "")[:64])
+            recomputed = recompute_all_running()
     except ValueError as error:
-        db.session.rollback()
         return _back(str(error))
-    recomputed = recompute_all_running()
-    db.session.commit()
     if is_workday:
         flash(ngettext("%(day)s 已设为工作日；重算期限 %(num)d 件",
                        "%(day)s 已设为工作日；重算期限 %(num)d 件", recomputed, day=day.isoformat()))

@@ -49,10 +49,10 @@ def write_transaction():
         yield session
         return
     if session.in_transaction():
-        # End the read snapshot, so the write sees what other writers committed since. What
-        # was read stays loaded (the caller, its scope); load what you change inside the unit
-        # of work — the case's version check catches a write based on an older read.
-        _commit_keeping(session)
+        # End the read snapshot so the write sees what other writers committed since, and
+        # expire what was read: an object loaded again inside the unit (a case and its
+        # version, a rating's state) is read afresh under the lock, not served from memory.
+        session.commit()
     token = _writing.set(True)
     try:
         yield session

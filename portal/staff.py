@@ -8,7 +8,7 @@ from sqlalchemy import select
 from auth.api import token_required
 from core import clock
 from core.errors import AppError, InvalidInput
-from core.database import writes
+from core.database import write_transaction, writes
 from core.inputs import is_id
 from core.extensions import csrf, db
 from grid.models import Grid, Region
@@ -54,17 +54,15 @@ def grid_page(code: str):
 
 @bp.post("/grids/<code>/qr-points")
 @login_required
-@writes
 def create_point(code: str):
     grid = _grid_or_404(code, can_manage)
     form = request.form
     try:
         lat = float(form.get("lat") or grid.centroid_lat)
         lon = float(form.get("lon") or grid.centroid_lon)
-        services.create_point(grid, form.get("label", ""), form.get("kind", ""), lat, lon)
-        db.session.commit()
+        with write_transaction():
+            services.create_point(grid, form.get("label", ""), form.get("kind", ""), lat, lon)
     except (AppError, ValueError) as error:
-        db.session.rollback()
         flash(error.message if isinstance(error, AppError) else _("坐标格式有误"), "error")
         return redirect(url_for("qr.grid_page", code=code)), 303
     flash(_("已新增二维码点位"))
@@ -84,7 +82,6 @@ def _point_or_404(point_id: int, check=can_view) -> QrPoint:
 def reissue(point_id: int):
     point = _point_or_404(point_id, can_manage)
     services.reissue_point(point, clock.utcnow())
-    db.session.commit()
     flash(_("「%(label)s」已换发新二维码，旧码停用；请打印新海报张贴", label=point.label))
     return redirect(url_for("qr.grid_page", code=point.grid.code)), 303
 
@@ -95,7 +92,6 @@ def reissue(point_id: int):
 def toggle(point_id: int):
     point = _point_or_404(point_id, can_manage)
     point.is_active = request.form.get("active") == "1"
-    db.session.commit()
     return redirect(url_for("qr.grid_page", code=point.grid.code)), 303
 
 
@@ -174,7 +170,6 @@ def list_points():
 
 @bp.route("/admin/open311-keys", methods=["GET", "POST"])
 @login_required
-@writes
 def open311_keys():
     """Admins create (shown once) and revoke Open311 API keys."""
     from portal.models import Open311Key
@@ -185,18 +180,18 @@ def open311_keys():
     if request.method == "POST":
         if request.form.get("revoke"):
             revoke = request.form["revoke"]
-            row = db.session.get(Open311Key, int(revoke)) if is_id(revoke) else None
-            if row is None:
-                abort(404)
-            row.is_active, row.revoked_at = False, clock.utcnow()
-            db.session.commit()
+            with write_transaction():
+                row = db.session.get(Open311Key, int(revoke)) if is_id(revoke) else None
+                if row is None:
+                    abort(404)
+                row.is_active, row.revoked_at = False, clock.utcnow()
             flash(_("已吊销「%(name)s」的 API key", name=row.name))
             return redirect(url_for("qr.open311_keys")), 303
         name = (request.form.get("name") or "").strip()
         if not name or len(name) > 64:
             flash(_("请填写使用方名称（不超过 64 字）"), "error")
             return redirect(url_for("qr.open311_keys")), 303
-        new_key = create_key(name)
-        db.session.commit()
+        with write_transaction():
+            new_key = create_key(name)
     keys = db.session.scalars(select(Open311Key).order_by(Open311Key.id.desc())).all()
     return render_template("portal/keys.html", keys=keys, new_key=new_key)

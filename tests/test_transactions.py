@@ -222,3 +222,19 @@ def test_photo_work_runs_outside_any_transaction(world, api, login_as, monkeypat
     assert seen == [(False, False)] * 3
     with world.app_context():
         assert db.session.scalar(select(func.count()).select_from(Attachment)) == 3
+
+
+def test_inside_the_unit_a_case_read_before_it_is_read_afresh(world, report):
+    """A page loads the case, another writer changes it, the unit loads it again to check its
+    version: it must see the other writer's change, not the copy read before."""
+    case = report("worker")
+    with world.test_request_context("/"):
+        before = db.session.get(Event, case["id"])
+        seen = before.version
+        other = sqlite3.connect(_sqlite_path(world), isolation_level=None)
+        other.execute("UPDATE event SET version = version + 1, description = '他人修改' "
+                      "WHERE id = ?", (case["id"],))
+        other.close()
+        with write_transaction():
+            fresh = db.session.get(Event, case["id"])
+            assert (fresh.version, fresh.description) == (seen + 1, "他人修改")

@@ -1,14 +1,16 @@
 """The OpenAPI 3 document of /api/v1, built from the marshmallow schemas the API loads and
 dumps. It tells the truth: schemathesis checks every operation against the live server
 (tests/test_schemathesis.py) — every answer's status, content type and body."""
+from functools import cache
+
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
+
+from core.inputs import MAX_ID
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
-
-MAX_ID = 2_147_483_647
 
 
 class ErrorOut(Schema):
@@ -215,6 +217,7 @@ def _input_rules(document: dict) -> None:
                     param["allowEmptyValue"] = True
 
 
+@cache  # depends on the code alone (servers is relative): built once per process
 def build_spec() -> dict:
     spec = APISpec(title="gridgov API", version="1", openapi_version="3.0.3",
                    plugins=[MarshmallowPlugin()],

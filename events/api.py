@@ -4,20 +4,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from auth.api import json_body, token_required
-from auth.masking import reporter_contact
-from auth.permissions import allowed_actions, can_see, visible_clause
+from auth.permissions import can_see, visible_clause
 from core import clock
 from core.errors import InvalidInput, NotFound, StaleVersion
 from core.database import write_transaction
 from core.extensions import csrf, db
 from events import intake, services
-from events.deadlines import clock_json
 from events.models import Category, Department, Event
 from events.photos import add_photo, prepare_photo
 from events.queries import (after_cursor, detail_json, encode_cursor, load_case_row,
                             summary_json, summary_rows_query)
-from events.schemas import (ActionIn, CategoryOut, DepartmentOut, EventCreateIn, EventOut,
-                            ListQueryIn, LogOut, NearbyQueryIn)
+from events.schemas import (ActionIn, CategoryOut, DepartmentOut, EventCreateIn, ListQueryIn,
+                            NearbyQueryIn)
 from grid.models import Region
 
 bp = Blueprint("events_api", __name__, url_prefix="/api/v1")
@@ -37,13 +35,10 @@ def load_visible_event(user, event_id: int) -> Event:
     return event
 
 
-def event_detail(user, event: Event) -> dict:
-    body = EventOut().dump(event)
-    body["clock"] = clock_json(event, clock.utcnow())
-    body["reporter"] = reporter_contact(user, event)
-    body["history"] = LogOut(many=True).dump(event.logs)
-    body["allowed_actions"] = allowed_actions(user, event)
-    return body
+def event_detail(user, event_id: int) -> dict:
+    """A case as `user` sees it (EventDetailOut): read as plain rows, for GET and for the
+    answers of a create or an action alike (after their unit of work has committed)."""
+    return detail_json(user, *load_case_row(event_id), clock.utcnow())
 
 
 def _summaries(rows) -> list[dict]:
@@ -60,16 +55,8 @@ def create_event():
     if key and len(key) > 128:
         raise InvalidInput("Idempotency-Key 过长", fields={"Idempotency-Key": ["at most 128 chars"]})
     now = clock.utcnow()
-    checked = intake.check_report(user, category_code=data["category_code"], lat=data["lat"],
-                                  lon=data["lon"], grid_code=data["grid_code"],
-                                  source=data["source"])
-    # built and its clock started before the write unit: the lock covers numbering and inserts
-    draft = intake.draft_report(user, now, checked, lat=data["lat"], lon=data["lon"],
-                                description=data["description"], address=data["address"],
-                                idempotency_key=key)
-    event, created = intake.commit_once(f"user:{user.id}", key, lambda: intake.create_event(
-        user, now, idempotency_key=key, draft=draft, **data))
-    body = event_detail(user, event)
+    event, created = intake.report_once(user, now, idempotency_key=key, **data)
+    body = event_detail(user, event.id)
     body["possible_duplicates"] = _summaries(intake.possible_duplicates(
         event.category_id, event.lat, event.lon, now, exclude_id=event.id,
         visible=visible_clause(user), as_rows=True))
@@ -89,8 +76,7 @@ def list_events():
     rows = db.session.execute(query.limit(args["limit"] + 1)).all()
     items = rows[:args["limit"]]
     next_cursor = encode_cursor(items[-1]) if len(rows) > args["limit"] else None
-    now = clock.utcnow()
-    return {"items": [summary_json(row, now) for row in items], "next_cursor": next_cursor}
+    return {"items": _summaries(items), "next_cursor": next_cursor}
 
 
 @bp.get("/events/nearby")
@@ -128,7 +114,7 @@ def act_on_event(event_id: int):
             raise StaleVersion(f"案件已被他人修改（当前版本 {event.version}），请刷新后重试",
                                current_version=event.version)
         services.perform_action(user, event, data.pop("action"), clock.utcnow(), **data)
-    return event_detail(user, event)
+    return event_detail(user, event.id)
 
 
 @bp.post("/uploads")

@@ -19,7 +19,7 @@ from core.extensions import db
 from events import deadlines, lifecycle
 from events.models import Category, Event, EventCounter, EventLog
 from events.queries import LIST_LOADS, summary_select
-from events.photos import claim_photos
+from events.photos import add_photo, claim_photos
 from grid.locate import locate_grid, point_in_grid
 from grid.models import Grid
 
@@ -165,11 +165,14 @@ def check_report(actor, *, category_code: str, lat: float, lon: float,
     return CheckedReport(category, grid, source)
 
 
-def draft_report(actor, now: datetime, checked: CheckedReport, *, lat: float, lon: float,
-                 description: str, address: str = "",
-                 idempotency_key: str | None = None) -> tuple[Event, EventLog]:
-    """A staff report built, with its clock started, but not stored: callers draft before
-    their write unit so the lock is held only for store_event."""
+def prepare_report(actor, now: datetime, *, category_code: str, lat: float, lon: float,
+                   description: str, address: str = "", grid_code: str | None = None,
+                   source: str | None = None,
+                   idempotency_key: str | None = None) -> tuple[Event, EventLog]:
+    """A staff report checked and built, its clock started, not yet stored: reads only, so
+    a request does it before its write unit and holds the lock only for _store_report."""
+    checked = check_report(actor, category_code=category_code, lat=lat, lon=lon,
+                           grid_code=grid_code, source=source)
     return build_event(
         now, category=checked.category, grid=checked.grid, lat=lat, lon=lon,
         description=description, address=address, source=checked.source,
@@ -178,28 +181,35 @@ def draft_report(actor, now: datetime, checked: CheckedReport, *, lat: float, lo
         idempotency_scope=f"user:{actor.id}", idempotency_key=idempotency_key)
 
 
-def create_event(actor, now: datetime, *, category_code: str, lat: float, lon: float,
-                 description: str, address: str = "", grid_code: str | None = None,
-                 photo_ids=(), source: str | None = None,
-                 idempotency_key: str | None = None,
-                 draft: tuple[Event, EventLog] | None = None) -> tuple[Event, bool]:
-    """A staff report. Returns (event, created); a repeated idempotency key returns the
-    first event and False. `draft`: draft_report's case for these fields, when the caller
-    checked and built it before its write unit."""
+def _store_report(actor, draft: tuple[Event, EventLog], photo_ids) -> Event:
+    event, log = store_event(*draft)
+    if photo_ids:
+        claim_photos(actor, photo_ids, event, log)
+    return event
+
+
+def create_event(actor, now: datetime, *, photo_ids=(), **fields) -> tuple[Event, bool]:
+    """A staff report in the caller's transaction (CLI, demo data, tests): (event, True)."""
+    return _store_report(actor, prepare_report(actor, now, **fields), photo_ids), True
+
+
+def report_once(actor, now: datetime, *, idempotency_key: str | None = None, photo_ids=(),
+                photos=(), **fields) -> tuple[Event, bool]:
+    """A request's staff report: (event, created). A replayed Idempotency-Key answers with
+    its case before any other work; the report is checked and built before the write unit,
+    which numbers and inserts it with its photos (uploaded ids, or `photos` prepared by
+    events.photos and stored here)."""
     scope = f"user:{actor.id}"
     if idempotency_key:
         existing = find_replay(scope, idempotency_key)
         if existing is not None:
             return existing, False
-    if draft is None:
-        checked = check_report(actor, category_code=category_code, lat=lat, lon=lon,
-                               grid_code=grid_code, source=source)
-        draft = draft_report(actor, now, checked, lat=lat, lon=lon, description=description,
-                             address=address, idempotency_key=idempotency_key)
-    event, log = store_event(*draft)
-    if photo_ids:
-        claim_photos(actor, photo_ids, event, log)
-    return event, True
+    draft = prepare_report(actor, now, idempotency_key=idempotency_key, **fields)
+
+    def store() -> tuple[Event, bool]:
+        ids = list(photo_ids) + [add_photo(photo, actor.id).id for photo in photos]
+        return _store_report(actor, draft, ids), True
+    return commit_once(scope, idempotency_key, store)
 
 
 def build_event(now: datetime, *, category, grid, lat, lon, description, address, source,

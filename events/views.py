@@ -178,18 +178,11 @@ def new_event():
             raise InvalidInput(_("请填写问题描述"), fields={"description": ["required"]})
         key = form.get("form_token") or None
         photos = prepare_uploads(request.files.getlist("photos"))
-        checked = intake.check_report(
-            current_user, category_code=form.get("category_code", ""), lat=lat, lon=lon,
-            grid_code=form.get("grid_code") or None, source=form.get("source") or None)
-        address = (form.get("address") or "")[:200]
-        draft = intake.draft_report(current_user, now, checked, lat=lat, lon=lon,
-                                    description=description[:2000], address=address,
-                                    idempotency_key=key)
-        event, _created = intake.commit_once(f"user:{current_user.id}", key, lambda: (
-            intake.create_event(
-                current_user, now, category_code=checked.category.code, lat=lat,
-                lon=lon, description=description[:2000], address=address,
-                photo_ids=_add_photos(photos), idempotency_key=key, draft=draft)))
+        event, _created = intake.report_once(
+            current_user, now, category_code=form.get("category_code", ""), lat=lat, lon=lon,
+            description=description[:2000], address=(form.get("address") or "")[:200],
+            grid_code=form.get("grid_code") or None, source=form.get("source") or None,
+            photos=photos, idempotency_key=key)
     except AppError as error:
         context.update(error=error.message, fields=error.fields or {})
         return render_template("events/new.html", **context), error.status

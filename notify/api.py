@@ -2,12 +2,11 @@
 from flask import Blueprint, g
 from marshmallow import Schema, fields, validate
 
-from core.inputs import Id
-
 from auth.api import token_required
 from core import clock
 from core.database import write_transaction
-from core.extensions import csrf, db
+from core.extensions import csrf
+from core.inputs import Id
 from notify.services import inbox, mark_read, unread_count
 
 bp = Blueprint("notify_api", __name__, url_prefix="/api/v1")

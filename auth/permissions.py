@@ -3,7 +3,7 @@ from sqlalchemy import and_, false, or_, select, true
 
 from events import lifecycle
 from events.models import Event
-from grid.models import GridMember, Region
+from grid.models import Region
 
 
 def _region_path(user) -> str | None:
@@ -49,15 +49,15 @@ def grid_scope_clause(user):
     if role == "admin":
         return true()
     if role == "grid_worker":
-        return Grid.id.in_(select(GridMember.grid_id).where(GridMember.user_id == user.id))
+        return Grid.id.in_(sorted(user.grid_ids)) if user.grid_ids else false()
     if role == "dispatcher":
         return Grid.town_id == user.region_id if user.region_id else false()
-    if role in ("supervisor", "handler"):
-        region = user.region if role == "supervisor" else (
-            user.department.region if user.department is not None else None)
-        if region is None:
-            return false()
-        return Grid.town_id.in_(_towns_under(region.path))
+    if role == "supervisor":
+        path = _region_path(user)
+        return Grid.town_id.in_(_towns_under(path)) if path is not None else false()
+    if role == "handler":  # the grids of the department's region
+        region = user.department.region if user.department is not None else None
+        return Grid.town_id.in_(_towns_under(region.path)) if region is not None else false()
     return false()
 
 

@@ -70,20 +70,26 @@ def authenticate(username: str, password: str, now: datetime, ip: str) -> User:
     return user
 
 
+def _limits():
+    """(scope, counted-by columns, limit) of each lockout, and the window they count over."""
+    config = current_app.config
+    return ((("pair", (LoginFailure.username, LoginFailure.ip), config["LOGIN_MAX_FAILURES"]),
+             ("ip", (LoginFailure.ip,), config["LOGIN_MAX_FAILURES_PER_IP"]),
+             ("account", (LoginFailure.username,), config["LOGIN_MAX_FAILURES_PER_ACCOUNT"])),
+            timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"]))
+
+
 def _lockout(username: str, ip: str, now: datetime) -> datetime | None:
     """When the lockout that applies to this attempt lifts, or None if there is none. Each
-    limit counts failures in the last LOGIN_LOCKOUT_MINUTES; it lifts when the failure that
-    reached it leaves the window."""
-    config = current_app.config
-    window = timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"])
-    limits = ((config["LOGIN_MAX_FAILURES"],
-               (LoginFailure.username == username, LoginFailure.ip == ip)),
-              (config["LOGIN_MAX_FAILURES_PER_IP"], (LoginFailure.ip == ip,)),
-              (config["LOGIN_MAX_FAILURES_PER_ACCOUNT"], (LoginFailure.username == username,)))
+    limit counts failures in the window; it lifts when the failure that reached it leaves."""
+    limits, window = _limits()
+    attempt = {"username": username, "ip": ip}
     lifts = []
-    for limit, clauses in limits:
+    for _scope, columns, limit in limits:
         reached = db.session.scalar(
-            select(LoginFailure.at).where(*clauses, LoginFailure.at > now - window)
+            select(LoginFailure.at)
+            .where(*(column == attempt[column.key] for column in columns),
+                   LoginFailure.at > now - window)
             .order_by(LoginFailure.at.desc()).offset(limit - 1).limit(1))
         if reached is not None:
             lifts.append(reached + window)
@@ -93,17 +99,12 @@ def _lockout(username: str, ip: str, now: datetime) -> datetime | None:
 def current_lockouts(now: datetime) -> list[dict]:
     """Who is locked out now, for the admin page: (username, IP) pairs, addresses and
     usernames at their limits, each with its failure count and when it lifts."""
-    config = current_app.config
-    since = now - timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"])
-    window = timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"])
+    limits, window = _limits()
     found = []
-    for scope, columns, limit in (
-            ("pair", (LoginFailure.username, LoginFailure.ip), config["LOGIN_MAX_FAILURES"]),
-            ("ip", (LoginFailure.ip,), config["LOGIN_MAX_FAILURES_PER_IP"]),
-            ("account", (LoginFailure.username,), config["LOGIN_MAX_FAILURES_PER_ACCOUNT"])):
+    for scope, columns, limit in limits:
         rows = db.session.execute(
             select(*columns, func.count(), func.max(LoginFailure.at))
-            .where(LoginFailure.at > since).group_by(*columns)
+            .where(LoginFailure.at > now - window).group_by(*columns)
             .having(func.count() >= limit).limit(500)).all()
         for row in rows:
             values = dict(zip((c.key for c in columns), row))

@@ -8,12 +8,10 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from auth.models import User
 from auth.services import authenticate, current_lockouts, end_sessions, unlock
 from core import clock
 from core.database import write_transaction
 from core.errors import InvalidInput, TooManyAttempts, Unauthorized
-from core.extensions import db
 
 bp = Blueprint("auth", __name__)
 
@@ -66,9 +64,8 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    if current_user.is_authenticated:
-        with write_transaction():  # every session of this user ends, not only this one
-            end_sessions(db.session.get(User, current_user.id))
+    with write_transaction():  # every session of this user ends, not only this one
+        end_sessions(current_user._get_current_object())
     logout_user()
     _fresh_session()
     flash(_("已退出登录"))

@@ -8,6 +8,7 @@ from sqlalchemy.orm import lazyload, selectinload
 
 from auth.permissions import queue_clause, visible_clause
 from core.errors import InvalidInput
+from core.extensions import db
 from core.inputs import is_id
 from events.models import Category, Event
 from grid.models import Grid, Region
@@ -144,7 +145,7 @@ class CaseRow:
 def load_case_row(event_id: int):
     """(case, logs, photos) of one case in three statements, or None. Reads only."""
     statements = _detail_statements()
-    connection = db_session().connection()
+    connection = db.session.connection()
     params = {"event_id": event_id}
     row = connection.execute(statements["case"], params).first()
     if row is None:
@@ -152,11 +153,6 @@ def load_case_row(event_id: int):
     logs = connection.execute(statements["logs"], params).all()
     photos = connection.execute(statements["photos"], params).all()
     return CaseRow(row), logs, photos
-
-
-def db_session():
-    from core.extensions import db
-    return db.session
 
 
 def _iso(value):

@@ -13,6 +13,7 @@ from core.errors import AppError
 from core.database import write_transaction
 from core.inputs import is_id
 from core.extensions import csrf, db
+from events import lifecycle
 from events.models import Category, Event
 from events.photos import prepare_uploads
 from portal import services
@@ -156,7 +157,8 @@ def _iso(value: datetime | None) -> str | None:
 
 #: Which cases Open311 lists: those a grid worker has verified (立案 and after). A report still
 #: awaiting 核实 may be false or private; a rejected one (不予立案, duplicates) is not a case.
-PUBLIC_STATES = ("filed", "dispatched", "accepted", "handled", "closed", "suspended")
+PUBLIC_STATES = tuple(state for state in lifecycle.STATES
+                      if state not in (lifecycle.REPORTED, lifecycle.REJECTED))
 #: Residents' own positions are published to 3 decimal places (about 110 m north–south):
 #: enough to find the problem's street, not the door of the person who reported it.
 PUBLIC_COORDINATE_DECIMALS = 3

@@ -15,6 +15,8 @@ ROLES = ("grid_worker", "dispatcher", "handler", "supervisor", "admin")
 
 
 class User(UserMixin, db.Model):
+    #: reference data: stays loaded when a write unit begins (core.database)
+    stays_loaded = True
     __tablename__ = "user"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -49,10 +49,7 @@ def write_transaction():
         yield session
         return
     if session.in_transaction():
-        # End the read snapshot so the write sees what other writers committed since, and
-        # expire what was read: an object loaded again inside the unit (a case and its
-        # version, a rating's state) is read afresh under the lock, not served from memory.
-        session.commit()
+        _end_snapshot(session)
     token = _writing.set(True)
     try:
         yield session
@@ -63,6 +60,18 @@ def write_transaction():
         raise
     finally:
         _writing.reset(token)
+
+
+def _end_snapshot(session) -> None:
+    """End the read snapshot so the write sees what other writers committed since, and
+    expire what was read: an object loaded again inside the unit (a case and its version, a
+    rating's state) is read afresh under the lock, not served from memory. Reference data
+    (models marked `stays_loaded`: users, regions, grids, categories, departments) stays
+    loaded, so what a request checked before the unit is not read again under the lock."""
+    _commit_keeping(session)
+    for instance in list(session.identity_map.values()):
+        if not getattr(instance, "stays_loaded", False):
+            session.expire(instance)
 
 
 def _commit_keeping(session) -> None:

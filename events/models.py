@@ -12,6 +12,8 @@ from core.types import UTCDateTime
 
 class Department(db.Model):
     """责任单位 — the unit a case is dispatched to."""
+    #: reference data: stays loaded when a write unit begins (core.database)
+    stays_loaded = True
 
     __tablename__ = "department"
 
@@ -27,6 +29,8 @@ class Department(db.Model):
 
 class Category(db.Model):
     """An incident type from the catalogue (GB/T 47678.5 codes where one exists)."""
+    #: reference data: stays loaded when a write unit begins (core.database)
+    stays_loaded = True
 
     __tablename__ = "category"
 

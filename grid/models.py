@@ -17,6 +17,8 @@ GRID_ROLES = ("leader", "worker", "informant")
 
 
 class Region(db.Model):
+    #: reference data: stays loaded when a write unit begins (core.database)
+    stays_loaded = True
     __tablename__ = "region"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,6 +41,8 @@ class Region(db.Model):
 
 
 class Grid(db.Model):
+    #: reference data: stays loaded when a write unit begins (core.database)
+    stays_loaded = True
     __tablename__ = "grid"
     __table_args__ = (Index("ix_grid_bbox", "min_lat", "max_lat", "min_lon", "max_lon"),)
 
@@ -63,6 +67,8 @@ class Grid(db.Model):
 
 
 class GridMember(db.Model):
+    #: reference data: stays loaded when a write unit begins (core.database)
+    stays_loaded = True
     __tablename__ = "grid_member"
     __table_args__ = (UniqueConstraint("grid_id", "user_id"),)
 

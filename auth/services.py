@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _, ngettext
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -140,11 +140,14 @@ def issue_token(user: User, now: datetime) -> tuple[str, ApiToken]:
     return token, row
 
 
+#: every API request's first statement: the token, its user and the user's grid memberships
+#: (their scope) in one query, built once (SQLAlchemy keeps its cache key)
+_TOKEN_USER = (select(ApiToken).options(joinedload(ApiToken.user).joinedload(User.memberships))
+               .where(ApiToken.token_hash == bindparam("token_hash")))
+
+
 def user_for_token(token: str, now: datetime) -> User | None:
-    # One statement: the token, its user and the user's grid memberships (their scope).
-    row = db.session.scalars(select(ApiToken).options(
-        joinedload(ApiToken.user).joinedload(User.memberships))
-        .where(ApiToken.token_hash == _hash_token(token))).unique().first()
+    row = db.session.scalars(_TOKEN_USER, {"token_hash": _hash_token(token)}).unique().first()
     if row is None or row.expires_at <= now or not row.user.is_enabled:
         return None
     return row.user

@@ -13,7 +13,7 @@ from events import intake, services
 from events.models import Category, Department, Event
 from events.photos import add_photo, prepare_photo
 from events.queries import (after_cursor, detail_json, encode_cursor, load_case_row,
-                            summary_json, summary_rows_query)
+                            summary_json, summary_rows_query, written_case)
 from events.schemas import (ActionIn, CategoryOut, DepartmentOut, EventCreateIn, ListQueryIn,
                             NearbyQueryIn)
 from grid.models import Region
@@ -56,7 +56,9 @@ def create_event():
         raise InvalidInput("Idempotency-Key 过长", fields={"Idempotency-Key": ["at most 128 chars"]})
     now = clock.utcnow()
     event, created = intake.report_once(user, now, idempotency_key=key, **data)
-    body = event_detail(user, event.id)
+    # a new case answers with what was written; a replayed one is read as rows
+    loaded = written_case(event) if created else load_case_row(event.id)
+    body = detail_json(user, *loaded, clock.utcnow())
     body["possible_duplicates"] = _summaries(intake.possible_duplicates(
         event.category_id, event.lat, event.lon, now, exclude_id=event.id,
         visible=visible_clause(user), as_rows=True))

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -35,15 +35,14 @@ EARTH_RADIUS_M = 6_371_000
 
 
 def next_number(town_id: int, year: int) -> str:
-    """The town's next case number for the year, e.g. 2026-000123 (safe under concurrency:
-    the counter row is incremented in place, which locks it until commit)."""
+    """The town's next case number for the year, e.g. 2026-000123, in one statement (safe
+    under concurrency: the upsert locks the counter row until commit)."""
     table = EventCounter.__table__
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    db.session.execute(insert(table).values(town_id=town_id, year=year, last_number=0)
-                       .on_conflict_do_nothing())
-    number = db.session.execute(
-        update(table).where(table.c.town_id == town_id, table.c.year == year)
-        .values(last_number=table.c.last_number + 1).returning(table.c.last_number)).scalar_one()
+    statement = insert(table).values(town_id=town_id, year=year, last_number=1)
+    number = db.session.execute(statement.on_conflict_do_update(
+        index_elements=[table.c.town_id, table.c.year],
+        set_={"last_number": table.c.last_number + 1}).returning(table.c.last_number)).scalar_one()
     return f"{year}-{number:06d}"
 
 

@@ -42,7 +42,7 @@ SUMMARY_COLUMNS = (
     Event.created_at, Event.version, Event.clock_stage, Event.clock_started_at, Event.due_at,
     Event.warn_at, Event.escalation_step, Event.deadline_provisional,
     Category.code.label("category_code"), Category.name.label("category_name"),
-    Grid.code.label("grid_code"))
+    Grid.code.label("grid_code"), Grid.name.label("grid_name"))
 
 
 def summary_select():
@@ -140,6 +140,33 @@ class CaseRow:
 
     def __getattr__(self, name):
         return getattr(self._row, name)
+
+
+class WrittenCase:
+    """A case this request has just written, still in memory, read the way detail_json
+    reads a CaseRow: a create answers with what it wrote instead of reading it back."""
+    __slots__ = ("_event",)
+
+    def __init__(self, event: Event):
+        self._event = event
+
+    def __getattr__(self, name):
+        return getattr(self._event, name)
+
+    category_code = property(lambda self: self._event.category.code)
+    category_name = property(lambda self: self._event.category.name)
+    grid_code = property(lambda self: self._event.grid.code)
+    grid_name = property(lambda self: self._event.grid.name)
+    town_code = property(lambda self: self._event.town.code)
+    town_name = property(lambda self: self._event.town.name)
+    department_code = property(lambda self: getattr(self._event.department, "code", None))
+    department_name = property(lambda self: getattr(self._event.department, "name", None))
+
+
+def written_case(event: Event):
+    """(case, logs, photos) of a case written in this request, as load_case_row gives them."""
+    return (WrittenCase(event), sorted(event.logs, key=lambda log: log.id),
+            sorted(event.attachments, key=lambda photo: photo.id))
 
 
 def load_case_row(event_id: int):

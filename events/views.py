@@ -19,7 +19,7 @@ from events import intake, labels, services
 from events.mapsvg import grid_map
 from events.models import Attachment, Category, Department, Event
 from events.photos import add_photo, prepare_uploads
-from events.queries import LIST_LOADS, after_cursor, encode_cursor, filtered_events_query
+from events.queries import after_cursor, encode_cursor, filtered_events_query
 from events.routing import suggest_department
 from events.storage import get_storage
 from grid.models import Grid
@@ -35,8 +35,8 @@ def index():
 
 
 def _active_categories():
-    return db.session.scalars(select(Category).where(Category.is_active.is_(True))
-                              .order_by(Category.code)).all()
+    return db.session.execute(select(Category.code, Category.name, Category.major_name)
+                              .where(Category.is_active.is_(True)).order_by(Category.code)).all()
 
 
 @bp.get("/events")
@@ -44,14 +44,15 @@ def _active_categories():
 def list_events():
     args = {key: request.args.get(key) or None for key in ("state", "category", "grid")}
     args["mine"] = request.args.get("mine") == "1"
-    query = filtered_events_query(current_user, args)
+    # plain summary rows, as the API list reads them: no case objects, no extra queries
+    query = filtered_events_query(current_user, args, summary=True)
     cursor = request.args.get("cursor")
     if cursor:
         query = after_cursor(query, cursor)
-    rows = db.session.scalars(query.options(*LIST_LOADS).limit(PAGE_SIZE + 1)).all()
+    rows = db.session.execute(query.limit(PAGE_SIZE + 1)).all()
     events = rows[:PAGE_SIZE]
     next_cursor = encode_cursor(events[-1]) if len(rows) > PAGE_SIZE else None
-    grids = db.session.scalars(select(Grid).where(grid_scope_clause(current_user))
+    grids = db.session.execute(select(Grid.code, Grid.name).where(grid_scope_clause(current_user))
                                .order_by(Grid.code)).all()
     return render_template("events/list.html", events=events, args=args,
                            next_cursor=next_cursor, categories=_active_categories(),

@@ -114,3 +114,24 @@ def test_a_multipart_part_without_a_name_is_not_a_500(api):
     response = api("worker").post("/api/v1/uploads", data=body,
                                   content_type="multipart/form-data; boundary=b")
     assert response.status_code == 422 and response.get_json()["fields"] == {"file": ["empty file"]}
+
+
+def test_api_answers_encode_as_the_standard_library_would(app):
+    """Answers are encoded by orjson (core.inputs.SafeJSONProvider); what it cannot encode
+    the standard way falls back to Flask's encoder, so every answer still reads the same."""
+    import json
+    from datetime import datetime, timezone
+    from decimal import Decimal
+    with app.app_context():
+        value = {"b": [1, 2.5, None, True], "a": "清河镇 \u2028", 3: "键",
+                 "when": datetime(2026, 12, 1, 8, 30, tzinfo=timezone.utc),
+                 "amount": Decimal("1.50")}
+        encoded = app.json.dumps(value)
+        assert json.loads(encoded) == {
+            "b": [1, 2.5, None, True], "a": "清河镇 \u2028", "3": "键",
+            "when": "Tue, 01 Dec 2026 08:30:00 GMT", "amount": "1.50"}
+        # beyond orjson's 64 bits: the standard encoder takes over
+        assert json.loads(app.json.dumps({"huge": 2**70, "n": [1]})) == {"huge": 2**70, "n": [1]}
+        assert "清河镇" in encoded  # not \\u escapes
+        response = app.json.response({"z": 1, "y": "网格"})
+        assert response.get_data(as_text=True) == '{"y":"网格","z":1}\n'

@@ -150,3 +150,35 @@ def test_the_duplicate_check_reads_a_band_of_one_category_from_its_index(world, 
         plan = " ".join(str(row) for row in db.session.connection().exec_driver_sql(
             "EXPLAIN QUERY PLAN " + statement, params).all())
     assert "COVERING INDEX ix_event_category_place" in plan, plan
+
+
+def test_a_create_answers_from_what_it_wrote_without_reading_it_back(world, api):
+    """The create's answer is built from the case in memory (events.queries.written_case):
+    after the write unit's INSERTs nothing reads the case, its history or its photos."""
+    from sqlalchemy import event as sa_event
+    statements = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(" ".join(statement.split()))
+    with world.app_context():
+        engine = db.engine
+    worker = api("worker")
+    worker.get("/api/v1/events")  # its token issued before counting
+    sa_event.listen(engine, "before_cursor_execute", seen)
+    try:
+        answer = worker.post("/api/v1/events", json={
+            "category_code": "06010", "lat": POINT_GRID1[0], "lon": POINT_GRID1[1],
+            "description": "路边垃圾", "address": "东街"})
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", seen)
+    assert answer.status_code == 201
+    body = answer.get_json()
+    assert body["history"][0]["action"] == "create" and body["state"] == "filed"
+    assert body["grid_name"] and body["town_name"] and body["clock"]["stage"]
+    after = statements[next(i for i, s in enumerate(statements)
+                            if s.startswith("INSERT INTO event_log")) + 1:]
+    reads_back = [s for s in after if s.startswith("SELECT") and
+                  ("FROM event_log" in s or "FROM attachment" in s or "event.number" in s)]
+    assert not reads_back, reads_back
+    assert [s.split(" ")[2] for s in statements if s.startswith("INSERT")] == \
+        ["event_counter", "event", "event_log"]

@@ -26,6 +26,15 @@ def test_case_list_shows_only_cases_of_the_users_grids(login_as, report):
     assert theirs["number"] in other and mine["number"] not in other
 
 
+def test_a_list_row_shows_the_category_grid_place_and_clock(login_as, report):
+    case = report("worker", address="清河镇东街 12 号")
+    page = text_of(login_as("worker").get("/events"))
+    item = next(li for li in re.findall(r"<li>(.*?)</li>", page, re.S) if case["number"] in li)
+    row = " ".join(re.sub(r"<[^>]+>", " ", item).split())
+    for shown in ("已立案", case["category_name"], "清河镇第1网格", "清河镇东街 12 号", "派遣时限"):
+        assert shown in row, (shown, row)
+
+
 def test_dispatchers_queue_shows_filed_cases_not_reported_ones(login_as, report):
     filed = report("worker")
     reported = report("dispatcher", point=POINT_GRID2, description="热线：路灯不亮")

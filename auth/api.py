@@ -11,6 +11,7 @@ from core import clock
 from core.errors import InvalidInput, Unauthorized
 from core.database import write_transaction
 from core.extensions import csrf
+from core import openapi as api
 
 bp = Blueprint("auth_api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -88,3 +89,16 @@ def token_required(view):
         g.api_user = user
         return view(*args, **kwargs)
     return wrapper
+
+
+# --- OpenAPI ---------------------------------------------------------------------------
+
+def api_operations() -> dict:
+    """This module's part of the OpenAPI document (core/openapi.py)."""
+    return {
+        "/tokens": {"post": {
+            "summary": "Bearer token for username + password", "security": [],
+            "requestBody": {"required": True, **api.json_content(api.ref("TokenRequest"))},
+            "responses": {**api.ok("the token, shown once", "TokenOut", "201"),
+                          **api.errors("401", "422", "429")}}},
+    }

@@ -4,11 +4,12 @@
     .venv/bin/python bench/scale.py                        # 1,000,000 cases, SQLite
     .venv/bin/python bench/scale.py --cases 10000
     .venv/bin/python bench/scale.py --backend postgresql   # a throwaway PostgreSQL 15 cluster
+    .venv/bin/python bench/scale.py --only writes          # or lists
 
-Fills a database once (SQLite: kept in bench/out/lists-<N>.sqlite3 and reused; PostgreSQL: a
-throwaway cluster, filled every run), serves it with gunicorn under the shared harness's
-settings (../shared/bench/gunicorn_conf.py: 4 sync workers, preload), and for every role runs
-wrk (through ../shared/bench/load.py) at 8 connections on GET /api/v1/events?limit=20, the
+Fills a database once (SQLite: bench/out/scale-<N>.filled.sqlite3, kept, and each run works
+on a fresh copy of it; PostgreSQL: a throwaway cluster, filled every run), serves it with
+gunicorn under the shared harness's settings (../shared/bench/gunicorn_conf.py: 4 sync
+workers, preload), and for every role runs wrk (through ../shared/bench/load.py) at 8 connections on GET /api/v1/events?limit=20, the
 same 100 pages deep by cursor, the HTML list /events and its deep page; then creates
 (POST /api/v1/events, the shared gridgov.lua bodies) and one case's reads at 16 connections.
 PostgreSQL runs durable (fsync, synchronous_commit and full_page_writes on). Prints req/s,
@@ -60,6 +61,15 @@ def fill(env, cases: int, log: str) -> None:
         print(f"   {' '.join(cmd)}: {time.monotonic() - started:.0f} s", flush=True)
 
 
+def _checkpoint(path: Path) -> None:
+    """Fold the WAL into the file, so the file alone is the whole database (a copy of the
+    file without its WAL can be torn)."""
+    import sqlite3
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.close()
+
+
 def get_json(url, headers=None):
     request = urllib.request.Request(url, headers=headers or {})
     with urllib.request.urlopen(request, timeout=30) as answer:
@@ -107,6 +117,7 @@ def main() -> None:
     ap.add_argument("--conns", type=int, default=8)
     ap.add_argument("--roles", default=",".join(ROLES))
     ap.add_argument("--write-conns", type=int, default=16)
+    ap.add_argument("--only", choices=("lists", "writes"), help="run one half")
     args = ap.parse_args()
     if not (SHARED / "load.py").exists():
         sys.exit(f"the shared harness is not at {SHARED}")
@@ -121,10 +132,16 @@ def main() -> None:
             out = ROOT / "bench" / "out"
             out.mkdir(parents=True, exist_ok=True)
             path = out / f"scale-{args.cases}.sqlite3"
+            filled = out / f"scale-{args.cases}.filled.sqlite3"
+            if not filled.exists():
+                print(f"== filling {filled} ({args.cases:,} cases)", flush=True)
+                fill({**env, "DATABASE_URL": f"sqlite:///{filled}"}, args.cases, log)
+                _checkpoint(filled)
+            # every run starts from the same filled database (creates add to the copy)
+            shutil.copyfile(filled, path)
+            for suffix in ("-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
             env["DATABASE_URL"] = f"sqlite:///{path}"
-            if not path.exists():
-                print(f"== filling {path} ({args.cases:,} cases)", flush=True)
-                fill(env, args.cases, log)
         else:
             sys.path.insert(0, str(ROOT))
             from tests.pgserver import TempPostgres, find_bindir
@@ -159,7 +176,7 @@ def main() -> None:
                             "--threads", "2", "--warmup", "2", "--warmup-same", "--settle", "0.5",
                             "--out", str(results), "--tag", tag, *extra],
                            cwd=ROOT, timeout=300, check=False)
-        for username in args.roles.split(","):
+        for username in args.roles.split(",") if args.only != "writes" else ():
             bearer = {"Authorization": f"Bearer {token_for(base, username)}"}
             cursor, pages = deep_cursor(base, bearer)
             cookie = session_cookie(base, username)
@@ -171,6 +188,8 @@ def main() -> None:
             for scenario, header in scenarios:
                 load(args.conns, f"{username}.{scenario}", "--scenarios", scenario,
                      "--cursor", cursor, *[f"--header={k}: {v}" for k, v in header.items()])
+        if args.only == "lists":
+            return
         bearer = {"Authorization": f"Bearer {token_for(base, 'worker')}"}
         case = get_json(f"{base}/api/v1/events?limit=1", bearer)["items"][0]["id"]
         print(f"-- worker: creates and case {case}, {args.write_conns} connections", flush=True)

@@ -49,20 +49,22 @@ def create_app(config: type | dict | None = None) -> Flask:
     security.init_app(app)
     templating.init_app(app)
     app.register_blueprint(health.bp)
-    from core.calendar_views import bp as calendar_bp
     from core.openapi import bp as openapi_bp
-    app.register_blueprint(calendar_bp)
     app.register_blueprint(openapi_bp)
 
     import auth
+    import demo
     import events
     import grid
     import notify
     import portal
+    import workcal
     auth.init_app(app)
     grid.init_app(app)
+    workcal.init_app(app)
     events.init_app(app)
     notify.init_app(app)
     portal.init_app(app)
+    demo.init_app(app)
     cli.init_app(app)
     return app

@@ -1,5 +1,5 @@
 """Errors, negotiated in one place: JSON {error, message, fields?} for the API, HTML pages otherwise."""
-from flask import jsonify, make_response, render_template, request
+from flask import current_app, jsonify, make_response, render_template, request
 from flask_babel import gettext as _, pgettext
 from marshmallow import ValidationError as SchemaError
 from sqlalchemy.exc import DataError
@@ -92,13 +92,17 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
+def register_error_renderer(app, path_prefix: str, render) -> None:
+    """Errors under `path_prefix` are answered by render(status, body) in that interface's
+    own format (portal/ registers Open311's): core/ knows no feature's formats."""
+    app.extensions.setdefault("gridgov.error_renderers", []).append((path_prefix, render))
+
+
 def _respond(status: int, body: dict):
     db.session.rollback()
-    if request.path.startswith("/open311/"):
-        from portal.open311 import error_response
-        fmt = "xml" if request.path.endswith(".xml") else "json"
-        return error_response(fmt, status if status in (400, 403, 404) or status >= 500 else 400,
-                              body["message"])
+    for prefix, render in current_app.extensions.get("gridgov.error_renderers", ()):
+        if request.path.startswith(prefix):
+            return render(status, body)
     if wants_json():
         response = jsonify(body)
         response.status_code = status

@@ -7,9 +7,11 @@ from auth.api import json_body, token_required
 from auth.permissions import can_see, visible_clause
 from core import clock
 from core.errors import InvalidInput, NotFound, StaleVersion
+from core.inputs import MAX_ID
 from core.database import write_transaction
 from core.extensions import csrf, db
-from events import intake, services
+from core import openapi as api
+from events import intake, lifecycle, services
 from events.models import Category, Department, Event
 from events.photos import add_photo, prepare_photo
 from events.queries import (after_cursor, detail_json, encode_cursor, load_case_row,
@@ -148,3 +150,81 @@ def list_departments():
     if town:
         query = query.join(Region, Region.id == Department.region_id).where(Region.code == town)
     return {"items": DepartmentOut(many=True).dump(db.session.scalars(query))}
+
+
+# --- OpenAPI ---------------------------------------------------------------------------
+
+EVENT_ID = api.param("event_id", {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                     required=True, where="path")
+CODE5 = {"type": "string", "pattern": r"^\d{5}$"}
+
+
+def _states_pattern() -> str:
+    one = "(" + "|".join(lifecycle.STATES) + ")"
+    return f"^{one}(,{one})*$"
+
+
+def api_operations() -> dict:
+    """This module's part of the OpenAPI document (core/openapi.py)."""
+    return {
+        "/events": {
+            "get": {"summary": "Cases you may see, newest first (keyset pagination)",
+                    "parameters": [
+                        api.param("state", {"type": "string", "pattern": _states_pattern()},
+                               description="one state or several, comma-separated"),
+                        api.param("category", {"type": "string"}, description="category code"),
+                        api.param("grid", {"type": "string"}, description="grid code"),
+                        api.param("town", {"type": "string"}, description="town division code"),
+                        api.param("mine", {"type": "string", "enum": ["0", "1", "true", "false"]},
+                               description="1: only cases waiting for you"),
+                        api.param("limit", {"type": "integer", "minimum": 1, "maximum": 100,
+                                         "default": 20}),
+                        api.param("cursor", {"type": "string"},
+                               description="`next_cursor` of the previous page (opaque: "
+                                           "any other value is a 422)")],
+                    "responses": {**api.ok("a page of cases", "EventListOut"),
+                                  **api.errors("401", "422")}},
+            "post": {"summary": "Report a case (巡查上报; a dispatcher's 热线 intake)",
+                     "parameters": [api.param("Idempotency-Key",
+                                           {"type": "string", "maxLength": 128},
+                                           where="header",
+                                           description="the same key again returns the first "
+                                                       "case (header Idempotent-Replayed)")],
+                     "requestBody": {"required": True,
+                                     **api.json_content(api.ref("EventCreateIn"))},
+                     "responses": {**api.ok("the case, with possible duplicates nearby",
+                                         "EventCreatedOut", "201", headers={
+                                             "Location": {"schema": {"type": "string"},
+                                                          "required": True}}),
+                                   **api.errors("401", "403", "422")}}},
+        "/events/nearby": {"get": {
+            "summary": "Possible duplicates before reporting",
+            "parameters": [api.param("category", CODE5, required=True),
+                           api.param("lat", api.LAT, required=True),
+                           api.param("lon", api.LON, required=True)],
+            "responses": {**api.ok("open same-category cases within 50 m, last 7 days",
+                                "EventItemsOut"), **api.errors("401", "422")}}},
+        "/events/{event_id}": {"get": {
+            "summary": "A case with history, clock and allowed actions",
+            "parameters": [EVENT_ID],
+            "responses": {**api.ok("the case", "EventDetailOut"), **api.errors("401", "404")}}},
+        "/events/{event_id}/actions": {"post": {
+            "summary": "Take a lifecycle action (verify, dispatch, accept, …)",
+            "parameters": [EVENT_ID],
+            "requestBody": {"required": True, **api.json_content(api.ref("ActionIn"))},
+            "responses": {**api.ok("the case after the action", "EventDetailOut"),
+                          **api.errors("401", "403", "404", "409", "422")}}},
+        "/uploads": {"post": {
+            "summary": "Upload a photo (JPEG/PNG/WebP), then pass its id as photo_ids",
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["file"],
+                "properties": {"file": {"type": "string", "format": "binary"}}}}}},
+            "responses": {**api.ok("the stored photo", "UploadOut", "201"),
+                          **api.errors("401", "413", "422")}}},
+        "/categories": {"get": {"summary": "Active categories with their time limits",
+                                "responses": {**api.ok("categories", "CategoryListOut"),
+                                              **api.errors("401")}}},
+        "/departments": {"get": {
+            "summary": "Departments", "parameters": [api.param("town", {"type": "string"})],
+            "responses": {**api.ok("departments", "DepartmentListOut"), **api.errors("401")}}},
+    }

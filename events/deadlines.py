@@ -9,9 +9,9 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import func, select
 
-from core.calendar import DbCalendar
+from workcal.calendar import DbCalendar
 from core.extensions import db
-from core.worktime import WorkPeriods
+from workcal.worktime import WorkPeriods
 from events import escalation
 from events.escalation import Clock, STAGE_OF_STATE
 
@@ -151,6 +151,12 @@ def recompute_all_running() -> int:
     """After a calendar day or a region's periods changed: every working-time deadline."""
     from events.models import Event
     return _recompute(Event.clock_kind == "work")
+
+
+def recompute_after_calendar_change(change: str) -> int:
+    """workcal.calendar.calendar_changed's receiver: "year" moves provisional deadlines,
+    "days" any running working-time one."""
+    return recompute_provisional() if change == "year" else recompute_all_running()
 
 
 def clock_json(event, now: datetime) -> dict | None:

@@ -7,7 +7,7 @@ steps: 1 = warning (催办) at a share of the limit, 2 = overdue level 1 at the 
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from core.worktime import (DayKind, WorkPeriods, add_natural, add_working, natural_between,
+from workcal.worktime import (DayKind, WorkPeriods, add_natural, add_working, natural_between,
                            working_between)
 
 #: steps of the ladder

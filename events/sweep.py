@@ -24,7 +24,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.types import NullType
 
-from core.calendar import DbCalendar
+from workcal.calendar import DbCalendar
 from core.extensions import db
 from events import escalation
 from events.deadlines import region_periods

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from auth.api import token_required
 from core.errors import NotFound
 from core.extensions import csrf, db
+from core import openapi as api
 from grid.locate import locate_grid
 from grid.models import Grid, Region
 from grid.schemas import GridOut
@@ -40,3 +41,19 @@ def locate():
     if grid is None:
         raise NotFound("该位置不在任何网格内")
     return GridOut().dump(grid)
+
+
+# --- OpenAPI ---------------------------------------------------------------------------
+
+def api_operations() -> dict:
+    """This module's part of the OpenAPI document (core/openapi.py)."""
+    return {
+        "/grids": {"get": {
+            "summary": "Grids", "parameters": [api.param("town", {"type": "string"})],
+            "responses": {**api.ok("grids", "GridListOut"), **api.errors("401")}}},
+        "/grids/locate": {"get": {
+            "summary": "The grid a point falls in",
+            "parameters": [api.param("lat", api.LAT, required=True),
+                           api.param("lon", api.LON, required=True)],
+            "responses": {**api.ok("the grid", "GridOut"), **api.errors("401", "404", "422")}}},
+    }

@@ -2,7 +2,32 @@
 
 
 def init_app(app) -> None:
-    from notify.api import bp as api_bp
+    from flask_login import current_user
+
+    from core.openapi import register_api
+    from core.scheduler import register_job
+    from notify.api import NotificationListOut, ReadIn, ReadOut, api_operations, bp as api_bp
+    from notify.calendar_watch import warn_about_missing_year
+    from notify.delivery import deliver_pending
+    from notify.digest import send_digests
+    from notify.services import unread_count
     from notify.views import bp as views_bp
     app.register_blueprint(api_bp)
     app.register_blueprint(views_bp)
+    register_api(app, api_operations, {"NotificationListOut": NotificationListOut,
+                                       "ReadIn": ReadIn, "ReadOut": ReadOut}, inputs=["ReadIn"])
+
+    def deliver(now):
+        sent, failed = deliver_pending(now)
+        return f"delivered {sent}, failed {failed}"
+    register_job(app, "calendar-warning",
+                 lambda now: "calendar warning" if warn_about_missing_year(now) else "", order=20)
+    register_job(app, "deliver", deliver, order=90)  # after what the others queued
+    register_job(app, "digest", lambda now: f"digests queued: {send_digests(now)}", when="daily")
+
+    @app.context_processor
+    def _bell():
+        """The bell in every page's menu: how many notifications are unread."""
+        if not current_user.is_authenticated:
+            return {}
+        return {"unread_notifications": unread_count(current_user)}

@@ -7,6 +7,7 @@ from core import clock
 from core.database import write_transaction
 from core.extensions import csrf
 from core.inputs import Id
+from core import openapi as api
 from notify.services import inbox, mark_read, unread_count
 
 bp = Blueprint("notify_api", __name__, url_prefix="/api/v1")
@@ -54,3 +55,20 @@ def read_notifications():
     with write_transaction():
         marked = mark_read(g.api_user, clock.utcnow(), data["ids"])
     return {"marked": marked, "unread": unread_count(g.api_user)}
+
+
+# --- OpenAPI ---------------------------------------------------------------------------
+
+def api_operations() -> dict:
+    """This module's part of the OpenAPI document (core/openapi.py)."""
+    return {
+        "/notifications": {"get": {
+            "summary": "Your in-app notifications, newest first",
+            "responses": {**api.ok("unread count and notifications", "NotificationListOut"),
+                          **api.errors("401")}}},
+        "/notifications/read": {"post": {
+            "summary": "Mark notifications read (all of yours when no ids are sent)",
+            "requestBody": {"required": False, **api.json_content(api.ref("ReadIn"))},
+            "responses": {**api.ok("how many were marked; unread left", "ReadOut"),
+                          **api.errors("401", "422")}}},
+    }

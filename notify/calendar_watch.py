@@ -5,7 +5,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from auth.models import User
-from core.calendar import missing_next_year
+from workcal.calendar import missing_next_year
 from core.extensions import db
 from notify.models import Notification
 from notify.services import notify

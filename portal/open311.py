@@ -82,6 +82,13 @@ def error_response(fmt: str, status: int, description: str) -> Response:
     return render(fmt, "errors", "error", [{"code": status, "description": description}], status)
 
 
+def render_app_error(status: int, body: dict) -> Response:
+    """Any error under /open311/ (core.errors renders it through this): the spec's error
+    list, in the request's format; statuses it does not name become 400."""
+    return error_response(_format(), status if status in (400, 403, 404) or status >= 500
+                          else 400, body["message"])
+
+
 @bp.errorhandler(Open311Error)
 def _open311_error(error: Open311Error):
     return error_response(_format(), error.status, error.description)

@@ -11,6 +11,7 @@ from core.errors import AppError, InvalidInput
 from core.database import write_transaction, writes
 from core.inputs import is_id
 from core.extensions import csrf, db
+from core import openapi as api
 from grid.models import Grid, Region
 from portal import posters, services
 from portal.models import QR_KINDS, QrPoint
@@ -195,3 +196,17 @@ def open311_keys():
             new_key = create_key(name)
     keys = db.session.scalars(select(Open311Key).order_by(Open311Key.id.desc())).all()
     return render_template("portal/keys.html", keys=keys, new_key=new_key)
+
+
+# --- OpenAPI ---------------------------------------------------------------------------
+
+def api_operations() -> dict:
+    """This module's part of the OpenAPI document (core/openapi.py)."""
+    return {
+        "/qr-points": {"get": {
+            "summary": "A grid's QR points",
+            "parameters": [api.param("grid", {"type": "string", "minLength": 1}, required=True,
+                                  description="grid code")],
+            "responses": {**api.ok("the points", "QrPointListOut"),
+                          **api.errors("401", "404", "422")}}},
+    }

@@ -134,7 +134,7 @@ def _no_outbound_network(monkeypatch):
 def world(app, now):
     """The demo county without cases: 2 towns, 22 grids, departments, routing and users
     (admin, supervisor, dispatcher, dispatcher2, worker, w101002, handler, …)."""
-    from core.demo import seed_demo
+    from demo.seed import seed_demo
     with app.app_context():
         seed_demo(now, password=DEMO_PASSWORD, cases=0)
         db.session.commit()

@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from core.calendar import WorkDay
+from workcal.calendar import WorkDay
 from core.extensions import db
 from tests.conftest import DEMO_PASSWORD
 

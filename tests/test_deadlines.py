@@ -134,7 +134,7 @@ def test_deadline_into_an_unpublished_year_is_provisional_then_recomputed(freeze
         assert iso(body["clock"]["due_at"]) == local(2027, 1, 4, 10, 30)
     finally:
         with world.app_context():
-            from core.calendar import WorkDay
+            from workcal.calendar import WorkDay
             db.session.execute(WorkDay.__table__.delete().where(WorkDay.day >= datetime(
                 2027, 1, 1).date()))
             db.session.commit()

@@ -72,7 +72,7 @@ def test_a_case_read_as_rows_is_what_the_schema_says(app, now, freeze):
     from PIL import Image
 
     from auth.services import issue_token
-    from core.demo import seed_demo
+    from demo.seed import seed_demo
     from auth.masking import reporter_contact
     from auth.permissions import allowed_actions
     from events.schemas import EventOut, LogOut

@@ -69,7 +69,7 @@ def test_the_migrations_run_on_a_database_full_of_data(empty_database_url, tmp_p
     from sqlalchemy import func, select
 
     from core import clock, create_app
-    from core.demo import seed_demo
+    from demo.seed import seed_demo
     from events.models import Event
     from tests.conftest import _config
     app = create_app(_config(empty_database_url, tmp_path / "uploads"))

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 import pytest
 
-from core.worktime import WorkPeriods, add_working, working_between
+from workcal.worktime import WorkPeriods, add_working, working_between
 
 CST = ZoneInfo("Asia/Shanghai")
 

@@ -7,10 +7,22 @@ unknown, which the working-time functions count Monday–Friday, provisionally.
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from blinker import Namespace
 from sqlalchemy import Boolean, Date, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.extensions import db
+
+#: Sent inside the write unit that changed the calendar, with what changed as the sender:
+#: "year" (a year entered: only provisional deadlines move) or "days" (a day overridden or a
+#: region's working periods set: any running deadline may move). Receivers (events/ connects
+#: its deadline recomputation) return how many cases they updated.
+calendar_changed = Namespace().signal("calendar-changed")
+
+
+def calendar_changed_in(change: str) -> int:
+    """Tell the receivers; how many cases' deadlines moved."""
+    return sum(count for _receiver, count in calendar_changed.send(change))
 
 class WorkDay(db.Model):
     __tablename__ = "work_day"

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from auth.models import User
 from auth.services import hash_password
-from core.calendar import enter_year, held_years, package_years
+from workcal.calendar import enter_year, held_years, package_years
 from core.extensions import db
 from events import intake, services
 from events.catalogue import load_categories

@@ -7,10 +7,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from core import clock
-from core.calendar import WorkDay, enter_year, held_years, missing_next_year, package_years, set_day
 from core.database import write_transaction
 from core.errors import InvalidInput
 from core.extensions import db
+from workcal.calendar import (WorkDay, calendar_changed_in, enter_year, held_years,
+                              missing_next_year, package_years, set_day)
 
 bp = Blueprint("calendar", __name__, url_prefix="/admin/calendar")
 
@@ -42,7 +43,7 @@ def index():
         if db.engine.dialect.name == "sqlite" else
         (WorkDay.is_workday != (func.extract("isodow", WorkDay.day) < 6)))
         .order_by(WorkDay.day)).all()
-    return render_template("calendar/index.html", years=years, year=year,
+    return render_template("workcal/index.html", years=years, year=year,
                            exceptions=exceptions, package_years=package_years(),
                            missing=missing_next_year(clock.utcnow(),
                                                      current_app.config["LOCAL_TIMEZONE"]))
@@ -50,7 +51,6 @@ def index():
 
 @bp.post("/years")
 def add_year():
-    from events.deadlines import recompute_provisional
     year = request.form.get("year", type=int)
     source = "weekdays" if request.form.get("source") == "weekdays" else "chinese-calendar"
     if year is None or not 2000 <= year <= 2100:
@@ -58,7 +58,7 @@ def add_year():
     try:
         with write_transaction():  # the year and the deadlines it moves, in one unit
             days = enter_year(year, source)
-            recomputed = recompute_provisional()
+            recomputed = calendar_changed_in("year")
     except ValueError as error:
         return _back(str(error))
     flash(ngettext("已录入 %(year)s 年 %(days)s 天；重算临时期限 %(num)d 件",
@@ -69,7 +69,6 @@ def add_year():
 
 @bp.post("/days")
 def override_day():
-    from events.deadlines import recompute_all_running
     try:
         day = date.fromisoformat(request.form.get("day", ""))
     except ValueError:
@@ -78,7 +77,7 @@ def override_day():
     try:
         with write_transaction():
             set_day(day, is_workday, (request.form.get("name") or "")[:64])
-            recomputed = recompute_all_running()
+            recomputed = calendar_changed_in("days")
     except ValueError as error:
         return _back(str(error))
     if is_workday:

@@ -1,0 +1,36 @@
+"""`flask --app wsgi load-categories` and `escalate`."""
+from datetime import datetime
+
+import click
+from flask.cli import with_appcontext
+
+from core import clock
+from core.extensions import db
+from events.catalogue import load_categories
+from events.sweep import escalate_due
+
+
+@click.command("load-categories")
+@with_appcontext
+def load_categories_command():
+    """Load or update the category catalogue from data/categories.csv."""
+    added, updated = load_categories()
+    db.session.commit()
+    click.echo(f"categories: {added} added, {updated} updated")
+
+
+@click.command("escalate")
+@click.option("--now", "now_text", help="ISO 8601 instant with zone (default: now).")
+@with_appcontext
+def escalate_command(now_text):
+    """Run one escalation sweep and print what it did."""
+    if now_text:
+        try:
+            now = datetime.fromisoformat(now_text)
+        except ValueError:
+            raise click.ClickException(f"not an ISO 8601 instant: {now_text}") from None
+        if now.tzinfo is None:
+            raise click.ClickException("--now needs a zone, e.g. 2026-03-10T10:00:00+08:00")
+    else:
+        now = clock.utcnow()
+    click.echo(str(escalate_due(now)))

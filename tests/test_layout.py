@@ -1,0 +1,103 @@
+"""The shape DESIGN.md ("Layout") describes, checked on the source (issue 16): core/ imports
+no feature except in create_app's registration table, and no two packages import each
+other, directly or round a loop. Imports inside functions count: they are dependencies too."""
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NOT_PACKAGES = {"tests", "migrations", "bench", "translations", "static", "templates"}
+#: where core/ may name features: the factory's registration table
+CORE_REGISTRATION = {"core/__init__.py"}
+#: cycles not yet broken (issue 16, "No package cycles"): this list only ever shrinks
+KNOWN_CYCLES = {
+    frozenset({"auth", "events"}),   # auth.permissions reads cases; events checks permissions
+    frozenset({"auth", "grid"}),     # grid's API uses auth's bearer check
+    frozenset({"events", "notify"}),  # the sweep writes notices; the digest reads cases
+}
+
+
+def packages() -> set[str]:
+    return {path.parent.name for path in ROOT.glob("*/__init__.py")
+            if path.parent.name not in NOT_PACKAGES and not path.parent.name.startswith(".")}
+
+
+def imports() -> dict[str, dict[str, set[str]]]:
+    """{package: {imported package: {files}}}, over every import statement in the package."""
+    known = packages()
+    graph: dict[str, dict[str, set[str]]] = {name: {} for name in known}
+    for package in known:
+        for path in (ROOT / package).rglob("*.py"):
+            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names = [node.module]
+                else:
+                    continue
+                for name in names:
+                    top = name.split(".")[0]
+                    if top in known and top != package:
+                        graph[package].setdefault(top, set()).add(
+                            str(path.relative_to(ROOT)))
+    return graph
+
+
+def cycles(graph) -> list[list[str]]:
+    """Strongly connected components of more than one package (Tarjan)."""
+    index, low, stack, on_stack, found = {}, {}, [], set(), []
+
+    def visit(node):
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in graph.get(node, {}):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_the_walker_sees_real_imports():
+    graph = imports()
+    assert {"core", "auth", "grid", "events", "notify", "portal", "workcal", "demo"} <= set(graph)
+    assert "core/__init__.py" in graph["core"]["events"]  # the registration table
+    assert graph["events"]["workcal"]  # deadlines count working time
+    assert cycles({"a": {"b": 1}, "b": {"c": 1}, "c": {"a": 1}, "d": {"a": 1}}) == [["a", "b", "c"]]
+
+
+def test_core_imports_no_feature_outside_create_apps_table():
+    graph = imports()
+    wrong = {f"{path} imports {feature}"
+             for feature, paths in graph["core"].items() for path in paths
+             if path not in CORE_REGISTRATION}
+    assert not wrong, sorted(wrong)
+
+
+def test_no_package_imports_another_that_imports_it_back():
+    graph = imports()
+    pairs = {frozenset({a, b}) for a in graph for b in graph[a]
+             if a in graph.get(b, {}) and "core" not in (a, b)}
+    assert pairs <= KNOWN_CYCLES, sorted(map(sorted, pairs - KNOWN_CYCLES))
+    broken = sorted(map(sorted, KNOWN_CYCLES - pairs))
+    assert not broken, f"no longer cycles, take them off KNOWN_CYCLES: {broken}"
+    # and no longer loops than the known pairs: remove the known back-edges, nothing cycles
+    trimmed = {a: {b: p for b, p in targets.items()
+                   if frozenset({a, b}) not in KNOWN_CYCLES and a != "core"}
+               for a, targets in graph.items()}
+    assert cycles(trimmed) == []

@@ -31,8 +31,7 @@ def init_app(app) -> None:
         from events.deadlines import clock_json
         return clock_json(event, clock.utcnow())
 
-    @app.context_processor
-    def _labels():
-        return {"state_label": labels.state_label, "action_label": labels.action_label,
-                "source_label": labels.source_label, "stage_label": labels.stage_label,
-                "role_label": labels.role_label}
+    # globals, not a context processor: macros see them too, and nothing runs per render
+    for label in (labels.state_label, labels.action_label, labels.source_label,
+                  labels.stage_label, labels.role_label):
+        app.add_template_global(label)

@@ -33,6 +33,10 @@ def test_a_list_row_shows_the_category_grid_place_and_clock(login_as, report):
     row = " ".join(re.sub(r"<[^>]+>", " ", item).split())
     for shown in ("已立案", case["category_name"], "清河镇第1网格", "清河镇东街 12 号", "派遣时限"):
         assert shown in row, (shown, row)
+    nowhere = report("worker", description="没有写地址")
+    page = text_of(login_as("worker").get("/events"))
+    item = next(li for li in re.findall(r"<li>(.*?)</li>", page, re.S) if nowhere["number"] in li)
+    assert "清河镇第1网格 · 20" in " ".join(re.sub(r"<[^>]+>", " ", item).split())  # no empty "· ·"
 
 
 def test_dispatchers_queue_shows_filed_cases_not_reported_ones(login_as, report):

@@ -25,16 +25,14 @@ def init_app(app) -> None:
             return None
         return user
 
+    from auth import api
     from auth.cli import users_cli
     from auth.masking import reporter_contact
+    from auth.views import bp as views_bp
+    from core.openapi import register_api
     app.add_template_global(reporter_contact)
     app.cli.add_command(users_cli)
-    from auth import api
-    from core.openapi import register_api
-    register_api(app, api.api_operations, {"TokenRequest": api.TokenRequest,
-                                           "TokenOut": api.TokenOut}, inputs=["TokenRequest"])
-
-    from auth.api import bp as api_bp
-    from auth.views import bp as views_bp
     app.register_blueprint(views_bp)
-    app.register_blueprint(api_bp)
+    app.register_blueprint(api.bp)
+    register_api(app, api.api_operations, [api.TokenRequest, api.TokenOut],
+                 inputs=[api.TokenRequest])

@@ -67,9 +67,12 @@ LON = {"type": "number", "minimum": -180, "maximum": 180}
 
 def register_api(app, operations, schemas, *, inputs=()) -> None:
     """A feature's part of the document: operations() -> {path: {method: operation}} (a
-    function: it may read what is not importable at registration), schemas {name: Schema},
-    and which of them are request bodies (they refuse NUL like every input)."""
-    app.extensions.setdefault("gridgov.api", []).append((operations, dict(schemas), tuple(inputs)))
+    function: it may read what is not importable at registration), the marshmallow schemas
+    its operations name (by class name), and which of them are request bodies (they refuse
+    NUL like every input)."""
+    app.extensions.setdefault("gridgov.api", []).append(
+        (operations, {schema.__name__: schema for schema in schemas},
+         tuple(schema.__name__ for schema in inputs)))
 
 
 #: a NUL byte anywhere in a request is refused (core/inputs.py): every free-text input says so

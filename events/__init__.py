@@ -2,13 +2,14 @@
 
 
 def init_app(app) -> None:
+    from core import clock
     from core.openapi import register_api
     from core.scheduler import register_job
     from events import labels, schemas as ev
     from events.api import api_operations, bp as api_bp
     from events.cli import escalate_command, load_categories_command
     from events.sweep import escalate_due
-    from events.deadlines import recompute_after_calendar_change
+    from events.deadlines import clock_json, recompute_after_calendar_change
     from events.views import bp as views_bp
     from workcal.calendar import calendar_changed
     app.register_blueprint(api_bp)
@@ -16,19 +17,15 @@ def init_app(app) -> None:
     app.cli.add_command(escalate_command)
     app.cli.add_command(load_categories_command)
     register_job(app, "escalate", lambda now: str(escalate_due(now)), order=10)
-    register_api(app, api_operations, {
-        "EventCreateIn": ev.EventCreateIn, "ActionIn": ev.ActionIn,
-        "EventDetailOut": ev.EventDetailOut, "EventCreatedOut": ev.EventCreatedOut,
-        "EventListOut": ev.EventListOut, "EventItemsOut": ev.EventItemsOut,
-        "UploadOut": ev.UploadOut, "CategoryListOut": ev.CategoryListOut,
-        "DepartmentListOut": ev.DepartmentListOut}, inputs=["EventCreateIn", "ActionIn"])
+    register_api(app, api_operations, [
+        ev.EventCreateIn, ev.ActionIn, ev.EventDetailOut, ev.EventCreatedOut, ev.EventListOut,
+        ev.EventItemsOut, ev.UploadOut, ev.CategoryListOut, ev.DepartmentListOut],
+        inputs=[ev.EventCreateIn, ev.ActionIn])
     # a calendar change moves deadlines (workcal/ announces it, knowing nothing of cases)
     calendar_changed.connect(recompute_after_calendar_change)
 
     @app.template_global()
     def case_clock(event):
-        from core import clock
-        from events.deadlines import clock_json
         return clock_json(event, clock.utcnow())
 
     # globals, not a context processor: macros see them too, and nothing runs per render

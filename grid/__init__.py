@@ -6,4 +6,4 @@ def init_app(app) -> None:
     from grid.api import api_operations, bp
     from grid.schemas import GridListOut, GridOut
     app.register_blueprint(bp)
-    register_api(app, api_operations, {"GridOut": GridOut, "GridListOut": GridListOut})
+    register_api(app, api_operations, [GridOut, GridListOut])

@@ -14,8 +14,7 @@ def init_app(app) -> None:
     from notify.views import bp as views_bp
     app.register_blueprint(api_bp)
     app.register_blueprint(views_bp)
-    register_api(app, api_operations, {"NotificationListOut": NotificationListOut,
-                                       "ReadIn": ReadIn, "ReadOut": ReadOut}, inputs=["ReadIn"])
+    register_api(app, api_operations, [NotificationListOut, ReadIn, ReadOut], inputs=[ReadIn])
 
     def deliver(now):
         sent, failed = deliver_pending(now)

@@ -9,7 +9,7 @@ def init_app(app) -> None:
     from core.openapi import register_api
     from portal import cli, open311, staff, views
     register_error_renderer(app, "/open311/", open311.render_app_error)
-    register_api(app, staff.api_operations, {"QrPointListOut": staff.QrPointListOut})
+    register_api(app, staff.api_operations, [staff.QrPointListOut])
     app.register_blueprint(views.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(staff.api_bp)

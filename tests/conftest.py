@@ -20,6 +20,14 @@ from core.extensions import db
 from tests.pgserver import TempPostgres, find_bindir
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def missing_part(message: str):
+    """A part a test needs (PostgreSQL, Redis, Chromium) is not installed: a failure in CI,
+    where a skip would hide it; a skip on a developer's machine."""
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
 DEMO_PASSWORD = "demo-password"
 #: reference data kept between tests (seeded once; a test that edits it restores it)
 KEPT_TABLES = {"work_day", "alembic_version"}
@@ -45,10 +53,7 @@ def postgresql_url(tmp_path_factory):
     if not url:
         bindir = find_bindir()
         if bindir is None:
-            message = "PostgreSQL server binaries (initdb) not found"
-            if IN_CI:
-                pytest.fail(message)
-            pytest.skip(message)
+            missing_part("PostgreSQL server binaries (initdb) not found")
         server = TempPostgres(bindir)
         url = server.start()
         engine = create_engine(url, isolation_level="AUTOCOMMIT")
@@ -235,10 +240,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 @pytest.fixture(scope="session")
 def browser():
     if not os.path.exists(CHROMIUM):
-        message = f"{CHROMIUM} not found (apt-get install chromium)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+        missing_part(f"{CHROMIUM} not found (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,

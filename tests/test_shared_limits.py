@@ -14,7 +14,7 @@ from core import create_app
 from core.extensions import db
 from events.models import Event
 from portal.models import QrPoint
-from tests.conftest import IN_CI, _config
+from tests.conftest import _config, missing_part
 from tests.pgserver import _free_port
 from tests.redisserver import TempRedis, find_redis
 
@@ -29,10 +29,7 @@ def database_url(sqlite_url):
 def redis_url():
     binary = find_redis()
     if binary is None:
-        message = "redis-server not found (make system-deps installs it)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+        missing_part("redis-server not found (make system-deps installs it)")
     server = TempRedis(binary)
     url = server.start()
     yield url

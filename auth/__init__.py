@@ -29,7 +29,10 @@ def init_app(app) -> None:
     from auth.cli import users_cli
     from auth.masking import reporter_contact
     from auth.views import bp as views_bp
+    from auth.services import user_for_token
+    from core.bearer import register_token_loader
     from core.openapi import register_api
+    register_token_loader(app, user_for_token)
     app.add_template_global(reporter_contact)
     app.cli.add_command(users_cli)
     app.register_blueprint(views_bp)

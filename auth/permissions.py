@@ -1,127 +1,120 @@
-"""Who may see and act on which case. Pages and API both ask here."""
-from sqlalchemy import and_, false, or_, select, true
+"""Who may work where: each role's reach as a `Scope`, the one rule pages, API, services and
+the digest all ask (issue 16: "one owner per rule").
 
-from events import lifecycle
-from events.models import Event
+A scope is a fact about the user — all, nothing, some grids, a town, a department, a region
+subtree, one case — and answers two questions from the same definition: does it admit this
+place (`admits`, in memory) and which rows does it admit (`clause`, a WHERE clause on the
+columns the caller names). auth/ names no case model: events/ passes its columns and facts
+down (events/access.py)."""
+from dataclasses import dataclass
+
+from sqlalchemy import false, select, true
+
 from grid.models import Region
 
+#: the roles that report incidents from the staff side (DESIGN: grid workers' patrols,
+#: the command centre's desk and hotline; admins). Supervisors watch, residents use QR codes.
+REPORTING_ROLES = ("grid_worker", "dispatcher", "admin")
 
-def _region_path(user) -> str | None:
-    return user.region.path if user.region is not None else None
+
+@dataclass(frozen=True)
+class Scope:
+    kind: str  # "all" | "none" | "grids" | "town" | "department" | "region" | "case"
+    ids: tuple = ()
+    path: str = ""
+
+    def admits(self, *, grid_id=None, town_id=None, department_id=None, town_path=None,
+               case_id=None) -> bool:
+        """Is this place inside the scope? `town_path` may be a callable (loaded only for
+        a region scope)."""
+        kind = self.kind
+        if kind == "all":
+            return True
+        if kind == "grids":
+            return grid_id in self.ids
+        if kind == "town":
+            return town_id is not None and town_id == self.ids[0]
+        if kind == "department":
+            return department_id is not None and department_id == self.ids[0]
+        if kind == "region":
+            path = town_path() if callable(town_path) else town_path
+            return path is not None and path.startswith(self.path)
+        if kind == "case":
+            return case_id is not None and case_id == self.ids[0]
+        return False
+
+    def clause(self, *, grid=None, town=None, department=None, case=None, region_town=None):
+        """A WHERE clause on the caller's columns. `region_town` is the town column to test
+        a region subtree against (default `town`): the case list passes `town_id + 0` so the
+        planner walks its (created_at, id) index instead of sorting every town's cases."""
+        kind = self.kind
+        if kind == "all":
+            return true()
+        column = {"grids": grid, "town": town, "department": department, "case": case,
+                  "region": region_town if region_town is not None else town}.get(kind)
+        if column is None:
+            return false()
+        if kind == "region":
+            return column.in_(towns_under(self.path))
+        if kind == "grids":
+            # with one grid, "=" lets the list read the (grid_id, created_at, id) index in order
+            return column == self.ids[0] if len(self.ids) == 1 else column.in_(self.ids)
+        return column == self.ids[0]
 
 
-def _towns_under(path: str):
+NOTHING = Scope("none")
+EVERYTHING = Scope("all")
+
+
+def towns_under(path: str):
     """The ids of the regions in a subtree (a region's path is a prefix of its descendants')."""
     return select(Region.id).where(Region.path.startswith(path, autoescape=True))
 
 
-def visible_clause(user):
-    """A WHERE clause on Event selecting what `user` may see."""
+def _region(region) -> Scope:
+    return Scope("region", path=region.path) if region is not None else NOTHING
+
+
+def _grids(user) -> Scope:
+    return Scope("grids", tuple(sorted(user.grid_ids))) if user.grid_ids else NOTHING
+
+
+def _town(user) -> Scope:
+    return Scope("town", (user.region_id,)) if user.region_id else NOTHING
+
+
+def case_scope(user) -> Scope:
+    """The cases a user may see: a worker's grids, a dispatcher's town, a handler's
+    department, a supervisor's region subtree; a resident the one case of their code."""
     role = user.role
     if role == "admin":
-        return true()
+        return EVERYTHING
     if role == "grid_worker":
-        # The ids themselves (the user's memberships are loaded with the user): with one
-        # grid the list reads the (grid_id, created_at, id) index in order, with no sort.
-        grids = sorted(user.grid_ids)
-        if not grids:
-            return false()
-        return Event.grid_id == grids[0] if len(grids) == 1 else Event.grid_id.in_(grids)
+        return _grids(user)
     if role == "dispatcher":
-        return Event.town_id == user.region_id if user.region_id else false()
+        return _town(user)
     if role == "handler":
-        return Event.department_id == user.department_id if user.department_id else false()
+        return Scope("department", (user.department_id,)) if user.department_id else NOTHING
     if role == "supervisor":
-        path = _region_path(user)
-        if path is None:
-            return false()
-        towns = _towns_under(path)
-        # Many towns: read the (created_at, id) index newest first and keep their cases;
-        # "+ 0" keeps the planner off the per-town index, which would sort them all.
-        return (Event.town_id + 0).in_(towns)
-    return false()
-
-
-def grid_scope_clause(user):
-    """A WHERE clause on Grid: the grids whose cases `user` may see (the list's grid filter)."""
-    from grid.models import Grid
-    role = user.role
-    if role == "admin":
-        return true()
-    if role == "grid_worker":
-        return Grid.id.in_(sorted(user.grid_ids)) if user.grid_ids else false()
-    if role == "dispatcher":
-        return Grid.town_id == user.region_id if user.region_id else false()
-    if role == "supervisor":
-        path = _region_path(user)
-        return Grid.town_id.in_(_towns_under(path)) if path is not None else false()
-    if role == "handler":  # the grids of the department's region
-        region = user.department.region if user.department is not None else None
-        return Grid.town_id.in_(_towns_under(region.path)) if region is not None else false()
-    return false()
-
-
-def can_see(user, event: Event) -> bool:
-    role = user.role
-    if role == "admin":
-        return True
+        return _region(user.region)
     if role == "resident":  # a ResidentActor holds the one case it came in through
-        return getattr(user, "event_id", None) == event.id
-    if role == "grid_worker":
-        return event.grid_id in user.grid_ids
-    if role == "dispatcher":
-        return user.region_id is not None and event.town_id == user.region_id
-    if role == "handler":
-        return user.department_id is not None and event.department_id == user.department_id
-    if role == "supervisor":
-        path = _region_path(user)
-        return path is not None and event.town.path.startswith(path)
-    return False
+        event_id = getattr(user, "event_id", None)
+        return Scope("case", (event_id,)) if event_id is not None else NOTHING
+    return NOTHING
 
 
-def case_facts(event: Event) -> lifecycle.CaseFacts:
-    return lifecycle.CaseFacts(
-        state=event.state,
-        suspended_from=event.suspended_from,
-        extension_pending=event.extension_requested_hours is not None,
-    )
+def grid_scope(user) -> Scope:
+    """The grids whose cases a user may see (the list's grid filter): a handler's are the
+    grids of the department's region."""
+    if user.role == "handler":
+        return _region(user.department.region if user.department is not None else None)
+    return case_scope(user) if user.role != "resident" else NOTHING
 
 
-def allowed_actions(user, event: Event) -> list[str]:
-    if not can_see(user, event):
-        return []
-    return lifecycle.allowed_actions(case_facts(event), user.role)
+def report_scope(user) -> Scope:
+    """Where a member of staff may report: the same reach as seeing, for the reporting roles."""
+    return case_scope(user) if user.role in REPORTING_ROLES else NOTHING
 
 
-#: per role, the states in which a case waits on that role ("my queue")
-QUEUE_STATES = {
-    "grid_worker": (lifecycle.REPORTED, lifecycle.HANDLED),
-    "dispatcher": (lifecycle.FILED,),
-    "handler": (lifecycle.DISPATCHED, lifecycle.ACCEPTED),
-    "supervisor": (lifecycle.SUSPENDED,),
-    "admin": (lifecycle.REPORTED, lifecycle.FILED, lifecycle.HANDLED),
-}
-
-
-def queue_clause(user):
-    """Cases waiting for this user's next step; a dispatcher also sees pending 延期 requests."""
-    clause = Event.state.in_(QUEUE_STATES.get(user.role, ()))
-    if user.role in ("dispatcher", "admin"):
-        clause = or_(clause, and_(Event.state == lifecycle.ACCEPTED,
-                                  Event.extension_requested_hours.is_not(None)))
-    return and_(visible_clause(user), clause)
-
-
-def can_report_in(user, grid) -> bool:
-    """Staff may report in grids they cover: a worker's grids, a dispatcher's town, …"""
-    role = user.role
-    if role == "admin":
-        return True
-    if role == "grid_worker":
-        return grid.id in user.grid_ids
-    if role == "dispatcher":
-        return grid.town_id == user.region_id
-    if role == "supervisor":
-        path = _region_path(user)
-        return path is not None and grid.town.path.startswith(path)
-    return False
+def admits_grid(scope: Scope, grid) -> bool:
+    return scope.admits(grid_id=grid.id, town_id=grid.town_id, town_path=lambda: grid.town.path)

@@ -13,7 +13,6 @@ from auth.models import ROLES, ApiToken, LoginFailure, User
 from core.database import write_transaction
 from core.errors import InvalidInput, TooManyAttempts, Unauthorized
 from core.extensions import db
-from events.models import Department
 from grid.models import Grid, GridMember, Region
 
 #: a hash to compare against when the user does not exist, so timing does not tell
@@ -172,7 +171,11 @@ def create_user(username: str, role: str, password: str, *, display_name: str | 
             raise InvalidInput(_("区划 %(code)s 不存在", code=code), fields={"town": ["unknown region"]})
         user.region = region
     if department_code:
-        department = db.session.scalar(select(Department).where(Department.code == department_code))
+        # events/ owns departments and sits above auth/: reach the model through the
+        # user's own foreign key rather than by importing it
+        department_model = User.department.property.mapper.class_
+        department = db.session.scalar(select(department_model)
+                                       .where(department_model.code == department_code))
         if department is None:
             raise InvalidInput(_("部门 %(code)s 不存在", code=department_code),
                                fields={"department": ["unknown department"]})

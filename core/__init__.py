@@ -52,6 +52,10 @@ def create_app(config: type | dict | None = None) -> Flask:
     from core.openapi import bp as openapi_bp
     app.register_blueprint(openapi_bp)
 
+    # every feature's models first: relationships name each other's classes by string, and
+    # the first query (or prebuilt statement) configures all mappers at once
+    import grid.models, auth.models, workcal.calendar, events.models  # noqa: F401
+    import notify.models, portal.models  # noqa: F401
     import auth
     import demo
     import events

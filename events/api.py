@@ -3,8 +3,8 @@ from flask import Blueprint, g, request
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from auth.api import json_body, token_required
-from auth.permissions import can_see, visible_clause
+from core.bearer import json_body, token_required
+from events.access import can_see, visible_clause
 from core import clock
 from core.errors import InvalidInput, NotFound, StaleVersion
 from core.inputs import MAX_ID

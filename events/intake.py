@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from auth.permissions import can_report_in
+from events.access import can_report_in
 from core.database import write_transaction
 from core.errors import Forbidden, InvalidInput
 from core.extensions import db

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import lazyload, selectinload
 
-from auth.permissions import queue_clause, visible_clause
+from events.access import queue_clause, visible_clause
 from core.errors import InvalidInput
 from core.extensions import db
 from core.inputs import is_id
@@ -200,7 +200,7 @@ def detail_json(user, case: CaseRow, logs, photos, now) -> dict:
     """What EventDetailOut dumps from the ORM case (a test keeps the two equal), built from
     plain rows: the case page's API answer without an object graph."""
     from auth.masking import reporter_contact
-    from auth.permissions import allowed_actions
+    from events.access import allowed_actions
     from events.deadlines import clock_json
     by_log: dict[int, list[dict]] = {}
     for photo in photos:

@@ -10,7 +10,7 @@ from flask_babel import gettext as _, pgettext
 from sqlalchemy import select
 from sqlalchemy.orm.attributes import flag_modified
 
-from auth.permissions import can_see, case_facts
+from events.access import can_see, case_facts
 from core.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
 from core.extensions import db
 from events import deadlines, labels, lifecycle

@@ -8,31 +8,27 @@ at once — PostgreSQL hands them disjoint rows (FOR UPDATE SKIP LOCKED), SQLite
 hears once, about the highest level.
 
 A batch is one transaction writing each table once: on PostgreSQL one statement per table
-reading the batch from a JSON document (`_records`); on SQLite executemany, which sqlite3
+reading the batch from a JSON document (`core.bulk.json_records`); on SQLite executemany, which sqlite3
 runs as one prepared statement. Figures at scale: bench/README.md.
 """
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import JSON, Integer, Text, bindparam, cast, column, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.types import NullType
+from sqlalchemy import Integer, bindparam, select, update
 
 from workcal.calendar import DbCalendar
+from core.bulk import bulk_insert, json_records, postgresql
 from core.extensions import db
 from events import escalation
 from events.deadlines import region_periods
 from events.escalation import Clock
 from events.models import Category, Escalation, Event, EventLog
 from grid.models import Region
-from notify.audience import Audience
-from notify.services import notification_rows
+from events.signals import StepsReached, steps_reached
 
 EV = Event.__table__
 BATCH = 1000
@@ -72,14 +68,12 @@ class _Context:
     def __init__(self):
         self.calendar = DbCalendar()
         self._periods = {}
+        #: what steps_reached's receivers look up once per sweep (people, addresses)
+        self.cache = {}
 
     @cached_property
     def categories(self):
         return dict(db.session.execute(select(Category.id, Category.name)).all())
-
-    @cached_property
-    def audience(self):
-        return Audience()
 
     def periods(self, town_id):
         if town_id not in self._periods:
@@ -96,60 +90,11 @@ def _plan(row, context):
     return escalation.plan(clock, context.calendar, context.periods(row.town_id))
 
 
-def _postgresql() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
-
-
-def _column_type(table, name):
-    column_ = table.c[name]
-    if isinstance(column_.type, NullType) and column_.foreign_keys:  # typed by its target
-        return next(iter(column_.foreign_keys)).column.type
-    return column_.type
-
-
-def _records(columns: dict, rows: list[dict]):
-    """PostgreSQL: `rows` as `json_to_recordset(<one JSON document>) AS v(<column> <type>, …)`.
-    A whole batch then goes in one statement with one parameter: executemany runs a
-    statement per row, a VALUES list makes the driver parse and bind a placeholder per
-    cell, and bound arrays of text are quoted element by element in Python."""
-    iso = {}  # `now` recurs in every row
-
-    def as_json(value):
-        if not isinstance(value, datetime):
-            raise TypeError(f"{type(value).__name__} is not JSON serializable")
-        if value not in iso:
-            iso[value] = value.astimezone(timezone.utc).isoformat()
-        return iso[value]
-
-    document = json.dumps(rows, default=as_json)
-    return (func.json_to_recordset(cast(bindparam("v_rows", document, type_=Text), JSON))
-            .table_valued(*(column(name, type_) for name, type_ in columns.items()))
-            .render_derived(name="v", with_types=True))
-
-
-def _insert(table, rows: list[dict], *, returning=(), skip_conflicts=False):
-    """INSERT all `rows` (dicts naming the same columns), ON CONFLICT DO NOTHING with
-    `skip_conflicts`: one statement on PostgreSQL, executemany on SQLite."""
-    if _postgresql():
-        names = list(rows[0])
-        source = _records({name: _column_type(table, name) for name in names}, rows)
-        statement = pg_insert(table).from_select(names, select(*source.c))
-        if skip_conflicts:
-            statement = statement.on_conflict_do_nothing()
-        if returning:
-            statement = statement.returning(*returning)
-        return db.session.execute(statement)
-    statement = sqlite_insert(table).on_conflict_do_nothing() if skip_conflicts else insert(table)
-    if returning:
-        statement = statement.returning(*returning)
-    return db.session.execute(statement, rows)
-
-
 def _advance(updates: list[dict]) -> None:
     """The guarded UPDATE: a case moves on only from the step that was read."""
-    if _postgresql():
+    if postgresql():
         updates = sorted(updates, key=lambda row: row["b_id"])  # walk the pkey in order
-        v = _records({"b_id": Integer(), "b_old": Integer(), "b_step": Integer(),
+        v = json_records({"b_id": Integer(), "b_old": Integer(), "b_step": Integer(),
                      "b_next": EV.c.next_escalation_at.type}, updates)
         db.session.execute(
             update(EV).where(EV.c.id == v.c.b_id, EV.c.escalation_step == v.c.b_old)
@@ -167,7 +112,7 @@ def _insert_escalations(rows: list[dict]) -> set[tuple[int, int]]:
     if not rows:
         return set()
     table = Escalation.__table__
-    result = _insert(table, rows, returning=(table.c.event_id, table.c.step),
+    result = bulk_insert(table, rows, returning=(table.c.event_id, table.c.step),
                      skip_conflicts=True)
     return {(r.event_id, r.step) for r in result.all()}
 
@@ -195,7 +140,7 @@ def _sweep_batch(now: datetime, context: _Context, report: SweepReport) -> int:
                                 "due_at": plan.due_at, "created_at": now})
     _advance(updates)
     new_steps = _insert_escalations(escalations)
-    logs, notifications = [], []
+    logs, announced = [], []
     reached = defaultdict(list)
     for event_id, step in new_steps:
         reached[event_id].append(step)
@@ -214,22 +159,17 @@ def _sweep_batch(now: datetime, context: _Context, report: SweepReport) -> int:
         top = max(steps)
         subject = (f"【{STEP_TITLES[top]}】{row.number} {context.categories.get(row.category_id, '')}"
                    f" {stage}时限 {due_local}")
-        recipients = set()
-        for step in steps:
-            recipients |= context.audience.for_step(step, row)
-        notifications += notification_rows(recipients, top, kind=STEP_ACTIONS[top],
-                                           event_id=event_id, subject=subject, now=now,
-                                           data={"step": top, "number": row.number,
-                                                 "stage": row.clock_stage},
-                                           emails=context.audience.emails)
+        announced.append(StepsReached(
+            case=row, steps=tuple(sorted(steps)), kind=STEP_ACTIONS[top], subject=subject,
+            data={"step": top, "number": row.number, "stage": row.clock_stage}))
         report.cases += 1
         report.steps += len(steps)
     if logs:
-        _insert(EventLog.__table__, logs)
-    if notifications:
-        from notify.models import Notification
-        _insert(Notification.__table__, notifications)
-    report.notifications += len(notifications)
+        bulk_insert(EventLog.__table__, logs)
+    if announced:  # notify/ writes the notices, in this transaction
+        for _receiver, written in steps_reached.send(context, reached=announced, now=now,
+                                                     cache=context.cache):
+            report.notifications += written or 0
     return len(rows)
 
 

@@ -7,8 +7,9 @@ from flask import (Blueprint, Response, abort, current_app, flash, g, redirect,
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from auth.api import token_or_login_required
-from auth.permissions import allowed_actions, can_see, grid_scope_clause, visible_clause
+from core.bearer import token_or_login_required
+from events.access import (allowed_actions, can_see, grid_scope_clause, reportable_grids_clause,
+                           visible_clause)
 from core import clock
 from core.database import write_transaction
 from core.errors import AppError, InvalidInput, StaleVersion
@@ -136,14 +137,8 @@ def _coordinate(text, limit: float) -> float | None:
 
 
 def _reportable_grids():
-    if current_user.role == "grid_worker":
-        return sorted((m.grid for m in current_user.memberships), key=lambda g: g.code)
-    query = select(Grid).order_by(Grid.code)
-    if current_user.role == "dispatcher":
-        query = query.where(Grid.town_id == current_user.region_id)
-    elif current_user.role != "admin":
-        return []
-    return db.session.scalars(query).all()
+    return db.session.scalars(select(Grid).where(reportable_grids_clause(current_user))
+                              .order_by(Grid.code)).all()
 
 
 @bp.route("/events/new", methods=["GET", "POST"])

@@ -3,7 +3,7 @@ from flask import Blueprint, request
 from marshmallow import EXCLUDE, Schema, fields, validate
 from sqlalchemy import select
 
-from auth.api import token_required
+from core.bearer import token_required
 from core.errors import NotFound
 from core.extensions import csrf, db
 from core import openapi as api

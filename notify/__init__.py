@@ -6,12 +6,16 @@ def init_app(app) -> None:
 
     from core.openapi import register_api
     from core.scheduler import register_job
+    from events.signals import steps_reached
     from notify.api import NotificationListOut, ReadIn, ReadOut, api_operations, bp as api_bp
+    from notify.audience import announce_steps
     from notify.calendar_watch import warn_about_missing_year
     from notify.delivery import deliver_pending
     from notify.digest import send_digests
     from notify.services import unread_count
     from notify.views import bp as views_bp
+    # the sweep announces ladder steps; notify/ decides who hears (events/ imports no notify/)
+    steps_reached.connect(announce_steps)
     app.register_blueprint(api_bp)
     app.register_blueprint(views_bp)
     register_api(app, api_operations, [NotificationListOut, ReadIn, ReadOut], inputs=[ReadIn])

@@ -1,8 +1,8 @@
 """The caller's in-app notifications."""
-from flask import Blueprint, g
+from flask import Blueprint, g, request
 from marshmallow import Schema, fields, validate
 
-from auth.api import token_required
+from core.bearer import json_body, token_required
 from core import clock
 from core.database import write_transaction
 from core.extensions import csrf
@@ -49,8 +49,6 @@ def list_notifications():
 @bp.post("/notifications/read")
 @token_required
 def read_notifications():
-    from auth.api import json_body
-    from flask import request
     data = ReadIn().load(json_body() if request.data else {})
     with write_transaction():
         marked = mark_read(g.api_user, clock.utcnow(), data["ids"])

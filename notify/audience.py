@@ -7,7 +7,7 @@ from sqlalchemy import select
 from auth.models import User
 from core.extensions import db
 from grid.models import GridMember, Region
-from notify.services import users_with_email
+from notify.services import notification_rows, users_with_email
 
 
 class Audience:
@@ -72,3 +72,24 @@ class Audience:
             elif rule == "city_supervisors":
                 people |= self._supervisors(row, "city")
         return people
+
+
+def announce_steps(sweep, *, reached, now, cache) -> int:
+    """events.signals.steps_reached's receiver: the notices for a sweep batch, written in
+    its transaction — each person once per case, about the highest step reached."""
+    from core.bulk import bulk_insert
+    from notify.models import Notification
+    audience = cache.get("notify.audience")
+    if audience is None:
+        audience = cache["notify.audience"] = Audience()
+    rows = []
+    for item in reached:
+        recipients = set()
+        for step in item.steps:
+            recipients |= audience.for_step(step, item.case)
+        rows += notification_rows(recipients, item.steps[-1], kind=item.kind,
+                                  event_id=item.case.id, subject=item.subject, now=now,
+                                  data=item.data, emails=audience.emails)
+    if rows:
+        bulk_insert(Notification.__table__, rows)
+    return len(rows)

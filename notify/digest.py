@@ -6,7 +6,7 @@ from flask import current_app
 from sqlalchemy import and_, func, select
 
 from auth.models import User
-from auth.permissions import visible_clause
+from events.access import visible_clause
 from core.extensions import db
 from events.models import Event
 from notify.services import notify

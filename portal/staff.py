@@ -5,13 +5,14 @@ from flask_login import current_user, login_required
 from marshmallow import Schema, fields
 from sqlalchemy import select
 
-from auth.api import token_required
+from core.bearer import token_required
 from core import clock
 from core.errors import AppError, InvalidInput
 from core.database import write_transaction, writes
 from core.inputs import is_id
 from core.extensions import csrf, db
 from core import openapi as api
+from auth.permissions import admits_grid, grid_scope
 from grid.models import Grid, Region
 from portal import posters, services
 from portal.models import QR_KINDS, QrPoint
@@ -27,9 +28,9 @@ def can_manage(user, grid) -> bool:
 
 
 def can_view(user, grid) -> bool:
-    return can_manage(user, grid) or (user.role == "grid_worker" and grid.id in user.grid_ids) \
-        or (user.role == "supervisor" and user.region is not None
-            and grid.town.path.startswith(user.region.path))
+    """The grid's page (QR points, posters): whoever sees the grid's cases, except handlers,
+    who work by department rather than by grid."""
+    return user.role != "handler" and admits_grid(grid_scope(user), grid)
 
 
 def _grid_or_404(code: str, check=can_view) -> Grid:

@@ -74,7 +74,7 @@ def test_a_case_read_as_rows_is_what_the_schema_says(app, now, freeze):
     from auth.services import issue_token
     from demo.seed import seed_demo
     from auth.masking import reporter_contact
-    from auth.permissions import allowed_actions
+    from events.access import allowed_actions
     from events.schemas import EventOut, LogOut
 
     def orm_detail(user, event):
@@ -117,7 +117,7 @@ def test_a_case_read_as_rows_is_what_the_schema_says(app, now, freeze):
             with app.test_request_context("/"):
                 user = db.session.scalar(select(User).where(User.username == username))
                 event = db.session.get(Event, ident)
-                from auth.permissions import can_see
+                from events.access import can_see
                 if not can_see(user, event):
                     assert answer.status_code == 404
                     continue

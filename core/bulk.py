@@ -1,0 +1,60 @@
+"""Bulk writes: a batch of rows in one statement, on PostgreSQL and SQLite alike (the
+escalation sweep and the notices it announces)."""
+import json
+from datetime import datetime, timezone
+
+from sqlalchemy import JSON, Text, bindparam, cast, column, func, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.types import NullType
+
+from core.extensions import db
+
+
+def postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def column_type(table, name):
+    column_ = table.c[name]
+    if isinstance(column_.type, NullType) and column_.foreign_keys:  # typed by its target
+        return next(iter(column_.foreign_keys)).column.type
+    return column_.type
+
+
+def json_records(columns: dict, rows: list[dict]):
+    """PostgreSQL: `rows` as `json_to_recordset(<one JSON document>) AS v(<column> <type>, …)`.
+    A whole batch then goes in one statement with one parameter: executemany runs a
+    statement per row, a VALUES list makes the driver parse and bind a placeholder per
+    cell, and bound arrays of text are quoted element by element in Python."""
+    iso = {}  # `now` recurs in every row
+
+    def as_json(value):
+        if not isinstance(value, datetime):
+            raise TypeError(f"{type(value).__name__} is not JSON serializable")
+        if value not in iso:
+            iso[value] = value.astimezone(timezone.utc).isoformat()
+        return iso[value]
+
+    document = json.dumps(rows, default=as_json)
+    return (func.json_to_recordset(cast(bindparam("v_rows", document, type_=Text), JSON))
+            .table_valued(*(column(name, type_) for name, type_ in columns.items()))
+            .render_derived(name="v", with_types=True))
+
+
+def bulk_insert(table, rows: list[dict], *, returning=(), skip_conflicts=False):
+    """INSERT all `rows` (dicts naming the same columns), ON CONFLICT DO NOTHING with
+    `skip_conflicts`: one statement on PostgreSQL, executemany on SQLite."""
+    if postgresql():
+        names = list(rows[0])
+        source = json_records({name: column_type(table, name) for name in names}, rows)
+        statement = pg_insert(table).from_select(names, select(*source.c))
+        if skip_conflicts:
+            statement = statement.on_conflict_do_nothing()
+        if returning:
+            statement = statement.returning(*returning)
+        return db.session.execute(statement)
+    statement = sqlite_insert(table).on_conflict_do_nothing() if skip_conflicts else insert(table)
+    if returning:
+        statement = statement.returning(*returning)
+    return db.session.execute(statement, rows)

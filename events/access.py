@@ -1,0 +1,69 @@
+"""Which cases a user may see and what they may do to one: auth/'s scopes (who reaches
+where) applied to cases, and the lifecycle table (what each role may do in each state)."""
+from sqlalchemy import and_, or_
+
+from auth.permissions import admits_grid, case_scope, grid_scope, report_scope
+from events import lifecycle
+from events.models import Event
+from grid.models import Grid
+
+
+def visible_clause(user):
+    """A WHERE clause on Event selecting what `user` may see."""
+    return case_scope(user).clause(grid=Event.grid_id, town=Event.town_id,
+                                   department=Event.department_id, case=Event.id,
+                                   region_town=Event.town_id + 0)
+
+
+def grid_scope_clause(user):
+    """A WHERE clause on Grid: the grids whose cases `user` may see (the list's grid filter)."""
+    return grid_scope(user).clause(grid=Grid.id, town=Grid.town_id)
+
+
+def reportable_grids_clause(user):
+    """A WHERE clause on Grid: where `user` may report (the 上报 form's grid list)."""
+    return report_scope(user).clause(grid=Grid.id, town=Grid.town_id)
+
+
+def can_see(user, event: Event) -> bool:
+    return case_scope(user).admits(grid_id=event.grid_id, town_id=event.town_id,
+                                   department_id=event.department_id, case_id=event.id,
+                                   town_path=lambda: event.town.path)
+
+
+def can_report_in(user, grid) -> bool:
+    """Staff report in the grids they cover; supervisors and handlers do not report."""
+    return admits_grid(report_scope(user), grid)
+
+
+def case_facts(event: Event) -> lifecycle.CaseFacts:
+    return lifecycle.CaseFacts(
+        state=event.state,
+        suspended_from=event.suspended_from,
+        extension_pending=event.extension_requested_hours is not None,
+    )
+
+
+def allowed_actions(user, event: Event) -> list[str]:
+    if not can_see(user, event):
+        return []
+    return lifecycle.allowed_actions(case_facts(event), user.role)
+
+
+#: per role, the states in which a case waits on that role ("my queue")
+QUEUE_STATES = {
+    "grid_worker": (lifecycle.REPORTED, lifecycle.HANDLED),
+    "dispatcher": (lifecycle.FILED,),
+    "handler": (lifecycle.DISPATCHED, lifecycle.ACCEPTED),
+    "supervisor": (lifecycle.SUSPENDED,),
+    "admin": (lifecycle.REPORTED, lifecycle.FILED, lifecycle.HANDLED),
+}
+
+
+def queue_clause(user):
+    """Cases waiting for this user's next step; a dispatcher also sees pending 延期 requests."""
+    clause = Event.state.in_(QUEUE_STATES.get(user.role, ()))
+    if user.role in ("dispatcher", "admin"):
+        clause = or_(clause, and_(Event.state == lifecycle.ACCEPTED,
+                                  Event.extension_requested_hours.is_not(None)))
+    return and_(visible_clause(user), clause)

@@ -22,7 +22,7 @@ translations:
 
 # After changing user-visible text: re-extract, merge into the catalogues, translate, compile.
 extract:
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k _lc:1c,2 -o translations/messages.pot \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k _lc:1c,2 -k N_ -o translations/messages.pot \
 		--ignore-dirs=".venv tests migrations bench" .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations
 

@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 
 from auth.services import create_user, unlock
 from core.errors import AppError
-from core.extensions import db
+from core.database import write_transaction
 
 users_cli = AppGroup("users", help="Manage staff accounts.")
 
@@ -35,14 +35,12 @@ def create_user_command(username, role, town_code, region_code, grid_codes, depa
         password = secrets.token_urlsafe(12)
         generated = True
     try:
-        user = create_user(username, role, password, display_name=display_name,
-                           town_code=town_code, region_code=region_code, grid_codes=grid_codes,
-                           department_code=department_code)
-        user.email = email or None
-        user.is_department_head = department_head and role == "handler"
-        db.session.commit()
+        with write_transaction():
+            user = create_user(username, role, password, display_name=display_name,
+                               town_code=town_code, region_code=region_code,
+                               grid_codes=grid_codes, department_code=department_code,
+                               email=email, department_head=department_head)
     except AppError as error:
-        db.session.rollback()
         raise click.ClickException(error.message) from None
     click.echo(f"created {user.username} ({user.role})")
     if generated:
@@ -55,8 +53,8 @@ def create_user_command(username, role, town_code, region_code, grid_codes, depa
 def unlock_user_command(username, ip):
     """Lift a login lockout: forget the failed logins of USERNAME, of --ip, or of both."""
     try:
-        forgotten = unlock(username=username, ip=ip)
+        with write_transaction():
+            forgotten = unlock(username=username, ip=ip)
     except AppError as error:
         raise click.ClickException(error.message) from None
-    db.session.commit()
     click.echo(f"forgot {forgotten} failed login(s)")

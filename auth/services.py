@@ -2,6 +2,7 @@
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app
 from flask_babel import gettext as _, ngettext
@@ -139,14 +140,17 @@ def issue_token(user: User, now: datetime) -> tuple[str, ApiToken]:
     return token, row
 
 
-#: every API request's first statement: the token, its user and the user's grid memberships
-#: (their scope) in one query, built once (SQLAlchemy keeps its cache key)
-_TOKEN_USER = (select(ApiToken).options(joinedload(ApiToken.user).joinedload(User.memberships))
-               .where(ApiToken.token_hash == bindparam("token_hash")))
+@cache
+def _token_user():
+    """Every API request's first statement: the token, its user and the user's grid
+    memberships (their scope) in one query, built once (SQLAlchemy keeps its cache key) —
+    on first use, when every feature's models are mapped, not at import."""
+    return (select(ApiToken).options(joinedload(ApiToken.user).joinedload(User.memberships))
+            .where(ApiToken.token_hash == bindparam("token_hash")))
 
 
 def user_for_token(token: str, now: datetime) -> User | None:
-    row = db.session.scalars(_TOKEN_USER, {"token_hash": _hash_token(token)}).unique().first()
+    row = db.session.scalars(_token_user(), {"token_hash": _hash_token(token)}).unique().first()
     if row is None or row.expires_at <= now or not row.user.is_enabled:
         return None
     return row.user
@@ -154,15 +158,18 @@ def user_for_token(token: str, now: datetime) -> User | None:
 
 def create_user(username: str, role: str, password: str, *, display_name: str | None = None,
                 town_code: str | None = None, region_code: str | None = None,
-                grid_codes=(), department_code: str | None = None) -> User:
-    """A staff account with its scope: a town, a region subtree, grids or a department."""
+                grid_codes=(), department_code: str | None = None, email: str | None = None,
+                department_head: bool = False) -> User:
+    """A staff account with its scope: a town, a region subtree, grids or a department;
+    `department_head` counts for handlers only (they hear of overdue cases first)."""
     if role not in ROLES:
         raise InvalidInput(_("未知角色 %(role)s", role=role),
                            fields={"role": [f"one of {', '.join(ROLES)}"]})
     if db.session.scalar(select(User).where(User.username == username)):
         raise InvalidInput(_("用户名 %(username)s 已存在", username=username),
                            fields={"username": ["already taken"]})
-    user = User(username=username, role=role, display_name=display_name or username)
+    user = User(username=username, role=role, display_name=display_name or username,
+                email=email or None, is_department_head=department_head and role == "handler")
     set_password(user, password)
     code = town_code or region_code
     if code:

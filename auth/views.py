@@ -1,7 +1,7 @@
 """Login, logout and language choice."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -12,6 +12,7 @@ from auth.services import authenticate, current_lockouts, end_sessions, unlock
 from core import clock
 from core.database import write_transaction
 from core.errors import InvalidInput, TooManyAttempts, Unauthorized
+from core.roles import role_required
 
 bp = Blueprint("auth", __name__)
 
@@ -81,11 +82,9 @@ def set_language(code: str):
 
 
 @bp.route("/admin/logins", methods=["GET", "POST"])
-@login_required
+@role_required("admin")
 def lockouts():
     """Admins see who is locked out of logging in, and lift a lockout."""
-    if current_user.role != "admin":
-        abort(403)
     if request.method == "POST":
         username = (request.form.get("username") or "").strip() or None
         ip = (request.form.get("ip") or "").strip() or None

@@ -7,16 +7,15 @@ with BEGIN IMMEDIATE: a deferred transaction that reads and later writes cannot 
 lock when another writer got there first and fails at once with "database is locked",
 whatever the busy timeout, while BEGIN IMMEDIATE makes writers queue on the busy timeout.
 
-Outside a request (CLI, the scheduler, test set-up) each transaction is one job that may
-write, so it begins IMMEDIATE as before. Inside a request a flush or a DML statement outside
-`write_transaction()` is a bug and raises at once, so no writing path can slip back into a
+Everywhere — requests, CLI commands, scheduled jobs, the demo seed, test set-up — a flush
+or a DML statement outside `write_transaction()` is a bug and raises at once (issue 16: one
+owner of each transaction), so no writing path commits on its own or slips back into a
 deferred transaction.
 """
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import wraps
 
-from flask import has_request_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -36,7 +35,7 @@ class WriteOutsideTransaction(RuntimeError):
 
 
 def is_writing() -> bool:
-    return _writing.get() or not has_request_context()
+    return _writing.get()
 
 
 @contextmanager
@@ -123,7 +122,7 @@ def configure_engine(engine: Engine, busy_timeout_ms: int, synchronous: str = "N
 
 def _refuse_write(what: str) -> None:
     raise WriteOutsideTransaction(
-        f"{what} outside write_transaction() in a request: wrap the unit of work")
+        f"{what} outside write_transaction(): wrap the unit of work")
 
 
 @event.listens_for(Session, "before_flush")

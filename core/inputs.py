@@ -34,7 +34,9 @@ class IdConverter(IntegerConverter):
 
 def Id(**kwargs) -> fields.Integer:
     """A marshmallow field for a row id in a body."""
-    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+    kwargs.setdefault("error_messages", {"invalid": N_("须为正整数")})
+    return fields.Integer(strict=True, validate=validate.Range(
+        min=1, max=MAX_ID, error=N_("超出范围")), **kwargs)
 
 
 def is_id(text: str) -> bool:
@@ -111,3 +113,29 @@ def init_app(app) -> None:
                                          "multipart/form-data")
                     and (_has_nul(request.form.keys()) or _has_nul(request.form.values()))):
             raise InvalidInput(_("请求中含有非法字符（NUL）"), fields={"_request": ["NUL byte"]})
+
+
+def N_(text: str) -> str:
+    """Marks a schema's message for the catalogue (`make extract` reads N_); it is stored
+    as written and translated where a page shows it (load_form)."""
+    return text
+
+
+def load_form(schema, form, labels: dict) -> dict:
+    """A submitted HTML form read by the same schema as the API's JSON: the same limits, the
+    same refusals (a description over the limit is refused, not cut). Blank fields count as
+    absent. A bad field is an InvalidInput naming it by its label on the page (`labels`:
+    field → 中文名) with the schema's message; `fields` marks the inputs to highlight."""
+    from marshmallow import ValidationError
+    data = {name: form.get(name) for name in labels if form.get(name) not in (None, "")}
+    for name, value in data.items():  # a form sends text: "12" is the number a JSON body sends
+        if isinstance(schema.fields.get(name), fields.Integer) and is_id(value):
+            data[name] = int(value)
+    try:
+        return schema.load(data)
+    except ValidationError as error:
+        messages = {name: [_(text) for text in (texts if isinstance(texts, list) else [texts])]
+                    for name, texts in error.messages.items()}
+        parts = [f"{labels.get(name, name)}：{texts[0]}" for name, texts in messages.items()]
+        raise InvalidInput(_("请检查：%(problems)s", problems="；".join(parts)),
+                           fields=messages) from None

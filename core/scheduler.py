@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from core import clock
+from core.database import end_read
 from core.extensions import db
 
 log = logging.getLogger("gridgov.scheduler")
@@ -43,8 +44,8 @@ def _run(app, when: str) -> str:
         now = clock.utcnow()
         try:
             for job in _jobs(app, when):
-                line = job.run(now)
-                db.session.commit()
+                line = job.run(now)  # each job owns its units of work
+                end_read()
                 if line:
                     lines.append(line)
         finally:

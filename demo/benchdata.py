@@ -9,10 +9,11 @@ state; open cases carry running clocks, `due` of them past their warning at `now
 import random
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import func, insert, select
 
+from core.database import write_transaction
 from core.extensions import db
-from events.escalation import DEFAULT_LADDERS
 from events.models import Category, Department, Event, EventCounter, EventLog
 from grid.models import Grid
 
@@ -78,7 +79,7 @@ def generate(now: datetime, cases: int, due: int, seed: int = 7) -> dict:
                     nxt = warn
                 row.update(state=state, clock_stage=stage, clock_seq=1, clock_kind=kind,
                            clock_started_at=started, clock_limit_min=limit,
-                           clock_ladder=DEFAULT_LADDERS["紧急"], warn_at=warn, due_at=due_at,
+                           clock_ladder=current_app.config["ESCALATION_LADDERS"]["紧急"], warn_at=warn, due_at=due_at,
                            next_escalation_at=nxt,
                            department_id=rng.choice(departments[grid.town_id])
                            if state in ("dispatched", "accepted", "handled") else None)
@@ -89,19 +90,19 @@ def generate(now: datetime, cases: int, due: int, seed: int = 7) -> dict:
                            closed_at=created + timedelta(hours=6) if state == "closed" else None,
                            rejected_at=created + timedelta(hours=1) if state == "rejected" else None)
             events.append(row)
-        db.session.execute(insert(Event.__table__), events)
         ids = range(first_id + chunk_start, first_id + chunk_start + len(events))
         logs = [{"event_id": event_id, "action": "create", "from_state": None,
                  "to_state": row["state"], "note": "", "data": {}, "actor_label": "bench",
                  "created_at": row["created_at"]} for event_id, row in zip(ids, events)]
-        db.session.execute(insert(EventLog.__table__), logs)
-        db.session.commit()
+        with write_transaction():  # one chunk per transaction: a million rows in steps
+            db.session.execute(insert(Event.__table__), events)
+            db.session.execute(insert(EventLog.__table__), logs)
         made["cases"] += len(events)
-    for (town_id, year), last in counters.items():
-        row = db.session.get(EventCounter, (town_id, year))
-        if row is None:
-            db.session.add(EventCounter(town_id=town_id, year=year, last_number=last))
-        else:
-            row.last_number = last
-    db.session.commit()
+    with write_transaction():
+        for (town_id, year), last in counters.items():
+            row = db.session.get(EventCounter, (town_id, year))
+            if row is None:
+                db.session.add(EventCounter(town_id=town_id, year=year, last_number=last))
+            else:
+                row.last_number = last
     return made

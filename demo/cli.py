@@ -5,7 +5,7 @@ import click
 from flask.cli import with_appcontext
 
 from core import clock
-from core.extensions import db
+from core.database import write_transaction
 from demo.benchdata import generate
 from demo.seed import seed_demo
 
@@ -19,8 +19,8 @@ def seed_demo_command(password, cases, if_empty):
     """Load the demo county, towns, grids, departments, users and cases (idempotent)."""
     if password is not None and len(password) < 8:
         raise click.ClickException("password must have at least 8 characters")
-    report = seed_demo(clock.utcnow(), password=password, cases=cases, if_empty=if_empty)
-    db.session.commit()
+    with write_transaction():
+        report = seed_demo(clock.utcnow(), password=password, cases=cases, if_empty=if_empty)
     for line in report:
         click.echo(line)
 

@@ -5,7 +5,7 @@ def init_app(app) -> None:
     from core import clock
     from core.openapi import register_api
     from core.scheduler import register_job
-    from events import labels, schemas as ev
+    from events import labels, lifecycle, schemas as ev
     from events.api import api_operations, bp as api_bp
     from events.cli import escalate_command, load_categories_command
     from events.sweep import escalate_due
@@ -29,6 +29,9 @@ def init_app(app) -> None:
         return clock_json(event, clock.utcnow())
 
     # globals, not a context processor: macros see them too, and nothing runs per render
+    # the lifecycle's own tables, so the action forms ask for what the services require
+    app.add_template_global(lifecycle.NOTE_REQUIRED, "NOTE_REQUIRED")
+    app.add_template_global(lifecycle.PHOTO_ACTIONS, "PHOTO_ACTIONS")
     for label in (labels.state_label, labels.action_label, labels.source_label,
                   labels.stage_label, labels.role_label):
         app.add_template_global(label)

@@ -6,7 +6,7 @@ from sqlalchemy.orm import joinedload
 from core.bearer import json_body, token_required
 from events.access import can_see, visible_clause
 from core import clock
-from core.errors import InvalidInput, NotFound, StaleVersion
+from core.errors import InvalidInput, NotFound
 from core.inputs import MAX_ID
 from core.database import write_transaction
 from core.extensions import csrf, db
@@ -111,13 +111,10 @@ def get_event(event_id: int):
 def act_on_event(event_id: int):
     user = g.api_user
     data = ActionIn().load(json_body())
-    version = data.pop("version")
     with write_transaction():
         event = load_visible_event(user, event_id)  # read under the write lock
-        if version is not None and version != event.version:
-            raise StaleVersion(f"案件已被他人修改（当前版本 {event.version}），请刷新后重试",
-                               current_version=event.version)
-        services.perform_action(user, event, data.pop("action"), clock.utcnow(), **data)
+        services.perform_action(user, event, data.pop("action"), clock.utcnow(),
+                                expected_version=data.pop("version"), **data)
     return event_detail(user, event.id)
 
 

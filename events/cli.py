@@ -5,7 +5,7 @@ import click
 from flask.cli import with_appcontext
 
 from core import clock
-from core.extensions import db
+from core.database import write_transaction
 from events.catalogue import load_categories
 from events.sweep import escalate_due
 
@@ -14,8 +14,8 @@ from events.sweep import escalate_due
 @with_appcontext
 def load_categories_command():
     """Load or update the category catalogue from data/categories.csv."""
-    added, updated = load_categories()
-    db.session.commit()
+    with write_transaction():
+        added, updated = load_categories()
     click.echo(f"categories: {added} added, {updated} updated")
 
 

@@ -14,6 +14,7 @@ from core.extensions import db
 from workcal.worktime import WorkPeriods
 from events import escalation
 from events.escalation import Clock, STAGE_OF_STATE
+from events.labels import stage_label
 
 
 def region_periods(town) -> WorkPeriods:
@@ -31,15 +32,19 @@ def region_periods(town) -> WorkPeriods:
 
 
 def ladder_for(urgency: str) -> dict:
-    return current_app.config["ESCALATION_LADDERS"].get(urgency) or escalation.DEFAULT_LADDERS["一般"]
+    """The ladder a stage clock copies (the ESCALATION_LADDERS setting; 一般 when the
+    urgency has none)."""
+    ladders = current_app.config["ESCALATION_LADDERS"]
+    return ladders.get(urgency) or ladders["一般"]
 
 
-def clock_of(event) -> Clock:
-    ladder = event.clock_ladder or {}
-    return Clock(started_at=event.clock_started_at, limit_min=event.clock_limit_min,
-                 used_min=event.clock_used_min or 0, kind=event.clock_kind,
-                 warn_ratio=ladder.get("warn_ratio", 0.8),
-                 delays=tuple(ladder.get("delays", (0, 480, 1440))))
+def clock_of(case) -> Clock:
+    """The running stage clock of a case (a model or a row with the clock columns): the
+    ladder it copied when the stage started."""
+    ladder = case.clock_ladder or ladder_for("一般")
+    return Clock(started_at=case.clock_started_at, limit_min=case.clock_limit_min,
+                 used_min=case.clock_used_min or 0, kind=case.clock_kind,
+                 warn_ratio=ladder["warn_ratio"], delays=tuple(ladder["delays"]))
 
 
 def _stage_limit(category, stage: str) -> tuple[float, str]:
@@ -163,7 +168,7 @@ def clock_json(event, now: datetime) -> dict | None:
     if event.clock_stage is None:
         return None
     return {"stage": event.clock_stage,
-            "stage_name": escalation.STAGE_NAMES.get(event.clock_stage),
+            "stage_name": stage_label(event.clock_stage),
             "started_at": event.clock_started_at.isoformat() if event.clock_started_at else None,
             "due_at": event.due_at.isoformat() if event.due_at else None,
             "warn_at": event.warn_at.isoformat() if event.warn_at else None,

@@ -15,20 +15,9 @@ NONE, WARNING, OVERDUE_1, OVERDUE_2, OVERDUE_3 = 0, 1, 2, 3, 4
 STEP_NAMES = {WARNING: "warning", OVERDUE_1: "overdue_1", OVERDUE_2: "overdue_2",
               OVERDUE_3: "overdue_3"}
 
-#: Default ladders by urgency (DESIGN.md "Time, deadlines and escalation"): warn at 80 %,
-#: overdue at 100 %; level 2 one working day later, level 3 three working days later.
-#: 紧急 cases run on natural time: level 2 after 2 hours, level 3 after 8 hours.
-DEFAULT_LADDERS = {
-    "一般": {"warn_ratio": 0.8, "delays": [0, 480, 1440]},
-    "分阶段": {"warn_ratio": 0.8, "delays": [0, 480, 1440]},
-    "紧急": {"warn_ratio": 0.8, "delays": [0, 120, 480]},
-}
-
 #: which stage a state's clock measures
 STAGE_OF_STATE = {"reported": "verify", "filed": "dispatch", "dispatched": "accept",
                   "accepted": "handle", "handled": "check"}
-STAGE_NAMES = {"verify": "核实", "dispatch": "立案派遣", "accept": "签收", "handle": "处置",
-               "check": "核查"}
 
 
 @dataclass(frozen=True)
@@ -40,7 +29,7 @@ class Clock:
     used_min: float  # minutes already used before a suspension
     kind: str  # "work" or "natural"
     warn_ratio: float
-    delays: tuple = (0, 480, 1440)
+    delays: tuple
 
 
 @dataclass(frozen=True)

@@ -2,19 +2,29 @@
 from marshmallow import (EXCLUDE, Schema, ValidationError, fields, pre_load, validate,
                          validates_schema)
 
-from core.inputs import Id
+from core.inputs import Id, N_
 from events import lifecycle
+
+
+#: messages a person reads on the form as well as in the API (core.inputs.load_form)
+_required = {"required": N_("必填")}
+_number_errors = {"required": N_("必填"), "invalid": N_("须为数字"), "special": N_("须为数字")}
 
 
 class EventCreateIn(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    category_code = fields.String(required=True, validate=validate.Regexp(r"^\d{5}$"))
-    lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
-    lon = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
-    description = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-    address = fields.String(load_default="", validate=validate.Length(max=200))
+    category_code = fields.String(required=True, validate=validate.Regexp(r"^\d{5}$"),
+                                  error_messages={"required": N_("请选择问题类别")})
+    lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90),
+                       error_messages=_number_errors)
+    lon = fields.Float(required=True, validate=validate.Range(min=-180, max=180),
+                       error_messages=_number_errors)
+    description = fields.String(required=True, validate=validate.Length(
+        min=1, max=2000, error=N_("须为 1–2000 字")), error_messages=_required)
+    address = fields.String(load_default="", validate=validate.Length(
+        max=200, error=N_("不超过 200 字")))
     grid_code = fields.String(load_default=None, allow_none=True,
                               validate=validate.Regexp(r"^\d{15}$"))
     source = fields.String(load_default=None, allow_none=True,
@@ -22,9 +32,9 @@ class EventCreateIn(Schema):
     photo_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=9))
 
     @validates_schema
-    def _description_not_blank(self, data, **_):
+    def _description_not_blank(self, data, **_kwargs):
         if not data.get("description", "").strip():
-            raise ValidationError("must not be blank", "description")
+            raise ValidationError(N_("不能只有空格"), "description")
 
 
 class ActionIn(Schema):
@@ -32,9 +42,10 @@ class ActionIn(Schema):
         unknown = EXCLUDE
 
     action = fields.String(required=True, validate=validate.OneOf(lifecycle.ACTIONS))
-    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(
+        max=2000, error=N_("不超过 2000 字")))
     department_code = fields.String(load_default=None, allow_none=True)
-    hours = fields.Float(load_default=None, allow_none=True)
+    hours = fields.Float(load_default=None, allow_none=True, error_messages=_number_errors)
     photo_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=9))
     duplicate_of = Id(load_default=None, allow_none=True)
     version = Id(load_default=None, allow_none=True)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.attributes import flag_modified
 
 from events.access import can_see, case_facts
-from core.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
+from core.errors import Forbidden, InvalidInput, InvalidTransition, NotFound, StaleVersion
 from core.extensions import db
 from events import deadlines, labels, lifecycle
 from events.models import Department, Event, EventLog
@@ -244,8 +244,13 @@ SERVICES = {
 }
 
 
-def perform_action(actor, event, action: str, now: datetime, **params) -> EventLog:
-    """Route an action name from a form or the API to its service."""
+def perform_action(actor, event, action: str, now: datetime, *, expected_version=None,
+                   **params) -> EventLog:
+    """Route an action name from a form or the API to its service. `expected_version` is
+    the case's version the caller saw: another change since is a conflict, not overwritten."""
+    if expected_version is not None and expected_version != event.version:
+        raise StaleVersion(_("案件已被他人修改（当前版本 %(version)s），请查看最新流转记录后再操作",
+                             version=event.version), current_version=event.version)
     service = SERVICES.get(action)
     if service is None:
         raise InvalidInput(_("未知操作：%(action)s", action=action),

@@ -22,10 +22,11 @@ from sqlalchemy import Integer, bindparam, select, update
 
 from workcal.calendar import DbCalendar
 from core.bulk import bulk_insert, json_records, postgresql
+from core.database import write_transaction
 from core.extensions import db
 from events import escalation
-from events.deadlines import region_periods
-from events.escalation import Clock
+from events.deadlines import clock_of, region_periods
+from events.labels import stage_label
 from events.models import Category, Escalation, Event, EventLog
 from grid.models import Region
 from events.signals import StepsReached, steps_reached
@@ -82,12 +83,7 @@ class _Context:
 
 
 def _plan(row, context):
-    ladder = row.clock_ladder or {}
-    clock = Clock(started_at=row.clock_started_at, limit_min=row.clock_limit_min,
-                  used_min=row.clock_used_min or 0, kind=row.clock_kind,
-                  warn_ratio=ladder.get("warn_ratio", 0.8),
-                  delays=tuple(ladder.get("delays", (0, 480, 1440))))
-    return escalation.plan(clock, context.calendar, context.periods(row.town_id))
+    return escalation.plan(clock_of(row), context.calendar, context.periods(row.town_id))
 
 
 def _advance(updates: list[dict]) -> None:
@@ -147,7 +143,7 @@ def _sweep_batch(now: datetime, context: _Context, report: SweepReport) -> int:
     for event_id, steps in reached.items():
         row, plan, _target = plans[event_id]
         due_local = plan.due_at.astimezone(tz).strftime("%m-%d %H:%M")
-        stage = escalation.STAGE_NAMES.get(row.clock_stage, row.clock_stage)
+        stage = stage_label(row.clock_stage)
         for step in sorted(steps):
             logs.append({"event_id": event_id, "actor_id": None, "actor_label": "系统",
                          "action": STEP_ACTIONS[step], "from_state": row.state,
@@ -178,11 +174,7 @@ def escalate_due(now: datetime) -> SweepReport:
     report = SweepReport()
     context = _Context()
     while True:
-        try:
+        with write_transaction():  # a batch is one unit of work
             count = _sweep_batch(now, context, report)
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
         if count < BATCH:
             return report

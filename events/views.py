@@ -1,5 +1,4 @@
 """Staff pages: case list and my queue, case detail with its actions, new case, photos."""
-import math
 import uuid
 
 from flask import (Blueprint, Response, abort, current_app, flash, g, redirect,
@@ -12,9 +11,10 @@ from events.access import (allowed_actions, can_see, grid_scope_clause, reportab
                            visible_clause)
 from core import clock
 from core.database import write_transaction
-from core.errors import AppError, InvalidInput, StaleVersion
+from core.errors import AppError, InvalidInput
 from core.extensions import db
-from flask_babel import gettext as _
+from core.inputs import load_form
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from events import intake, labels, services
 from events.mapsvg import grid_map
@@ -22,6 +22,7 @@ from events.models import Attachment, Category, Department, Event
 from events.photos import add_photo, prepare_uploads
 from events.queries import after_cursor, encode_cursor, filtered_events_query
 from events.routing import suggest_department
+from events.schemas import ActionIn, EventCreateIn
 from events.storage import get_storage
 from grid.models import Grid
 
@@ -91,11 +92,25 @@ def _add_photos(prepared) -> list[int]:
     return [add_photo(photo, current_user.id).id for photo in prepared]
 
 
-def _float_or_none(value):
-    try:
-        return float(value) if value not in (None, "") else None
-    except ValueError:
-        return -1.0  # out of range: the service answers with the limits
+#: the action form's inputs, named as the page names them
+ACTION_FIELDS = {"action": _l("操作"), "note": _l("说明"), "department_code": _l("责任单位"),
+                 "hours": _l("延期时长"), "version": _l("版本")}
+#: the report form's inputs
+REPORT_FIELDS = {"category_code": _l("问题类别"), "lat": _l("纬度"), "lon": _l("经度"),
+                 "description": _l("问题描述"), "address": _l("地址"), "grid_code": _l("网格"),
+                 "source": _l("来源")}
+
+
+def _duplicate_of(event, number: str) -> int | None:
+    """The case a 重复 rejection points at, given by its number in the same town."""
+    if not number.strip():
+        return None
+    original = db.session.scalar(select(Event.id).where(
+        Event.town_id == event.town_id, Event.number == number.strip()))
+    if original is None:
+        raise InvalidInput(_("重复案件编号无效：本镇没有编号为 %(number)s 的案件",
+                             number=number.strip()[:32]), fields={"duplicate_of": ["no such case"]})
+    return original
 
 
 @bp.post("/events/<int:event_id>/actions")
@@ -105,35 +120,21 @@ def act_on_event(event_id: int):
     form = request.form
     action = form.get("action", "")
     try:
+        data = load_form(ActionIn(), form, ACTION_FIELDS)  # the API's schema and limits
         photos = prepare_uploads(request.files.getlist("photos"))
         with write_transaction():
             event = _load(event_id)
-            if form.get("version") and form["version"] != str(event.version):
-                raise StaleVersion(_("案件已被他人修改，请查看最新流转记录后再操作"))
-            duplicate_of = None
-            if form.get("duplicate_of"):
-                original = db.session.scalar(select(Event).where(
-                    Event.town_id == event.town_id, Event.number == form["duplicate_of"].strip()))
-                duplicate_of = original.id if original else -1
             services.perform_action(
-                current_user, event, action, clock.utcnow(), note=form.get("note"),
-                department_code=form.get("department_code") or None,
-                hours=_float_or_none(form.get("hours")), duplicate_of=duplicate_of,
-                photo_ids=_add_photos(photos))
+                current_user, event, data.pop("action"), clock.utcnow(),
+                expected_version=data.pop("version"),
+                duplicate_of=_duplicate_of(event, form.get("duplicate_of") or ""),
+                photo_ids=_add_photos(photos), **{k: v for k, v in data.items()
+                                                   if k not in ("photo_ids", "duplicate_of")})
     except AppError as error:
         return _render_detail(_load(event_id), error=error.message, form=form,
                               status=error.status if error.status != 400 else 409)
     flash(_("已%(action)s", action=labels.action_label(action)))
     return redirect(url_for("events.show_event", event_id=event.id))
-
-
-def _coordinate(text, limit: float) -> float | None:
-    """A finite number within ±limit, or None."""
-    try:
-        value = float(text)
-    except (TypeError, ValueError):
-        return None
-    return value if math.isfinite(value) and -limit <= value <= limit else None
 
 
 def _reportable_grids():
@@ -156,29 +157,30 @@ def new_event():
     replay = intake.find_replay(f"user:{current_user.id}", form.get("form_token") or "")
     if replay is not None:  # a second tap on 提交: the case it already made
         return redirect(url_for("events.show_event", event_id=replay.id))
-    lat, lon = _coordinate(form.get("lat"), 90), _coordinate(form.get("lon"), 180)
-    if lat is None or lon is None:
+    if not (form.get("lat") or "").strip() or not (form.get("lon") or "").strip():
         context.update(error=_("请填写位置（纬度、经度），或点击“使用我的位置”"),
-                       fields={"lat": lat is None, "lon": lon is None})
+                       fields={"lat": not form.get("lat"), "lon": not form.get("lon")})
         return render_template("events/new.html", **context), 422
-    category = db.session.scalar(select(Category).where(Category.code == form.get("category_code")))
+    try:
+        # the API's own schema: what the API refuses, the form refuses (nothing is cut)
+        data = load_form(EventCreateIn(), form, REPORT_FIELDS)
+    except InvalidInput as error:
+        context.update(error=error.message, fields=error.fields)
+        return render_template("events/new.html", **context), 422
+    category = db.session.scalar(select(Category).where(Category.code == data["category_code"]))
     if category and not form.get("confirm_not_duplicate"):
-        duplicates = intake.possible_duplicates(category.id, lat, lon, now,
+        duplicates = intake.possible_duplicates(category.id, data["lat"], data["lon"], now,
                                                 visible=visible_clause(current_user))
         if duplicates:
             context.update(duplicates=duplicates)
             return render_template("events/new.html", **context), 200
-    description = (form.get("description") or "").strip()
     try:
-        if not description:
-            raise InvalidInput(_("请填写问题描述"), fields={"description": ["required"]})
-        key = form.get("form_token") or None
         photos = prepare_uploads(request.files.getlist("photos"))
         event, _created = intake.report_once(
-            current_user, now, category_code=form.get("category_code", ""), lat=lat, lon=lon,
-            description=description[:2000], address=(form.get("address") or "")[:200],
-            grid_code=form.get("grid_code") or None, source=form.get("source") or None,
-            photos=photos, idempotency_key=key)
+            current_user, now, category_code=data["category_code"], lat=data["lat"],
+            lon=data["lon"], description=data["description"].strip(), address=data["address"],
+            grid_code=data["grid_code"], source=data["source"], photos=photos,
+            idempotency_key=form.get("form_token") or None)
     except AppError as error:
         context.update(error=error.message, fields=error.fields or {})
         return render_template("events/new.html", **context), error.status

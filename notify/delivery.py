@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import or_, select
 
 from auth.models import User
+from core.database import end_read, write_transaction
 from core.extensions import db
 from notify.models import Notification
 
@@ -61,29 +62,38 @@ def deliver_pending(now: datetime, limit: int = 200) -> tuple[int, int]:
         Notification.status == "pending",
         or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now))
         .order_by(Notification.id).limit(limit)).all()
-    db.session.commit()
+    end_read()
     sent = failed = 0
     max_attempts = current_app.config["NOTIFY_MAX_ATTEMPTS"]
     for notification_id in ids:
         notification = db.session.get(Notification, notification_id)
         if notification is None or notification.status != "pending":
             continue
-        try:
+        problem = None
+        try:  # the side effect, outside any writing transaction
             CHANNELS[notification.channel](notification)
         except Exception as error:  # any failure: keep the row, try again later
-            notification.attempts += 1
-            notification.last_error = f"{type(error).__name__}: {error}"[:2000]
-            if notification.attempts >= max_attempts:
-                notification.status = "failed"
-                notification.next_attempt_at = None
-            else:
-                wait = BACKOFF_MINUTES[min(notification.attempts - 1, len(BACKOFF_MINUTES) - 1)]
-                notification.next_attempt_at = now + timedelta(minutes=wait)
-            failed += 1
-        else:
-            notification.attempts += 1
-            notification.status = "sent"
-            notification.sent_at = now
-            sent += 1
-        db.session.commit()
+            problem = error
+        with write_transaction():
+            notification = db.session.get(Notification, notification_id)
+            failed += _record_attempt(notification, problem, now, max_attempts)
+        sent += problem is None
     return sent, failed
+
+
+def _record_attempt(notification, error, now: datetime, max_attempts: int) -> int:
+    """Store one delivery attempt; 1 for a failed one."""
+    if error is not None:
+        notification.attempts += 1
+        notification.last_error = f"{type(error).__name__}: {error}"[:2000]
+        if notification.attempts >= max_attempts:
+            notification.status = "failed"
+            notification.next_attempt_at = None
+        else:
+            wait = BACKOFF_MINUTES[min(notification.attempts - 1, len(BACKOFF_MINUTES) - 1)]
+            notification.next_attempt_at = now + timedelta(minutes=wait)
+        return 1
+    notification.attempts += 1
+    notification.status = "sent"
+    notification.sent_at = now
+    return 0

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from core import clock
 from core.errors import AppError
+from core.database import write_transaction
 from core.extensions import db
 from grid.models import Grid, Region
 
@@ -46,11 +47,11 @@ def qr_create(grid_code, label, kind, lat, lon):
     if grid is None:
         raise click.ClickException(f"grid {grid_code} not found")
     try:
-        point = create_point(grid, label, kind, lat if lat is not None else grid.centroid_lat,
-                             lon if lon is not None else grid.centroid_lon)
-        db.session.commit()
+        with write_transaction():
+            point = create_point(grid, label, kind,
+                                 lat if lat is not None else grid.centroid_lat,
+                                 lon if lon is not None else grid.centroid_lon)
     except AppError as error:
-        db.session.rollback()
         raise click.ClickException(f"{error.message}: {error.fields}") from None
     click.echo(f"{point.id}\t{point_url(point)}")
 
@@ -83,8 +84,11 @@ def qr_posters(grid_code, town_code, out_path):
 def open311_create_key(name):
     """Create an API key for NAME; the key is printed alone on the last line."""
     from portal.open311 import create_key
-    key = create_key(name)
-    db.session.commit()
+    try:
+        with write_transaction():
+            key = create_key(name)
+    except AppError as error:
+        raise click.ClickException(error.message) from None
     click.echo(f"Open311 API key for {name} (stored hashed; shown only now):")
     click.echo(key)
 
@@ -92,12 +96,12 @@ def open311_create_key(name):
 @open311_cli.command("revoke-key")
 @click.argument("key_id", type=int)
 def open311_revoke_key(key_id):
-    from portal.models import Open311Key
-    row = db.session.get(Open311Key, key_id)
-    if row is None:
-        raise click.ClickException(f"no key {key_id}")
-    row.is_active, row.revoked_at = False, clock.utcnow()
-    db.session.commit()
+    from portal.open311 import revoke_key
+    try:
+        with write_transaction():
+            row = revoke_key(key_id, clock.utcnow())
+    except AppError as error:
+        raise click.ClickException(error.message) from None
     click.echo(f"revoked key {key_id} ({row.name})")
 
 

@@ -6,10 +6,11 @@ import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
 
 from flask import Blueprint, Response, current_app, json, request
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from core import clock
-from core.errors import AppError
+from core.errors import AppError, InvalidInput, NotFound
 from core.database import write_transaction
 from core.inputs import is_id
 from core.extensions import csrf, db
@@ -384,8 +385,21 @@ def _attributes(category: Category, form) -> list[dict]:
 
 
 def create_key(name: str) -> str:
+    """A new key for the client `name`; only its hash is stored, the key is shown once."""
     import secrets
+    name = name.strip()
+    if not name or len(name) > 64:
+        raise InvalidInput(_("请填写使用方名称（不超过 64 字）"), fields={"name": ["1–64 characters"]})
     key = secrets.token_urlsafe(24)
     db.session.add(Open311Key(name=name, key_hash=hashlib.sha256(key.encode()).hexdigest()))
     db.session.flush()
     return key
+
+
+def revoke_key(key_id: int, now) -> "Open311Key":
+    """Stop a key at once: its requests are refused from now on (the page and the CLI)."""
+    row = db.session.get(Open311Key, key_id) if key_id else None
+    if row is None:
+        raise NotFound(_("没有编号为 %(id)s 的 API key", id=key_id))
+    row.is_active, row.revoked_at = False, now
+    return row

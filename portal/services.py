@@ -51,6 +51,13 @@ def reissue_point(point: QrPoint, now: datetime) -> QrPoint:
     return point
 
 
+def set_point_active(point: QrPoint, active: bool) -> QrPoint:
+    """停用 / 启用 a point: a stopped point's code says so to whoever scans it."""
+    point.is_active = active
+    db.session.flush()
+    return point
+
+
 def find_point(token: str) -> tuple[QrPoint | None, str]:
     """(point, status): status is active, inactive, retired or unknown."""
     point = db.session.scalar(select(QrPoint).where(QrPoint.token == token))

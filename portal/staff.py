@@ -10,6 +10,7 @@ from core import clock
 from core.errors import AppError, InvalidInput
 from core.database import write_transaction, writes
 from core.inputs import is_id
+from core.roles import role_required
 from core.extensions import csrf, db
 from core import openapi as api
 from auth.permissions import admits_grid, grid_scope
@@ -55,7 +56,7 @@ def grid_page(code: str):
 
 
 @bp.post("/grids/<code>/qr-points")
-@login_required
+@role_required("admin", "dispatcher")  # and only where can_manage says
 def create_point(code: str):
     grid = _grid_or_404(code, can_manage)
     form = request.form
@@ -79,7 +80,7 @@ def _point_or_404(point_id: int, check=can_view) -> QrPoint:
 
 
 @bp.post("/qr-points/<int:point_id>/reissue")
-@login_required
+@role_required("admin", "dispatcher")  # and only where can_manage says
 @writes
 def reissue(point_id: int):
     point = _point_or_404(point_id, can_manage)
@@ -89,11 +90,11 @@ def reissue(point_id: int):
 
 
 @bp.post("/qr-points/<int:point_id>/active")
-@login_required
+@role_required("admin", "dispatcher")  # and only where can_manage says
 @writes
 def toggle(point_id: int):
     point = _point_or_404(point_id, can_manage)
-    point.is_active = request.form.get("active") == "1"
+    services.set_point_active(point, request.form.get("active") == "1")
     return redirect(url_for("qr.grid_page", code=point.grid.code)), 303
 
 
@@ -171,30 +172,26 @@ def list_points():
 
 
 @bp.route("/admin/open311-keys", methods=["GET", "POST"])
-@login_required
+@role_required("admin")
 def open311_keys():
     """Admins create (shown once) and revoke Open311 API keys."""
     from portal.models import Open311Key
-    from portal.open311 import create_key
-    if current_user.role != "admin":
-        abort(403)
+    from portal.open311 import create_key, revoke_key
     new_key = None
     if request.method == "POST":
-        if request.form.get("revoke"):
-            revoke = request.form["revoke"]
+        try:
             with write_transaction():
-                row = db.session.get(Open311Key, int(revoke)) if is_id(revoke) else None
-                if row is None:
-                    abort(404)
-                row.is_active, row.revoked_at = False, clock.utcnow()
+                if request.form.get("revoke"):
+                    revoke = request.form["revoke"]
+                    row = revoke_key(int(revoke) if is_id(revoke) else 0, clock.utcnow())
+                else:
+                    new_key = create_key(request.form.get("name") or "")
+        except InvalidInput as error:  # a bad name: said on the page; an unknown key is 404
+            flash(error.message, "error")
+            return redirect(url_for("qr.open311_keys")), 303
+        if new_key is None:
             flash(_("已吊销「%(name)s」的 API key", name=row.name))
             return redirect(url_for("qr.open311_keys")), 303
-        name = (request.form.get("name") or "").strip()
-        if not name or len(name) > 64:
-            flash(_("请填写使用方名称（不超过 64 字）"), "error")
-            return redirect(url_for("qr.open311_keys")), 303
-        with write_transaction():
-            new_key = create_key(name)
     keys = db.session.scalars(select(Open311Key).order_by(Open311Key.id.desc())).all()
     return render_template("portal/keys.html", keys=keys, new_key=new_key)
 

@@ -1,7 +1,7 @@
 """The seven-step walk and its side paths through the API, with every error."""
 import pytest
 
-from tests.conftest import POINT_GRID1
+from tests.support import POINT_GRID1
 
 
 def _history(api, user, event_id):

@@ -1,7 +1,7 @@
 """The staff JSON API for cases: create, list, read, act; and its errors."""
 import pytest
 
-from tests.conftest import POINT_GRID1, POINT_GRID2, POINT_TOWN2
+from tests.support import POINT_GRID1, POINT_GRID2, POINT_TOWN2
 
 
 def test_worker_patrol_report_is_filed_with_a_town_number(report):

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from auth.models import ApiToken, LoginFailure, User
 from core.extensions import db
-from tests.conftest import DEMO_PASSWORD
+from tests.support import DEMO_PASSWORD, writing
 
 
 def _token(client, username="worker", password=DEMO_PASSWORD):
@@ -37,10 +37,9 @@ def test_five_failures_lock_the_account_for_fifteen_minutes(client, world):
     locked = _token(client)  # right password, but locked
     assert locked.status_code == 429
     assert "锁定" in locked.get_json()["message"] and "15 分钟" in locked.get_json()["message"]
-    with world.app_context():
+    with writing(world):
         for row in db.session.scalars(select(LoginFailure)):
             row.at -= timedelta(minutes=15, seconds=1)
-        db.session.commit()
     assert _token(client).status_code == 201
 
 
@@ -103,10 +102,9 @@ def test_cli_unlock_lifts_a_lockout(client, world):
 
 def test_expired_token_is_refused(client, world):
     token = _token(client).get_json()["token"]
-    with world.app_context():
+    with writing(world):
         row = db.session.scalars(select(ApiToken)).one()
         row.expires_at = row.created_at - timedelta(seconds=1)
-        db.session.commit()
     response = client.get("/api/v1/events", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401
     assert "过期" in response.get_json()["message"]
@@ -114,10 +112,9 @@ def test_expired_token_is_refused(client, world):
 
 def test_disabled_user_cannot_get_or_use_tokens(client, world):
     token = _token(client).get_json()["token"]
-    with world.app_context():
+    with writing(world):
         user = db.session.scalar(select(User).where(User.username == "worker"))
         user.is_enabled = False
-        db.session.commit()
     assert _token(client).status_code == 401
     assert client.get("/api/v1/events",
                       headers={"Authorization": f"Bearer {token}"}).status_code == 401

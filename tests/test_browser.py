@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
-from tests.conftest import DEMO_PASSWORD, POINT_GRID1
+from tests.support import DEMO_PASSWORD, POINT_GRID1
 
 pytestmark = pytest.mark.browser
 

@@ -5,7 +5,7 @@ import pytest
 
 from workcal.calendar import WorkDay
 from core.extensions import db
-from tests.conftest import DEMO_PASSWORD
+from tests.support import DEMO_PASSWORD, writing
 
 
 def _login(client, username):
@@ -15,9 +15,8 @@ def _login(client, username):
 @pytest.fixture
 def forget_2027(world):
     yield
-    with world.app_context():
+    with writing(world):
         db.session.execute(WorkDay.__table__.delete().where(WorkDay.day >= date(2027, 1, 1)))
-        db.session.commit()
 
 
 def test_admin_enters_next_year_and_overrides_a_day(world, client, forget_2027):

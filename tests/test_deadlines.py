@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from core.extensions import db
 from events.models import Category
+from tests.support import writing
 
 CST = ZoneInfo("Asia/Shanghai")
 
@@ -92,10 +93,9 @@ def test_editing_a_category_changes_only_new_stages(freeze, report, world, api):
     eid = report("worker")["id"]
     api("dispatcher").act(eid, "dispatch")
     api("handler").act(eid, "accept")
-    with world.app_context():
+    with writing(world):
         category = db.session.scalar(select(Category).where(Category.code == "06010"))
         category.limit_value = 1
-        db.session.commit()
     body = api("handler").get(f"/api/v1/events/{eid}").get_json()
     assert iso(body["clock"]["due_at"]) == local(2026, 3, 10, 14, 30)
     other = report("worker")["id"]
@@ -133,11 +133,10 @@ def test_deadline_into_an_unpublished_year_is_provisional_then_recomputed(freeze
         assert body["clock"]["provisional"] is False
         assert iso(body["clock"]["due_at"]) == local(2027, 1, 4, 10, 30)
     finally:
-        with world.app_context():
+        with writing(world):
             from workcal.calendar import WorkDay
             db.session.execute(WorkDay.__table__.delete().where(WorkDay.day >= datetime(
                 2027, 1, 1).date()))
-            db.session.commit()
 
 
 def test_calendar_cli_refuses_what_it_cannot_do(runner, world):

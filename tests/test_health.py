@@ -6,7 +6,7 @@ def test_healthz_answers_ok_when_database_answers(client):
 
 def test_healthz_is_503_when_database_is_gone(tmp_path):
     from core import create_app
-    from tests.conftest import _config
+    from tests.support import _config
     broken = _config("postgresql+psycopg://nobody@127.0.0.1:1/none", tmp_path)
     app = create_app(broken)
     response = app.test_client().get("/healthz")

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from core.extensions import db
 from events.models import Event
-from tests.conftest import POINT_GRID1
+from tests.support import POINT_GRID1
 
 HUGE = "99999999999999999999"
 CASE = {"category_code": "06010", "lat": POINT_GRID1[0], "lon": POINT_GRID1[1],

@@ -11,7 +11,7 @@ from events.models import Event
 from events.queries import summary_json, summary_rows_query
 from events.schemas import EventSummaryOut
 from events.deadlines import clock_json
-from tests.conftest import POINT_GRID1, POINT_GRID2
+from tests.support import POINT_GRID1, POINT_GRID2, writing
 
 
 def test_a_summary_row_is_what_the_schema_says(world, report):
@@ -82,16 +82,14 @@ def test_a_case_read_as_rows_is_what_the_schema_says(app, now, freeze):
             "clock": clock_json(event, now), "reporter": reporter_contact(user, event),
             "history": LogOut(many=True).dump(event.logs),
             "allowed_actions": allowed_actions(user, event)}
-    from tests.conftest import DEMO_PASSWORD
+    from tests.support import DEMO_PASSWORD
     freeze(now)
-    with app.app_context():
+    with writing(app):
         seed_demo(now, password=DEMO_PASSWORD, cases=60)
-        db.session.commit()
         tokens = {}
         for username in ("worker", "dispatcher", "handler", "supervisor", "admin"):
             user = db.session.scalar(select(User).where(User.username == username))
             tokens[username] = issue_token(user, now)[0]
-        db.session.commit()
     client = app.test_client()
     headers = {name: {"Authorization": f"Bearer {token}"} for name, token in tokens.items()}
     photo = io.BytesIO()

@@ -16,6 +16,7 @@ from core.extensions import db
 from events.sweep import escalate_due
 from notify.delivery import deliver_pending
 from notify.models import Notification
+from tests.support import writing
 
 CST = ZoneInfo("Asia/Shanghai")
 
@@ -34,8 +35,7 @@ def overdue_case(freeze, report, api, world):
 
     def sweep(when=local(2026, 3, 10, 14, 30)):
         with world.app_context():
-            escalate_due(when)
-            db.session.commit()
+            escalate_due(when)  # the sweep owns its units of work
     return eid, sweep
 
 
@@ -71,14 +71,13 @@ def smtp_server():
 
 
 def _set_email(app, username, email):
-    with app.app_context():
+    with writing(app):
         db.session.scalar(select(User).where(User.username == username)).email = email
-        db.session.commit()
 
 
-def test_email_goes_out_through_smtp_after_commit(overdue_case, world, smtp_server):
+def test_email_goes_out_through_smtp_after_commit(overdue_case, world, smtp_server, configure):
     port, received = smtp_server
-    world.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
+    configure(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
     _set_email(world, "dispatcher", "dispatcher@qinghe.test")
     _eid, sweep = overdue_case
     sweep()
@@ -118,9 +117,9 @@ def webhook_server():
     server.server_close()
 
 
-def test_webhook_posts_a_chat_robot_message(overdue_case, world, webhook_server):
+def test_webhook_posts_a_chat_robot_message(overdue_case, world, webhook_server, configure):
     url, hook = webhook_server
-    world.config["WEBHOOK_URL"] = url
+    configure(WEBHOOK_URL=url)
     _eid, sweep = overdue_case
     sweep()
     with world.app_context():
@@ -131,10 +130,10 @@ def test_webhook_posts_a_chat_robot_message(overdue_case, world, webhook_server)
 
 
 def test_failed_delivery_is_retried_with_backoff_and_never_lost(overdue_case, world,
-                                                                webhook_server):
+                                                                webhook_server, configure):
     url, hook = webhook_server
     hook.status = 500
-    world.config["WEBHOOK_URL"] = url
+    configure(WEBHOOK_URL=url)
     _eid, sweep = overdue_case
     sweep()
     moment = local(2026, 3, 10, 14, 31)
@@ -150,8 +149,8 @@ def test_failed_delivery_is_retried_with_backoff_and_never_lost(overdue_case, wo
         assert row.status == "sent" and row.attempts == 2
 
 
-def test_after_the_last_attempt_the_row_is_kept_as_failed(overdue_case, world):
-    world.config["WEBHOOK_URL"] = "http://127.0.0.1:9/closed-port"
+def test_after_the_last_attempt_the_row_is_kept_as_failed(overdue_case, world, configure):
+    configure(WEBHOOK_URL="http://127.0.0.1:9/closed-port")
     _eid, sweep = overdue_case
     sweep()
     moment = local(2026, 3, 10, 14, 31)
@@ -170,7 +169,6 @@ def test_calendar_warning_from_november_once(world):
         assert warn_about_missing_year(local(2026, 10, 31, 12, 0)) is False
         assert warn_about_missing_year(local(2026, 11, 1, 9, 0)) is True
         assert warn_about_missing_year(local(2026, 11, 2, 9, 0)) is False
-        db.session.commit()
         admin = db.session.scalar(select(User).where(User.username == "admin"))
         subjects = db.session.scalars(select(Notification.subject).where(
             Notification.user_id == admin.id)).all()
@@ -191,7 +189,6 @@ def test_daily_digest_counts_overdue_and_soon(overdue_case, world):
     _eid, sweep = overdue_case
     with world.app_context():
         assert send_digests(local(2026, 3, 11, 8, 30)) == 1
-        db.session.commit()
         subject = db.session.scalar(select(Notification.subject).where(
             Notification.kind == "digest"))
     assert "超期 1 件" in subject and "即将超期 0 件" in subject

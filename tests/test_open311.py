@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from core.extensions import db
 from events.models import Event
-from tests.conftest import POINT_GRID1
+from tests.support import POINT_GRID1
 
 BASE = "/open311/v2"
 

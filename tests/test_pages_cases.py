@@ -5,7 +5,7 @@ import re
 import pytest
 from PIL import Image
 
-from tests.conftest import POINT_GRID1, POINT_GRID2
+from tests.support import POINT_GRID1, POINT_GRID2
 from tests.pagehelpers import (action_buttons, count_events, field_value, jpeg_bytes,
                                primary_action, state_badge, text_of, timeline)
 
@@ -304,3 +304,77 @@ def test_a_point_outside_the_chosen_grid_is_not_filed_into_it(login_as, new_case
 
 def test_handlers_cannot_open_the_new_case_form(login_as):
     assert login_as("handler").get("/events/new").status_code == 403
+
+
+# --- the forms read the API's schemas (issue 16: one owner per rule) -----------------------
+
+def test_the_report_form_refuses_a_long_description_as_the_api_does_and_keeps_it(
+        login_as, new_case_form, api, world):
+    long_text = "路" * 2001
+    worker = login_as("worker")
+    response = new_case_form(worker, description=long_text)
+    assert response.status_code == 422
+    page = text_of(response)
+    assert "问题描述：不超过 2000 字" in page or "问题描述：须为 1–2000 字" in page
+    assert long_text in response.get_data(as_text=True)  # typed text not lost, not cut
+    assert 'class="invalid"' in response.get_data(as_text=True)
+    assert count_events(world) == 0  # nothing half-written
+    lat, lon = POINT_GRID1
+    assert api("worker").post("/api/v1/events", json={
+        "category_code": "06010", "lat": lat, "lon": lon, "description": long_text}
+    ).status_code == 422
+    assert new_case_form(worker, description="路" * 2000).status_code == 302
+
+
+def test_the_report_form_names_a_bad_coordinate_in_chinese(login_as, new_case_form, world):
+    response = new_case_form(login_as("worker"), point=("北纬43度", "126.485"))
+    assert response.status_code == 422
+    assert "纬度：须为数字" in text_of(response)
+    assert count_events(world) == 0
+
+
+def test_an_action_form_with_bad_hours_names_the_field_and_changes_nothing(login_as, report,
+                                                                            api):
+    case = report("worker")
+    api("dispatcher").act(case["id"], "dispatch", department_code="220221101000-HW")
+    api("handler").act(case["id"], "accept")
+    handler = login_as("handler")
+    detail = handler.get(f"/events/{case['id']}")
+    for hours, message in (("八小时", "延期时长：须为数字"), ("nan", "延期时长：须为数字")):
+        response = handler.post(f"/events/{case['id']}/actions", data={
+            "action": "request_extension", "hours": hours, "note": "材料未到",
+            "version": field_value(detail, "version")})
+        assert response.status_code == 422, hours
+        assert message in text_of(response)
+        assert "材料未到" in response.get_data(as_text=True)  # the note is kept
+    response = handler.post(f"/events/{case['id']}/actions", data={
+        "action": "comment", "note": "说" * 2001, "version": field_value(detail, "version")})
+    assert response.status_code == 422 and "说明：不超过 2000 字" in text_of(response)
+    after = handler.get(f"/events/{case['id']}")
+    assert timeline(after) == ["签收", "派遣", "上报"]
+
+
+def test_the_action_forms_ask_for_what_the_services_require(login_as, report):
+    """Which actions need a note and which take photos is the lifecycle's table, read by
+    the page too (it was retyped in the template)."""
+    from events.lifecycle import NOTE_REQUIRED, PHOTO_ACTIONS
+    case = report("worker")
+    page = login_as("admin").get(f"/events/{case['id']}").get_data(as_text=True)
+    forms = re.findall(r'<input type="hidden" name="action" value="([a-z_]+)">(.*?)</form>',
+                       page, re.S)
+    assert len(forms) >= 4
+    for action, body in forms:
+        note_required = re.search(r'<textarea name="note"[^>]*\brequired\b', body) is not None
+        assert note_required == (action in NOTE_REQUIRED), action
+        assert ('name="photos"' in body) == (action in PHOTO_ACTIONS), action
+
+
+def test_a_stale_version_reads_the_same_on_the_page_and_in_the_api(login_as, report, api):
+    case = report("worker")
+    api("worker").act(case["id"], "comment", note="现场又多了两袋")
+    api_answer = api("dispatcher").act(case["id"], "dispatch", version=case["version"])
+    page = login_as("dispatcher").post(f"/events/{case['id']}/actions", data={
+        "action": "dispatch", "version": str(case["version"])})
+    assert api_answer.status_code == page.status_code == 409
+    message = api_answer.get_json()["message"]
+    assert "案件已被他人修改" in message and message in text_of(page)

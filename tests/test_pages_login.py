@@ -3,7 +3,7 @@ import pytest
 
 from core import create_app
 from core.extensions import db
-from tests.conftest import DEMO_PASSWORD, _config
+from tests.support import DEMO_PASSWORD, _config, writing
 from tests.pagehelpers import field_value, state_badge, text_of
 
 
@@ -187,10 +187,9 @@ def test_a_password_change_ends_the_users_sessions(world, login_as):
     from auth.services import set_password
     from core.extensions import db
     client = login_as("worker")
-    with world.app_context():
+    with writing(world):
         user = db.session.scalar(select(User).where(User.username == "worker"))
         set_password(user, "a-new-password-1")
-        db.session.commit()
     assert client.get("/events").status_code == 302
 
 
@@ -199,7 +198,7 @@ def test_demo_users_each_have_their_own_salt(world):
     from werkzeug.security import check_password_hash
     from auth.models import User
     from core.extensions import db
-    from tests.conftest import DEMO_PASSWORD
+    from tests.support import DEMO_PASSWORD
     with world.app_context():
         hashes = db.session.scalars(select(User.password_hash)).all()
     assert len(hashes) > 10 and len(set(hashes)) == len(hashes)

@@ -12,16 +12,15 @@ from events.access import (can_report_in, can_see, grid_scope_clause, reportable
 from events.models import Event
 from grid.models import Grid
 from portal.staff import can_view
-from tests.conftest import DEMO_PASSWORD, POINT_GRID1
+from tests.support import DEMO_PASSWORD, POINT_GRID1, writing
 
 
 @pytest.fixture
 def county(app, now):
     """The demo county with cases in both towns, every state, several departments."""
     from demo.seed import seed_demo
-    with app.app_context():
+    with writing(app):
         seed_demo(now, password=DEMO_PASSWORD, cases=60)
-        db.session.commit()
     return app
 
 

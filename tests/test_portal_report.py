@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from core.extensions import db
 from events.models import Attachment, Event
 from portal.models import QrPoint, Rating
-from tests.conftest import POINT_GRID2
+from tests.support import POINT_GRID2
 
 CST = ZoneInfo("Asia/Shanghai")
 
@@ -139,8 +139,8 @@ def test_photos_are_checked_and_a_bad_one_saves_nothing(client, point, world):
     assert _count(world) == 0 and _count(world, Attachment) == 0
 
 
-def test_oversized_photo_is_refused(client, point, world):
-    world.config["UPLOAD_MAX_BYTES"] = 1000
+def test_oversized_photo_is_refused(client, point, world, configure):
+    configure(UPLOAD_MAX_BYTES=1000)
     response = _form(client, point, photos=[(io.BytesIO(jpeg(300, 300)), "big.jpg")])
     assert response.status_code == 413
     assert "垃圾站旁堆满了垃圾" in response.get_data(as_text=True)
@@ -171,8 +171,8 @@ def test_reissued_or_stopped_codes_say_so_and_offer_the_hotline(client, point, w
     assert _count(world) == 0
 
 
-def test_rate_limit_per_phone_keeps_the_text(world, point):
-    world.config.update(REPORT_LIMIT_PER_IP="2 per hour", REPORT_LIMIT_PER_POINT="100 per hour")
+def test_rate_limit_per_phone_keeps_the_text(world, point, configure):
+    configure(REPORT_LIMIT_PER_IP="2 per hour", REPORT_LIMIT_PER_POINT="100 per hour")
     phone = world.test_client()
     assert _form(phone, point).status_code == 303
     assert _form(phone, point).status_code == 303
@@ -182,8 +182,8 @@ def test_rate_limit_per_phone_keeps_the_text(world, point):
     assert _count(world) == 2
 
 
-def test_rate_limit_per_point_across_phones(world, point):
-    world.config.update(REPORT_LIMIT_PER_IP="100 per hour", REPORT_LIMIT_PER_POINT="2 per hour")
+def test_rate_limit_per_point_across_phones(world, point, configure):
+    configure(REPORT_LIMIT_PER_IP="100 per hour", REPORT_LIMIT_PER_POINT="2 per hour")
     statuses = []
     for n in range(3):
         phone = world.test_client()

@@ -3,10 +3,11 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import select
 
 from auth.models import User
+from core.database import write_transaction
 from core.errors import AppError
 from core.extensions import db
 from events import intake, lifecycle, services
-from tests.conftest import POINT_GRID1
+from tests.support import POINT_GRID1
 
 USERS = ("worker", "dispatcher", "handler", "supervisor", "admin", "w101002")
 PARAMS = {"request_extension": {"hours": 4.0}, "reject": {}, "dispatch": {}}
@@ -21,18 +22,18 @@ def test_random_action_sequences_keep_invariants(world, now, steps, hotline):
         users = {u.username: u for u in db.session.scalars(
             select(User).where(User.username.in_(USERS)))}
         reporter = users["dispatcher" if hotline else "worker"]
-        event, _ = intake.create_event(reporter, now, category_code="06010",
-                                       lat=POINT_GRID1[0], lon=POINT_GRID1[1], description="p")
-        db.session.commit()
+        with write_transaction():
+            event, _ = intake.create_event(reporter, now, category_code="06010",
+                                           lat=POINT_GRID1[0], lon=POINT_GRID1[1],
+                                           description="p")
         versions = [event.version]
         for action, username in steps:
             before = (event.state, event.version, len(event.logs))
             try:
-                services.perform_action(users[username], event, action, now, note="说明",
-                                        **PARAMS.get(action, {}))
-                db.session.commit()
+                with write_transaction():  # the unit of work pages and API use
+                    services.perform_action(users[username], event, action, now,
+                                            note="说明", **PARAMS.get(action, {}))
             except AppError:
-                db.session.rollback()
                 db.session.refresh(event)
                 assert (event.state, event.version, len(event.logs)) == before
                 continue

@@ -88,9 +88,13 @@ def test_workers_see_points_but_cannot_manage_them(login_as, points):
     page = worker.get(f"/grids/{GRID}").get_data(as_text=True)
     assert "海报 PDF" in page and "换发新码" not in page
     point_id, _ = points[0]
-    assert worker.post(f"/qr-points/{point_id}/reissue").status_code == 404
+    # the worker sees the point: managing it is refused (403), not hidden
+    assert worker.post(f"/qr-points/{point_id}/reissue").status_code == 403
     assert worker.post(f"/grids/{GRID}/qr-points", data={"label": "x", "kind": "路口"}
-                       ).status_code == 404
+                       ).status_code == 403
+    assert worker.post(f"/qr-points/{point_id}/active", data={"active": "0"}).status_code == 403
+    # a dispatcher of another town does not see it at all
+    assert login_as("dispatcher2").post(f"/qr-points/{point_id}/reissue").status_code == 404
     assert worker.get("/grids/220221101000002").status_code == 404
     assert login_as("dispatcher2").get(f"/grids/{GRID}").status_code == 404
 

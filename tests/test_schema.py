@@ -6,7 +6,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
+from core.database import write_transaction
 from core.extensions import db
+from tests.support import writing
 
 
 def test_migrations_match_the_models(app):
@@ -21,16 +23,15 @@ def test_event_log_is_append_only(world, report, api):
     from sqlalchemy import select
     from events.models import EventLog
     report("worker")
-    with world.app_context():
+    with pytest.raises(RuntimeError, match="append-only"), writing(world):
         log = db.session.scalars(select(EventLog)).first()
         log.note = "rewritten history"
-        with pytest.raises(RuntimeError, match="append-only"):
-            db.session.flush()
-        db.session.rollback()
+        db.session.flush()
+    with pytest.raises(RuntimeError, match="append-only"), writing(world):
         db.session.delete(db.session.scalars(select(EventLog)).first())
-        with pytest.raises(RuntimeError, match="append-only"):
-            db.session.flush()
-        db.session.rollback()
+        db.session.flush()
+    with world.app_context():
+        assert [log.note for log in db.session.scalars(select(EventLog))] != ["rewritten history"]
 
 
 def test_sqlite_runs_in_wal_with_foreign_keys(app):
@@ -71,12 +72,12 @@ def test_the_migrations_run_on_a_database_full_of_data(empty_database_url, tmp_p
     from core import clock, create_app
     from demo.seed import seed_demo
     from events.models import Event
-    from tests.conftest import _config
+    from tests.support import _config
     app = create_app(_config(empty_database_url, tmp_path / "uploads"))
     with app.app_context():
         upgrade()
-        seed_demo(clock.utcnow(), password="demo-password", cases=12)
-        db.session.commit()
+        with write_transaction():
+            seed_demo(clock.utcnow(), password="demo-password", cases=12)
         cases = db.session.scalar(select(func.count()).select_from(Event))
         db.session.remove()
         downgrade(revision="0003")

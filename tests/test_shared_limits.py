@@ -14,7 +14,7 @@ from core import create_app
 from core.extensions import db
 from events.models import Event
 from portal.models import QrPoint
-from tests.conftest import _config, missing_part
+from tests.support import _config, missing_part
 from tests.pgserver import _free_port
 from tests.redisserver import TempRedis, find_redis
 

@@ -27,9 +27,7 @@ def _accepted_case(freeze, report, api):
 
 def _sweep(app, when):
     with app.app_context():
-        report = escalate_due(when)
-        db.session.commit()
-        return report
+        return escalate_due(when)  # it owns its units of work
 
 
 def _inbox(app, username):

@@ -12,6 +12,7 @@ from core.extensions import db
 from events import intake
 from events.intake import new_tracking_code
 from events.models import Escalation, Event, EventLog
+from tests.support import writing
 from notify.models import Notification
 
 CST = ZoneInfo("Asia/Shanghai")
@@ -22,17 +23,16 @@ CASES = 1000
 def _fill(app, start):
     """One real case through the service, then 999 copies of its row with new numbers."""
     from auth.models import User
-    with app.app_context():
+    with writing(app):
         worker = db.session.scalar(select(User).where(User.username == "worker"))
         event, _ = intake.create_event(worker, start, category_code="06010", lat=43.603,
                                        lon=126.485, description="批量")
-        db.session.commit()
         template = {c.name: getattr(event, c.key) for c in Event.__table__.columns
                     if c.name != "id"}
         rows = [{**template, "number": f"2026-9{n:05d}", "tracking_code": new_tracking_code()}
                 for n in range(1, CASES)]
         db.session.execute(insert(Event.__table__), rows)
-        db.session.commit()
+    with app.app_context():
         return db.session.scalar(select(func.count()).select_from(Event))
 
 

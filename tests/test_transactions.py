@@ -14,7 +14,7 @@ from core.extensions import db
 from events import photos
 from events.models import Attachment, Event
 from portal.models import QrPoint
-from tests.conftest import POINT_GRID1
+from tests.support import POINT_GRID1
 
 
 @pytest.fixture(params=["sqlite"])

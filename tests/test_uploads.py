@@ -4,7 +4,7 @@ import io
 
 from PIL import Image
 
-from tests.conftest import POINT_GRID1
+from tests.support import POINT_GRID1
 
 GPS_IFD, MAKE, ORIENTATION = 0x8825, 0x010F, 0x0112
 
@@ -75,8 +75,8 @@ def test_missing_file_field_is_422(api):
     assert response.status_code == 422 and "file" in response.get_json()["fields"]
 
 
-def test_oversized_upload_is_413(api, world):
-    world.config["UPLOAD_MAX_BYTES"] = 2000
+def test_oversized_upload_is_413(api, world, configure):
+    configure(UPLOAD_MAX_BYTES=2000)
     response = upload(api("worker"), jpeg_with_exif(400, 400) + b"\0" * 3000)
     assert response.status_code == 413
     assert response.get_json()["error"] == "payload_too_large"

@@ -1,15 +1,15 @@
 """The admins' work-calendar page: which years are held, add a year, override a day."""
 from datetime import date
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, ngettext
-from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from core import clock
 from core.database import write_transaction
 from core.errors import InvalidInput
 from core.extensions import db
+from core.roles import role_required
 from workcal.calendar import (WorkDay, calendar_changed_in, enter_year, held_years,
                               missing_next_year, package_years, set_day)
 
@@ -24,10 +24,9 @@ def _back(message: str, year: int | None = None):
 
 
 @bp.before_request
-@login_required
+@role_required("admin")
 def _admins_only():
-    if current_user.role != "admin":
-        abort(403)
+    """Every page of the calendar is an admin's."""
 
 
 @bp.get("")

@@ -136,6 +136,6 @@ def load_form(schema, form, labels: dict) -> dict:
     except ValidationError as error:
         messages = {name: [_(text) for text in (texts if isinstance(texts, list) else [texts])]
                     for name, texts in error.messages.items()}
-        parts = [f"{labels.get(name, name)}：{texts[0]}" for name, texts in messages.items()]
+        parts = [f"「{labels.get(name, name)}」{texts[0]}" for name, texts in messages.items()]
         raise InvalidInput(_("请检查：%(problems)s", problems="；".join(parts)),
                            fields=messages) from None

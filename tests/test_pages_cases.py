@@ -315,7 +315,7 @@ def test_the_report_form_refuses_a_long_description_as_the_api_does_and_keeps_it
     response = new_case_form(worker, description=long_text)
     assert response.status_code == 422
     page = text_of(response)
-    assert "问题描述：不超过 2000 字" in page or "问题描述：须为 1–2000 字" in page
+    assert "请检查：「问题描述」须为 1–2000 字" in page
     assert long_text in response.get_data(as_text=True)  # typed text not lost, not cut
     assert 'class="invalid"' in response.get_data(as_text=True)
     assert count_events(world) == 0  # nothing half-written
@@ -329,7 +329,7 @@ def test_the_report_form_refuses_a_long_description_as_the_api_does_and_keeps_it
 def test_the_report_form_names_a_bad_coordinate_in_chinese(login_as, new_case_form, world):
     response = new_case_form(login_as("worker"), point=("北纬43度", "126.485"))
     assert response.status_code == 422
-    assert "纬度：须为数字" in text_of(response)
+    assert "「纬度」须为数字" in text_of(response)
     assert count_events(world) == 0
 
 
@@ -340,7 +340,7 @@ def test_an_action_form_with_bad_hours_names_the_field_and_changes_nothing(login
     api("handler").act(case["id"], "accept")
     handler = login_as("handler")
     detail = handler.get(f"/events/{case['id']}")
-    for hours, message in (("八小时", "延期时长：须为数字"), ("nan", "延期时长：须为数字")):
+    for hours, message in (("八小时", "「延期时长」须为数字"), ("nan", "「延期时长」须为数字")):
         response = handler.post(f"/events/{case['id']}/actions", data={
             "action": "request_extension", "hours": hours, "note": "材料未到",
             "version": field_value(detail, "version")})
@@ -349,7 +349,7 @@ def test_an_action_form_with_bad_hours_names_the_field_and_changes_nothing(login
         assert "材料未到" in response.get_data(as_text=True)  # the note is kept
     response = handler.post(f"/events/{case['id']}/actions", data={
         "action": "comment", "note": "说" * 2001, "version": field_value(detail, "version")})
-    assert response.status_code == 422 and "说明：不超过 2000 字" in text_of(response)
+    assert response.status_code == 422 and "「说明」不超过 2000 字" in text_of(response)
     after = handler.get(f"/events/{case['id']}")
     assert timeline(after) == ["签收", "派遣", "上报"]
 

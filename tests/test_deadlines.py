@@ -29,6 +29,19 @@ def test_new_patrol_case_runs_the_dispatch_clock_in_working_time(freeze, report)
     assert clock["level"] == 0 and clock["provisional"] is False
 
 
+def test_the_ladder_setting_decides_when_a_case_is_warned(freeze, report, configure):
+    """ESCALATION_LADDERS is the one place the ladders live (issue 16): a county that warns
+    at half the limit gets its cases warned at half the limit, with the stage name."""
+    configure(ESCALATION_LADDERS={"一般": {"warn_ratio": 0.5, "delays": [0, 480, 1440]},
+                                  "分阶段": {"warn_ratio": 0.5, "delays": [0, 480, 1440]},
+                                  "紧急": {"warn_ratio": 0.5, "delays": [0, 120, 480]}})
+    freeze(local(2026, 3, 10, 11, 30))
+    clock = report("worker")["clock"]
+    assert iso(clock["due_at"]) == local(2026, 3, 10, 14, 0)  # the limit is the category's
+    assert iso(clock["warn_at"]) == local(2026, 3, 10, 12, 0)  # 30 of 60 working minutes
+    assert clock["stage_name"] == "立案派遣"
+
+
 def test_urgent_categories_count_natural_time(freeze, report):
     freeze(local(2026, 3, 10, 17, 20))
     clock = report("worker", category_code="10001")["clock"]  # 道路积雪结冰, 紧急

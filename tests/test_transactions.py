@@ -107,6 +107,19 @@ def test_a_request_that_writes_outside_the_unit_of_work_is_refused(world):
         assert db.session.get(Region, region.id).name.endswith("镇")
 
 
+def test_a_command_or_job_that_writes_outside_the_unit_of_work_is_refused(world):
+    """Outside requests too (CLI, scheduler, demo seed, test set-up): one owner of each
+    transaction, so no job commits half its work on its own."""
+    from grid.models import Region
+    with world.app_context():
+        region = db.session.scalar(select(Region).order_by(Region.id))
+        region.name = "改名"
+        with pytest.raises(WriteOutsideTransaction):
+            db.session.flush()
+        db.session.rollback()
+        assert db.session.get(Region, region.id).name != "改名"
+
+
 def test_a_failed_unit_of_work_leaves_nothing_behind(world):
     from grid.models import Region
     with world.test_request_context("/"):

@@ -59,6 +59,20 @@ class Config:
     }
     ESCALATION_CHANNELS = {1: ["in_app"], 2: ["in_app", "email", "webhook"],
                            3: ["in_app", "email", "webhook"], 4: ["in_app", "email", "webhook"]}
+    #: hand-offs (notify/handoffs.py): per kind, who is told and on which channels.
+    #: Audiences: grid_workers (of the case's grid), town_dispatchers, department_handlers,
+    #: department_heads, assignee (the handler who signed). Channels: in_app, email, webhook.
+    NOTIFY_HANDOFFS = {
+        "verify": {"to": ["grid_workers"], "channels": ["in_app", "email"]},
+        "dispatch": {"to": ["town_dispatchers"], "channels": ["in_app"]},
+        "returned": {"to": ["town_dispatchers"], "channels": ["in_app", "email"]},
+        "accept": {"to": ["department_handlers"], "channels": ["in_app", "email"]},
+        "extension": {"to": ["town_dispatchers"], "channels": ["in_app", "email"]},
+        "extension_approved": {"to": ["assignee"], "channels": ["in_app"]},
+        "extension_denied": {"to": ["assignee"], "channels": ["in_app", "email"]},
+        "check": {"to": ["grid_workers"], "channels": ["in_app", "email"]},
+        "unsatisfied": {"to": ["town_dispatchers"], "channels": ["in_app", "email"]},
+    }
     SMTP_HOST = os.environ.get("SMTP_HOST", "")
     SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
     SMTP_USER = os.environ.get("SMTP_USER", "")

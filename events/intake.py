@@ -19,6 +19,7 @@ from core.extensions import db
 from events import deadlines, lifecycle
 from events.models import Category, Event, EventCounter, EventLog
 from events.queries import LIST_LOADS, summary_select
+from events.signals import announce_move
 from events.photos import add_photo, claim_photos
 from grid.locate import locate_grid, point_in_grid
 from grid.models import Grid
@@ -243,6 +244,7 @@ def store_event(event: Event, log: EventLog) -> tuple[Event, EventLog]:
     # A concurrent request with the same key fails here on the unique constraint
     # (see commit_once).
     db.session.flush()
+    announce_move(event, log)
     return event, log
 
 

@@ -17,6 +17,7 @@ from events import deadlines, labels, lifecycle
 from events.models import Department, Event, EventLog
 from events.photos import claim_photos
 from events.routing import suggest_department
+from events.signals import announce_move
 
 MAX_EXTENSION_HOURS = 240
 
@@ -79,6 +80,7 @@ def _transition(actor, event: Event, action: str, now: datetime, *, note: str | 
     db.session.flush()
     if photo_ids:
         claim_photos(actor, photo_ids, event, log)
+    announce_move(event, log)  # told to whoever listens when the unit commits
     return log
 
 

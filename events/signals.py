@@ -21,3 +21,37 @@ class StepsReached:
     kind: str           # warn | overdue, for the highest step
     subject: str        # one line, in the case's local time
     data: dict
+
+
+#: cases moved in a unit of work (a report stored, a transition made), sent once when the
+#: unit commits — inside its transaction, after every service of the unit has run, so a
+#: receiver sees each case as the unit leaves it (a case filed and dispatched in one unit
+#: is no longer waiting for a dispatcher). `moves` is a list of (event, log) in order.
+#: A unit that rolls back announces nothing.
+case_moved = _signals.signal("case-moved")
+
+_QUEUE = "gridgov.moves"
+
+
+def announce_move(event, log) -> None:
+    """Queue a move of `event` (its new log row) for case_moved at commit."""
+    from core.extensions import db
+    db.session.info.setdefault(_QUEUE, []).append((event, log))
+
+
+def _install() -> None:
+    from sqlalchemy import event as sa_event
+    from sqlalchemy.orm import Session
+
+    @sa_event.listens_for(Session, "before_commit")
+    def _announce(session):
+        moves = session.info.pop(_QUEUE, None)
+        if moves:
+            case_moved.send(None, moves=moves)
+
+    @sa_event.listens_for(Session, "after_soft_rollback")
+    def _forget(session, _previous_transaction):
+        session.info.pop(_QUEUE, None)
+
+
+_install()

@@ -6,16 +6,18 @@ def init_app(app) -> None:
 
     from core.openapi import register_api
     from core.scheduler import register_job
-    from events.signals import steps_reached
+    from events.signals import case_moved, steps_reached
+    from notify.handoffs import announce_moves
     from notify.api import NotificationListOut, ReadIn, ReadOut, api_operations, bp as api_bp
     from notify.audience import announce_steps
     from notify.calendar_watch import warn_about_missing_year
     from notify.delivery import deliver_pending
     from notify.digest import send_digests
-    from notify.services import unread_count
+    from notify.services import unread_counts
     from notify.views import bp as views_bp
     # the sweep announces ladder steps; notify/ decides who hears (events/ imports no notify/)
     steps_reached.connect(announce_steps)
+    case_moved.connect(announce_moves)  # hand-offs: whoever the case now waits on
     app.register_blueprint(api_bp)
     app.register_blueprint(views_bp)
     register_api(app, api_operations, [NotificationListOut, ReadIn, ReadOut], inputs=[ReadIn])
@@ -30,7 +32,7 @@ def init_app(app) -> None:
 
     @app.context_processor
     def _bell():
-        """The bell in every page's menu: how many notifications are unread."""
+        """The bell in every page's menu: unread tasks (待办) and alerts (提醒)."""
         if not current_user.is_authenticated:
             return {}
-        return {"unread_notifications": unread_count(current_user)}
+        return {"bell": unread_counts(current_user)}

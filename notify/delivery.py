@@ -73,7 +73,7 @@ def deliver_pending(now: datetime, limit: int = 200) -> tuple[int, int]:
         try:  # the side effect, outside any writing transaction
             CHANNELS[notification.channel](notification)
         except Exception as error:  # any failure: keep the row, try again later
-            problem = error
+            problem = f"{type(error).__name__}: {error}"[:2000]  # not the error: it may hold a socket
         with write_transaction():
             notification = db.session.get(Notification, notification_id)
             failed += _record_attempt(notification, problem, now, max_attempts)
@@ -81,11 +81,11 @@ def deliver_pending(now: datetime, limit: int = 200) -> tuple[int, int]:
     return sent, failed
 
 
-def _record_attempt(notification, error, now: datetime, max_attempts: int) -> int:
-    """Store one delivery attempt; 1 for a failed one."""
+def _record_attempt(notification, error: str | None, now: datetime, max_attempts: int) -> int:
+    """Store one delivery attempt (`error`: what went wrong, or None); 1 for a failed one."""
     if error is not None:
         notification.attempts += 1
-        notification.last_error = f"{type(error).__name__}: {error}"[:2000]
+        notification.last_error = error
         if notification.attempts >= max_attempts:
             notification.status = "failed"
             notification.next_attempt_at = None

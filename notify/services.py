@@ -1,4 +1,5 @@
 """Queueing notifications: rows in the caller's transaction, one per recipient and channel."""
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
@@ -60,16 +61,70 @@ def notify(recipients, *, kind, subject, now: datetime, body="", event_id=None, 
     return len(rows)
 
 
-def unread_count(user) -> int:
-    return db.session.scalar(select(func.count()).select_from(Notification).where(
+def unread_counts(user) -> dict:
+    """The bell: unread tasks (待办: hand-offs) and alerts (提醒: 催办/超期/督办 and notices)."""
+    is_task = Notification.kind.startswith("task.")
+    rows = db.session.execute(select(is_task.label("task"), func.count()).where(
         Notification.user_id == user.id, Notification.channel == "in_app",
-        Notification.read_at.is_(None))) or 0
+        Notification.read_at.is_(None)).group_by(is_task)).all()
+    counts = {bool(task): number for task, number in rows}
+    return {"tasks": counts.get(True, 0), "alerts": counts.get(False, 0)}
 
 
-def inbox(user, limit=50):
-    return db.session.scalars(select(Notification).where(
-        Notification.user_id == user.id, Notification.channel == "in_app")
-        .order_by(Notification.id.desc()).limit(limit)).all()
+@dataclass(frozen=True)
+class InboxItem:
+    notification: Notification
+    done: bool  # a task about a case that has moved on since
+
+    def __getattr__(self, name):
+        return getattr(self.notification, name)
+
+
+def inbox(user, limit=50, *, unread_only=False, kind: str | None = None) -> list[InboxItem]:
+    """Newest first; each task marked done when its case has left the state it waited in."""
+    from events.models import Event
+    from notify.handoffs import is_done
+    query = select(Notification).where(Notification.user_id == user.id,
+                                       Notification.channel == "in_app")
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    if kind == "tasks":
+        query = query.where(Notification.kind.startswith("task."))
+    elif kind == "alerts":
+        query = query.where(~Notification.kind.startswith("task."))
+    rows = db.session.scalars(query.order_by(Notification.id.desc()).limit(limit)).all()
+    ids = {row.event_id for row in rows if row.event_id and row.kind.startswith("task.")}
+    cases = {case.id: case for case in db.session.execute(
+        select(Event.id, Event.state, Event.extension_requested_hours)
+        .where(Event.id.in_(ids))).all()} if ids else {}
+    return [InboxItem(row, is_done(row, cases.get(row.event_id))) for row in rows]
+
+
+@dataclass
+class InboxGroup:
+    """The 消息 page's row: one case's notifications of one kind, newest first."""
+    items: list
+
+    @property
+    def latest(self) -> InboxItem:
+        return self.items[0]
+
+    @property
+    def ids(self) -> list[int]:
+        return [item.id for item in self.items]
+
+    @property
+    def unread(self) -> int:
+        return sum(1 for item in self.items if item.read_at is None)
+
+
+def grouped(items: list[InboxItem]) -> list[InboxGroup]:
+    """Group by (case, kind), in the order of each group's newest notification."""
+    groups: dict = {}
+    for item in items:
+        key = (item.event_id, item.kind) if item.event_id else ("id", item.id)
+        groups.setdefault(key, InboxGroup([])).items.append(item)
+    return list(groups.values())
 
 
 def mark_read(user, now: datetime, ids=None) -> int:

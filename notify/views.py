@@ -1,27 +1,42 @@
-"""The bell's page: my notifications, mark read."""
+"""The bell's page (消息): my tasks (待办) and alerts (提醒), grouped by case and kind,
+filtered to the unread, marked read in bulk."""
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from core import clock
 from core.database import write_transaction
-from notify.services import inbox, mark_read
+from core.inputs import is_id
+from notify.services import grouped, inbox, mark_read, unread_counts
 
 bp = Blueprint("notify", __name__)
+TABS = ("tasks", "alerts", "all")
+PAGE = 200
 
 
 @bp.get("/notifications")
 @login_required
 def index():
-    return render_template("notify/index.html", items=inbox(current_user, 100))
+    counts = unread_counts(current_user)
+    tab = request.args.get("tab")
+    if tab not in TABS:  # open where the unread work is
+        tab = "tasks" if counts["tasks"] or not counts["alerts"] else "alerts"
+    unread_only = request.args.get("unread") == "1"
+    items = inbox(current_user, PAGE, unread_only=unread_only,
+                  kind=None if tab == "all" else tab)
+    return render_template("notify/index.html", groups=grouped(items), tab=tab,
+                           unread_only=unread_only, counts=counts)
 
 
 @bp.post("/notifications/read")
 @login_required
 def read():
-    ids = [int(i) for i in request.form.getlist("id") if i.isdigit()] or None
-    with write_transaction():
-        mark_read(current_user, clock.utcnow(), ids)
-    target = request.form.get("next")
-    if target and target.startswith("/") and not target.startswith("//"):
+    ids = [int(part) for value in request.form.getlist("id") for part in value.split(",")
+           if is_id(part)][:1000]
+    everything = request.form.get("all") == "1"
+    if everything or ids:
+        with write_transaction():
+            mark_read(current_user, clock.utcnow(), None if everything else ids)
+    target = request.form.get("next") or ""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return redirect(target)
     return redirect(url_for("notify.index"))

@@ -13,6 +13,7 @@ from events import intake, lifecycle, services
 from events.models import Category, Event
 from events.photos import add_photo, prepare_uploads
 from grid.locate import locate_grid
+from notify.handoffs import notify_unsatisfied
 from portal.models import QR_KINDS, RATINGS, QrPoint, Rating, RetiredQrToken
 
 #: mainland mobile numbers: 1, then 3–9, then nine digits
@@ -208,6 +209,8 @@ def rate_event(event: Event, rating: str, comment: str, now: datetime) -> Rating
                  created_at=now)
     db.session.add(row)
     db.session.flush()
+    if rating == "unsatisfied":
+        notify_unsatisfied(event, now, comment)
     if rating == "unsatisfied" and now - event.closed_at <= timedelta(days=REOPEN_DAYS):
         services.reopen_event(ResidentActor(event.id), event, now,
                               note=f"群众评价不满意：{comment or '未填写原因'}")

@@ -43,10 +43,14 @@ def test_in_app_inbox_and_mark_read(overdue_case, api):
     _eid, sweep = overdue_case
     sweep()
     inbox = api("dispatcher").get("/api/v1/notifications").get_json()
-    assert inbox["unread"] == 1 and "超期" in inbox["items"][0]["subject"]
-    assert inbox["items"][0]["event_id"] == _eid
+    alerts = [item for item in inbox["items"] if item["kind"] in ("warn", "overdue")]
+    assert inbox["unread_alerts"] == 1 and "超期" in alerts[0]["subject"]
+    assert alerts[0]["event_id"] == _eid
+    # the 待派遣 task from the report, already dispatched: shown as done
+    tasks = [item for item in inbox["items"] if item["kind"].startswith("task.")]
+    assert [t["kind"] for t in tasks] == ["task.dispatch"] and tasks[0]["done"] is True
     marked = api("dispatcher").post("/api/v1/notifications/read", json={}).get_json()
-    assert marked == {"marked": 1, "unread": 0}
+    assert marked == {"marked": 2, "unread": 0, "unread_tasks": 0, "unread_alerts": 0}
     assert api("worker").get("/api/v1/notifications").get_json()["items"] == []
 
 
@@ -210,3 +214,19 @@ def test_run_cycle_sweeps_and_delivers(overdue_case, world, freeze):
     from core.scheduler import run_cycle
     freeze(local(2026, 3, 10, 14, 30))
     assert "escalated 1 cases: 2 steps" in run_cycle(world)
+
+
+def test_the_digest_lists_each_persons_open_tasks_and_not_the_done_ones(world, api, report):
+    from notify.digest import send_digests
+    waiting = report("worker", description="东街垃圾")
+    taken = report("worker", description="西街垃圾")
+    for case in (waiting, taken):
+        api("dispatcher").act(case["id"], "dispatch")
+    api("handler").act(taken["id"], "accept")  # this task is done
+    with world.app_context():
+        send_digests(local(2026, 3, 11, 8, 30))
+        handler = db.session.scalar(select(User).where(User.username == "handler"))
+        digest = db.session.scalar(select(Notification).where(
+            Notification.kind == "digest", Notification.user_id == handler.id))
+    assert digest.subject.endswith("待办 1 件")
+    assert waiting["number"] in digest.body and taken["number"] not in digest.body

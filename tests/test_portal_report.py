@@ -340,3 +340,17 @@ def test_parallel_ratings_of_one_case_record_one_and_answer_the_rest_clearly(
     with world.app_context():
         assert db.session.scalar(select(func.count()).select_from(Rating)) == 1
         assert db.session.get(Event, event_id).state == "dispatched"  # reopened once
+
+
+def test_a_residents_report_and_an_unsatisfied_rating_reach_the_right_people(
+        client, tracked, api, world):
+    """Hand-offs (issue 9): the grid's worker hears of the report (核实); a 不满意 rating
+    tells the town's dispatchers, and the reopened case its department."""
+    from tests.test_handoffs import _tasks
+    code, event_id = tracked
+    assert _tasks(world) == [("worker", "task.verify")]
+    _walk_to_closed(api, event_id)
+    before = _tasks(world)
+    client.post(f"/t/{code}/rating", data={"rating": "unsatisfied", "comment": "又脏了"})
+    assert sorted(_tasks(world)[len(before):]) == [("dispatcher", "task.unsatisfied"),
+                                                   ("handler", "task.accept")]

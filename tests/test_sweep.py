@@ -34,7 +34,8 @@ def _inbox(app, username):
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == username))
         return db.session.scalars(select(Notification.subject).where(
-            Notification.user_id == user.id, Notification.channel == "in_app")
+            Notification.user_id == user.id, Notification.channel == "in_app",
+            Notification.kind.in_(("warn", "overdue")))  # the ladder's, not hand-offs
             .order_by(Notification.id)).all()
 
 

@@ -1,0 +1,121 @@
+"""Hand-offs (交办提醒): whoever a case now waits on is told, in the unit of work that
+moved it (issue 9). events/ announces each move when the unit commits
+(events.signals.case_moved); this module decides who hears, by the NOTIFY_HANDOFFS
+setting, and writes the outbox rows, which the e-mail and webhook channels then carry
+with the usual retries.
+
+A task names the state it waits on (`data.state`): when the case has left that state the
+task is shown as done, so a handler never acts twice on one note."""
+from flask import current_app
+from sqlalchemy import select
+
+from auth.models import User
+from core.bulk import bulk_insert
+from core.extensions import db
+from events import lifecycle
+from grid.models import GridMember
+from notify.models import Notification
+from notify.services import notification_rows
+
+TASK = "task."
+#: per hand-off kind: its title in a subject, and the state the case waits in meanwhile
+KINDS = {
+    "verify": ("待核实", lifecycle.REPORTED),
+    "dispatch": ("待派遣", lifecycle.FILED),
+    "returned": ("已回退·待再派遣", lifecycle.FILED),
+    "accept": ("待签收", lifecycle.DISPATCHED),
+    "extension": ("延期申请·待审批", lifecycle.ACCEPTED),
+    "extension_approved": ("延期已批准", None),
+    "extension_denied": ("延期未批准", None),
+    "check": ("待核查", lifecycle.HANDLED),
+    "unsatisfied": ("群众不满意", None),
+}
+#: what each move hands on, by action (a report by the state it lands in)
+BY_ACTION = {"verify": "dispatch", "return": "returned", "dispatch": "accept",
+             "rework": "accept", "reopen": "accept", "request_extension": "extension",
+             "approve_extension": "extension_approved", "deny_extension": "extension_denied",
+             "handle": "check"}
+BY_NEW_REPORT = {lifecycle.REPORTED: "verify", lifecycle.FILED: "dispatch"}
+
+
+def kind_of(action: str, to_state: str) -> str | None:
+    if action == "create":
+        return BY_NEW_REPORT.get(to_state)
+    return BY_ACTION.get(action)
+
+
+def is_done(notification, event) -> bool:
+    """A task about a case that has moved on since (someone acted on it)."""
+    if not notification.kind.startswith(TASK) or event is None:
+        return False
+    waited = (notification.data or {}).get("state")
+    if waited is None:
+        return False
+    if notification.kind == TASK + "extension":
+        return event.extension_requested_hours is None
+    return event.state != waited
+
+
+def _enabled(*conditions):
+    return db.session.scalars(select(User.id).where(User.is_enabled.is_(True), *conditions))
+
+
+def audience(rule: str, event) -> set[int]:
+    """The people a rule names for one case."""
+    if rule == "grid_workers":
+        return set(db.session.scalars(select(GridMember.user_id).join(User).where(
+            GridMember.grid_id == event.grid_id, User.role == "grid_worker",
+            User.is_enabled.is_(True))))
+    if rule == "town_dispatchers":
+        return set(_enabled(User.role == "dispatcher", User.region_id == event.town_id))
+    if rule == "department_handlers" and event.department_id:
+        return set(_enabled(User.role == "handler", User.department_id == event.department_id))
+    if rule == "department_heads" and event.department_id:
+        return set(_enabled(User.role == "handler", User.department_id == event.department_id,
+                            User.is_department_head.is_(True)))
+    if rule == "assignee" and event.assignee_id:
+        return {event.assignee_id}
+    return set()
+
+
+def handoff_rows(event, kind: str, now, *, actor_id=None, note: str = "") -> list[dict]:
+    setting = current_app.config["NOTIFY_HANDOFFS"].get(kind)
+    if not setting:
+        return []
+    title, waits_in = KINDS[kind]
+    people = set()
+    for rule in setting["to"]:
+        people |= audience(rule, event)
+    people.discard(actor_id)  # nobody is told of their own step
+    if not people:
+        return []
+    category = event.category.name if event.category is not None else ""
+    subject = f"【{title}】{event.number} {category} · {event.grid.name}"
+    return notification_rows(people, None, kind=TASK + kind, event_id=event.id,
+                             subject=subject[:200], body=(note or "")[:500], now=now,
+                             data={"number": event.number, "state": waits_in},
+                             channels=list(setting["channels"]))
+
+
+def announce_moves(_sender, *, moves) -> None:
+    """events.signals.case_moved's receiver: one task per hand-off, written in the unit."""
+    rows = []
+    for event, log in moves:
+        kind = kind_of(log.action, log.to_state)
+        if kind is None:
+            continue
+        waits_in = KINDS[kind][1]
+        if waits_in is not None and (event.state != waits_in or (
+                kind == "extension" and event.extension_requested_hours is None)):
+            continue  # moved on within the same unit (e.g. filed, then dispatched)
+        rows += handoff_rows(event, kind, log.created_at, actor_id=log.actor_id,
+                             note=log.note or "")
+    if rows:
+        bulk_insert(Notification.__table__, rows)
+
+
+def notify_unsatisfied(event, now, comment: str) -> None:
+    """A resident rated the result 不满意: the town's dispatchers hear (portal/ calls this)."""
+    rows = handoff_rows(event, "unsatisfied", now, note=comment)
+    if rows:
+        bulk_insert(Notification.__table__, rows)

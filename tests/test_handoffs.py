@@ -1,0 +1,124 @@
+"""Hand-offs (issue 9): every step that hands a case to someone tells exactly them, once,
+in the unit of work that made the step — and nobody else, and never the one who acted."""
+import pytest
+from sqlalchemy import select
+
+from auth.models import User
+from core.extensions import db
+from notify.models import Notification
+from tests.support import writing
+
+
+def _tasks(app):
+    """Every in-app task so far, as (username, kind) in order written."""
+    with app.app_context():
+        return [(username, kind) for username, kind in db.session.execute(
+            select(User.username, Notification.kind).join(User, User.id == Notification.user_id)
+            .where(Notification.channel == "in_app", Notification.kind.startswith("task."))
+            .order_by(Notification.id))]
+
+
+#: a walk round the lifecycle: (who acts, action, parameters, who is told what)
+WALK = [
+    ("dispatcher", "create", {"source": "hotline"}, {("worker", "task.verify")}),
+    ("worker", "verify", {}, {("dispatcher", "task.dispatch")}),
+    ("dispatcher", "dispatch", {}, {("handler", "task.accept")}),
+    ("handler", "return", {"note": "不属于本单位"}, {("dispatcher", "task.returned")}),
+    ("dispatcher", "dispatch", {}, {("handler", "task.accept")}),
+    ("handler", "accept", {}, set()),
+    ("handler", "request_extension", {"hours": 8, "note": "等设备"},
+     {("dispatcher", "task.extension")}),
+    ("dispatcher", "deny_extension", {"note": "请按期办结"}, {("handler", "task.extension_denied")}),
+    ("handler", "request_extension", {"hours": 4, "note": "再等等"},
+     {("dispatcher", "task.extension")}),
+    ("dispatcher", "approve_extension", {}, {("handler", "task.extension_approved")}),
+    ("handler", "comment", {"note": "正在清运"}, set()),
+    ("handler", "handle", {"note": "已清理"}, {("worker", "task.check")}),
+    ("worker", "rework", {"note": "仍有残留"}, {("handler", "task.accept")}),
+    ("handler", "accept", {}, set()),
+    ("handler", "handle", {"note": "已返工"}, {("worker", "task.check")}),
+    ("worker", "close", {"note": "核查通过"}, set()),
+    ("supervisor", "reopen", {"note": "群众反映反弹"}, {("handler", "task.accept")}),
+    ("dispatcher", "suspend", {"note": "待协调"}, set()),
+    ("dispatcher", "resume", {}, set()),
+]
+
+
+def test_each_hand_off_tells_exactly_the_people_it_hands_to_once(world, api, report):
+    event_id = None
+    for step, (who, action, params, told) in enumerate(WALK):
+        before = _tasks(world)
+        if action == "create":
+            event_id = report(who, **params)["id"]
+        else:
+            response = api(who).act(event_id, action, **params)
+            assert response.status_code == 200, (step, action, response.get_json())
+        new = _tasks(world)[len(before):]
+        assert sorted(new) == sorted(told), (step, who, action, new)  # each once, no one else
+
+
+def test_a_patrol_report_goes_straight_to_the_dispatchers(world, report):
+    report("worker")  # a grid worker's own patrol report is filed directly
+    assert _tasks(world) == [("dispatcher", "task.dispatch")]
+
+
+def test_a_failed_step_tells_nobody(world, api, report):
+    case = report("worker")
+    before = _tasks(world)
+    refused = api("worker").act(case["id"], "dispatch")  # not a worker's step
+    assert refused.status_code == 403
+    bad = api("dispatcher").act(case["id"], "dispatch", department_code="NO-SUCH")
+    assert bad.status_code == 422
+    assert _tasks(world) == before
+
+
+def test_the_subject_names_the_case_and_the_task_and_the_note_comes_along(world, api,
+                                                                       report):
+    case = report("worker", description="东街垃圾桶满溢")
+    api("dispatcher").act(case["id"], "dispatch", note="请今日内清运")
+    with world.app_context():
+        row = db.session.scalar(select(Notification).where(Notification.kind == "task.accept"))
+        assert row.subject.startswith("【待签收】" + case["number"])
+        assert "清河镇第1网格" in row.subject and row.body == "请今日内清运"
+        assert row.event_id == case["id"]
+
+
+def test_who_is_told_is_a_setting(world, api, report, configure):
+    configure(NOTIFY_HANDOFFS={**world.config["NOTIFY_HANDOFFS"],
+                               "accept": {"to": ["town_dispatchers"], "channels": ["in_app"]},
+                               "dispatch": {"to": [], "channels": ["in_app"]}})
+    case = report("worker")
+    api("dispatcher2").get("/api/v1/events")  # another town's dispatcher: never told
+    api("dispatcher").act(case["id"], "dispatch")
+    assert _tasks(world) == []  # the dispatcher acted; the handler is not in the setting
+    api("handler").act(case["id"], "accept")
+    api("handler").act(case["id"], "return", note="退回")
+    api("dispatcher").act(case["id"], "dispatch")
+    assert ("dispatcher", "task.accept") not in _tasks(world)  # never the one who acted
+    assert ("dispatcher", "task.returned") in _tasks(world)
+
+
+def test_tasks_go_by_email_too_with_the_same_outbox(world, api, report, configure):
+    configure(SMTP_HOST="127.0.0.1")
+    with writing(world):
+        db.session.scalar(select(User).where(User.username == "handler")).email = "h@example.test"
+    case = report("worker")
+    api("dispatcher").act(case["id"], "dispatch")
+    with world.app_context():
+        channels = {(n.channel, n.status) for n in db.session.scalars(
+            select(Notification).where(Notification.kind == "task.accept"))}
+    assert channels == {("in_app", "sent"), ("email", "pending")}
+
+
+@pytest.mark.parametrize("tab", ["tasks", "alerts", "all"])
+def test_the_messages_page_shows_tasks_done_once_the_case_moved_on(world, api, report,
+                                                                   login_as, tab):
+    case = report("worker")
+    page = login_as("dispatcher")
+    listing = page.get(f"/notifications?tab={tab}").get_data(as_text=True)
+    if tab == "alerts":
+        assert case["number"] not in listing
+        return
+    assert f"【待派遣】{case['number']}" in listing and "已处理" not in listing
+    api("dispatcher").act(case["id"], "dispatch")
+    assert "已处理" in page.get(f"/notifications?tab={tab}").get_data(as_text=True)

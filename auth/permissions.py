@@ -87,7 +87,7 @@ def case_scope(user) -> Scope:
     """The cases a user may see: a worker's grids, a dispatcher's town, a handler's
     department, a supervisor's region subtree; a resident the one case of their code."""
     role = user.role
-    if role == "admin":
+    if role in ("admin", "system"):  # the system acts on any case a setting tells it to
         return EVERYTHING
     if role == "grid_worker":
         return _grids(user)

@@ -7,7 +7,7 @@ def init_app(app) -> None:
     from core.scheduler import register_job
     from events import labels, lifecycle, schemas as ev
     from events.api import api_operations, bp as api_bp
-    from events.cli import escalate_command, load_categories_command
+    from events.cli import auto_dispatch_command, escalate_command, load_categories_command
     from events.sweep import escalate_due
     from events.deadlines import clock_json, recompute_after_calendar_change
     from events.views import bp as views_bp
@@ -16,6 +16,7 @@ def init_app(app) -> None:
     app.register_blueprint(views_bp)
     app.cli.add_command(escalate_command)
     app.cli.add_command(load_categories_command)
+    app.cli.add_command(auto_dispatch_command)
     register_job(app, "escalate", lambda now: str(escalate_due(now)), order=10)
     register_api(app, api_operations, [
         ev.EventCreateIn, ev.ActionIn, ev.EventDetailOut, ev.EventCreatedOut, ev.EventListOut,

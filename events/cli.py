@@ -6,6 +6,7 @@ from flask.cli import with_appcontext
 
 from core import clock
 from core.database import write_transaction
+from core.extensions import db
 from events.catalogue import load_categories
 from events.sweep import escalate_due
 
@@ -34,3 +35,21 @@ def escalate_command(now_text):
     else:
         now = clock.utcnow()
     click.echo(str(escalate_due(now)))
+
+
+@click.command("auto-dispatch")
+@click.argument("category_code")
+@click.option("--off", is_flag=True, help="Switch it off: filed cases wait for a dispatcher.")
+@with_appcontext
+def auto_dispatch_command(category_code, off):
+    """Switch 自动派遣 on (or --off) for a category: its filed cases go straight to the
+    routing rule's department."""
+    from sqlalchemy import select
+
+    from events.models import Category
+    with write_transaction():
+        category = db.session.scalar(select(Category).where(Category.code == category_code))
+        if category is None:
+            raise click.ClickException(f"no category {category_code}")
+        category.auto_dispatch = not off
+    click.echo(f"{category.code} {category.name}: auto-dispatch {'off' if off else 'on'}")

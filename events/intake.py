@@ -182,9 +182,11 @@ def prepare_report(actor, now: datetime, *, category_code: str, lat: float, lon:
 
 
 def _store_report(actor, draft: tuple[Event, EventLog], photo_ids) -> Event:
+    from events.services import auto_dispatch
     event, log = store_event(*draft)
     if photo_ids:
         claim_photos(actor, photo_ids, event, log)
+    auto_dispatch(event, event.created_at)  # a patrol report of an auto-dispatch category
     return event
 
 

@@ -30,6 +30,8 @@ SUSPENDABLE = frozenset({FILED, DISPATCHED, ACCEPTED})
 GRID_WORKER, DISPATCHER, HANDLER, SUPERVISOR, ADMIN = (
     "grid_worker", "dispatcher", "handler", "supervisor", "admin")
 STAFF_ROLES = (GRID_WORKER, DISPATCHER, HANDLER, SUPERVISOR, ADMIN)
+#: the system itself, for the steps a setting makes automatic (自动派遣)
+SYSTEM = "system"
 #: the resident who reported, acting through the tracking page (不满意 → reopen)
 RESIDENT = "resident"
 
@@ -54,7 +56,7 @@ RULES = (
     _rule("reject", {REPORTED}, REJECTED, {GRID_WORKER, DISPATCHER, ADMIN}),
     # 作废: a filed case found to be a duplicate or invalid before dispatch
     _rule("reject", {FILED}, REJECTED, {DISPATCHER, ADMIN}),
-    _rule("dispatch", {FILED}, DISPATCHED, {DISPATCHER, ADMIN}),
+    _rule("dispatch", {FILED}, DISPATCHED, {DISPATCHER, ADMIN, SYSTEM}),
     _rule("accept", {DISPATCHED}, ACCEPTED, {HANDLER, ADMIN}),
     _rule("return", {DISPATCHED, ACCEPTED}, FILED, {HANDLER, ADMIN}),
     _rule("request_extension", {ACCEPTED}, None, {HANDLER, ADMIN}),

@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from sqlalchemy import (JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint, event as sa_event, inspect as sa_inspect)
+                        UniqueConstraint, event as sa_event, false, inspect as sa_inspect)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.clock import utcnow
@@ -55,6 +55,8 @@ class Category(db.Model):
     accept_limit_min: Mapped[int] = mapped_column(Integer)  # 签收
     check_limit_min: Mapped[int] = mapped_column(Integer)  # 核查
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: 自动派遣: a filed case goes to the routing rule's department with no dispatcher step
+    auto_dispatch: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class RoutingRule(db.Model):

@@ -4,6 +4,7 @@ Each one checks scope, role and state, changes the case, appends one EventLog ro
 flushes. The caller owns the transaction: it commits once, or rolls back on error.
 """
 import inspect
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _, pgettext
@@ -85,10 +86,33 @@ def _transition(actor, event: Event, action: str, now: datetime, *, note: str | 
 
 
 def verify_event(actor, event, now, *, note=None, photo_ids=None):
-    """核实: the report is real — 立案."""
+    """核实: the report is real — 立案 (and, for an auto-dispatch category, 派遣 at once)."""
     log = _transition(actor, event, "verify", now, note=note, photo_ids=photo_ids)
     event.filed_at = now
+    auto_dispatch(event, now)
     return log
+
+
+@dataclass(frozen=True)
+class SystemActor:
+    """The system itself, acting where a setting says so; logged as 系统."""
+    id: None = None
+    role: str = lifecycle.SYSTEM
+    display_name: str = "系统"
+
+
+SYSTEM = SystemActor()
+
+
+def auto_dispatch(event, now) -> EventLog | None:
+    """自动派遣: a filed case of a category set to dispatch automatically goes to the routing
+    rule's department at once; without a rule it stays with the dispatchers (who are told)."""
+    if event.state != lifecycle.FILED or not event.category.auto_dispatch:
+        return None
+    department = suggest_department(event.category, event.town)
+    if department is None:
+        return None
+    return _dispatch(SYSTEM, event, now, department, "按责任清单自动派遣", automatic=True)
 
 
 def reject_event(actor, event, now, *, note=None, duplicate_of=None):
@@ -118,8 +142,12 @@ def dispatch_event(actor, event, now, *, department_code=None, note=None):
         suggest_department(event.category, event.town)
     if department is None:
         raise InvalidInput(_("请选择责任单位"), fields={"department_code": ["required: no routing rule"]})
-    log = _transition(actor, event, "dispatch", now, note=note,
-                      data={"department": department.code, "department_name": department.name})
+    return _dispatch(actor, event, now, department, note)
+
+
+def _dispatch(actor, event, now, department, note, **data):
+    log = _transition(actor, event, "dispatch", now, note=note, data={
+        "department": department.code, "department_name": department.name, **data})
     event.department_id = department.id
     event.department = department
     event.assignee_id = None

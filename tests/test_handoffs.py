@@ -122,3 +122,51 @@ def test_the_messages_page_shows_tasks_done_once_the_case_moved_on(world, api, r
     assert f"【待派遣】{case['number']}" in listing and "已处理" not in listing
     api("dispatcher").act(case["id"], "dispatch")
     assert "已处理" in page.get(f"/notifications?tab={tab}").get_data(as_text=True)
+
+
+# --- 自动派遣: per category, no dispatcher step ----------------------------------------------
+
+def _auto(app, code="06010", on=True):
+    from events.models import Category
+    with writing(app):
+        db.session.scalar(select(Category).where(Category.code == code)).auto_dispatch = on
+
+
+def test_an_auto_dispatch_category_goes_straight_to_its_department(world, api, report):
+    _auto(world)
+    case = report("worker")  # a patrol report: filed, then dispatched by the system
+    assert case["state"] == "dispatched"
+    assert [h["action"] for h in case["history"]] == ["create", "dispatch"]
+    assert case["history"][-1]["actor"] == "系统" and "自动派遣" in case["history"][-1]["note"]
+    assert case["department_name"] == "环卫所"
+    assert _tasks(world) == [("handler", "task.accept")]  # the dispatchers have nothing to do
+    assert api("handler").act(case["id"], "accept").status_code == 200
+
+
+def test_auto_dispatch_after_verification_and_not_for_other_categories(world, api, report):
+    _auto(world)
+    hotline = report("dispatcher", source="hotline")
+    assert hotline["state"] == "reported"
+    verified = api("worker").act(hotline["id"], "verify").get_json()
+    assert verified["state"] == "dispatched" and verified["history"][-1]["actor"] == "系统"
+    other = report("worker", category_code="06020")  # not switched on
+    assert other["state"] == "filed"
+    assert ("dispatcher", "task.dispatch") in _tasks(world)
+
+
+def test_auto_dispatch_without_a_department_leaves_the_case_to_the_dispatchers(world, report,
+                                                                             runner):
+    from events.models import RoutingRule, Department
+    result = runner.invoke(args=["auto-dispatch", "06010"])
+    assert result.exit_code == 0 and "auto-dispatch on" in result.output
+    with writing(world):
+        for rule in db.session.scalars(select(RoutingRule)):
+            db.session.delete(rule)
+        for department in db.session.scalars(select(Department)):
+            department.is_active = False
+    case = report("worker")
+    assert case["state"] == "filed"
+    assert _tasks(world) == [("dispatcher", "task.dispatch")]
+    off = runner.invoke(args=["auto-dispatch", "06010", "--off"])
+    assert off.exit_code == 0 and "auto-dispatch off" in off.output
+    assert runner.invoke(args=["auto-dispatch", "99999"]).exit_code != 0

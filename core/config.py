@@ -72,6 +72,9 @@ class Config:
         "extension_denied": {"to": ["assignee"], "channels": ["in_app", "email"]},
         "check": {"to": ["grid_workers"], "channels": ["in_app", "email"]},
         "unsatisfied": {"to": ["town_dispatchers"], "channels": ["in_app", "email"]},
+        # 督办 is an alert (提醒), not a task: "holder" is whoever the case waits on now
+        "supervise": {"to": ["holder", "department_heads"],
+                      "channels": ["in_app", "email", "webhook"]},
     }
     SMTP_HOST = os.environ.get("SMTP_HOST", "")
     SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))

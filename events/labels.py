@@ -43,6 +43,7 @@ ACTION_NAMES = {
     "resume": _lc("action", "恢复办理"),
     "reopen": _lc("action", "重新打开"),
     "comment": _lc("action", "备注"),
+    "supervise": _lc("action", "督办"),
     "warn": _lc("action", "催办"),
     "overdue": _lc("action", "超期督办"),
 }

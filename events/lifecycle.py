@@ -68,13 +68,16 @@ RULES = (
     _rule("suspend", SUSPENDABLE, SUSPENDED, {DISPATCHER, SUPERVISOR, ADMIN}),
     _rule("resume", {SUSPENDED}, RESUME_TARGET, {DISPATCHER, SUPERVISOR, ADMIN}),
     _rule("reopen", {CLOSED}, DISPATCHED, {SUPERVISOR, ADMIN, RESIDENT}),
+    # 督办: a supervision order on an open case; the state does not change
+    _rule("supervise", OPEN_STATES, None, {SUPERVISOR, ADMIN}),
     _rule("comment", OPEN_STATES, None, set(STAFF_ROLES)),
 )
 
 ACTIONS = tuple(dict.fromkeys(rule.action for rule in RULES))
 #: actions that need a written reason or note
 NOTE_REQUIRED = frozenset({"reject", "return", "handle", "close", "rework", "suspend",
-                           "reopen", "comment", "request_extension", "deny_extension"})
+                           "reopen", "comment", "request_extension", "deny_extension",
+                           "supervise"})
 #: actions that may carry photos
 PHOTO_ACTIONS = frozenset({"handle", "close", "rework", "comment", "verify"})
 

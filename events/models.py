@@ -143,6 +143,8 @@ class Event(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     rejected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    #: 督办次数: supervision orders so far (the dashboards count them too)
+    supervise_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     # The stage clock, copied from the category and ladder when the stage starts
     # (events/deadlines.py); recomputed only when something happens to the case.

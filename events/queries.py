@@ -39,7 +39,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
 #: the columns of a list row (EventSummaryOut): read as plain rows, not whole cases
 SUMMARY_COLUMNS = (
     Event.id, Event.number, Event.state, Event.address, Event.lat, Event.lon,
-    Event.created_at, Event.version, Event.clock_stage, Event.clock_started_at, Event.due_at,
+    Event.created_at, Event.version, Event.supervise_count, Event.clock_stage, Event.clock_started_at, Event.due_at,
     Event.warn_at, Event.escalation_step, Event.deadline_provisional,
     Category.code.label("category_code"), Category.name.label("category_name"),
     Grid.code.label("grid_code"), Grid.name.label("grid_name"))
@@ -63,7 +63,7 @@ def summary_json(row, now) -> dict:
             "category_code": row.category_code, "category_name": row.category_name,
             "grid_code": row.grid_code, "address": row.address, "lat": row.lat, "lon": row.lon,
             "created_at": row.created_at.isoformat(), "version": row.version,
-            "clock": clock_json(row, now)}
+            "supervise_count": row.supervise_count or 0, "clock": clock_json(row, now)}
 
 
 def filtered_events_query(user, args: dict, *, summary: bool = False):
@@ -224,7 +224,8 @@ def detail_json(user, case: CaseRow, logs, photos, now) -> dict:
         "filed_at": _iso(case.filed_at), "dispatched_at": _iso(case.dispatched_at),
         "accepted_at": _iso(case.accepted_at), "handled_at": _iso(case.handled_at),
         "closed_at": _iso(case.closed_at), "rejected_at": _iso(case.rejected_at),
-        "version": case.version, "photos": [_photo(p) for p in photos],
+        "version": case.version, "supervise_count": case.supervise_count or 0,
+        "photos": [_photo(p) for p in photos],
         "milestones": case.milestones, "due_at": _iso(case.due_at),
         "clock": clock_json(case, now),
         "reporter": reporter_contact(user, case),

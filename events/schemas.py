@@ -173,6 +173,7 @@ class EventOut(Schema):
     version = fields.Integer()
     photos = fields.List(fields.Nested(PhotoOut), attribute="attachments")
     milestones = fields.Raw(allow_none=True)
+    supervise_count = fields.Integer(metadata={"description": "督办次数"})
     due_at = fields.AwareDateTime(allow_none=True)
 
 
@@ -196,6 +197,7 @@ class EventSummaryOut(Schema):
     lon = fields.Float()
     created_at = fields.AwareDateTime()
     version = fields.Integer()
+    supervise_count = fields.Integer(metadata={"description": "督办次数"})
     clock = fields.Nested(ClockOut, allow_none=True, dump_only=True)
 
 

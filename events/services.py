@@ -5,7 +5,7 @@ flushes. The caller owns the transaction: it commits once, or rolls back on erro
 """
 import inspect
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _, pgettext
 from sqlalchemy import select
@@ -260,6 +260,21 @@ def reopen_event(actor, event, now, *, note=None):
     return log
 
 
+def supervise_event(actor, event, now, *, note=None, hours=None):
+    """督办: a supervisor orders the case handled, optionally within `hours`; the holder and
+    the department head are told (notify/), the case counts it; the state stays."""
+    deadline = None
+    if hours is not None:
+        if not 0 < hours <= MAX_EXTENSION_HOURS:
+            raise InvalidInput(_("督办时限须在 0 到 %(max)s 小时之间", max=MAX_EXTENSION_HOURS),
+                               fields={"hours": [f"must be > 0 and <= {MAX_EXTENSION_HOURS}"]})
+        deadline = (now + timedelta(hours=hours)).isoformat()
+    log = _transition(actor, event, "supervise", now, note=note,
+                      data={"hours": hours, "deadline": deadline})
+    event.supervise_count = (event.supervise_count or 0) + 1
+    return log
+
+
 def comment_event(actor, event, now, *, note=None, photo_ids=None):
     return _transition(actor, event, "comment", now, note=note, photo_ids=photo_ids)
 
@@ -270,7 +285,7 @@ SERVICES = {
     "approve_extension": approve_extension, "deny_extension": deny_extension,
     "handle": handle_event, "close": close_event, "rework": rework_event,
     "suspend": suspend_event, "resume": resume_event, "reopen": reopen_event,
-    "comment": comment_event,
+    "comment": comment_event, "supervise": supervise_event,
 }
 
 

@@ -29,12 +29,15 @@ KINDS = {
     "extension_denied": ("延期未批准", None),
     "check": ("待核查", lifecycle.HANDLED),
     "unsatisfied": ("群众不满意", None),
+    "supervise": ("督办", None),
 }
+#: kinds that are alerts (提醒), not tasks: their rows carry the bare kind
+ALERTS = {"supervise"}
 #: what each move hands on, by action (a report by the state it lands in)
 BY_ACTION = {"verify": "dispatch", "return": "returned", "dispatch": "accept",
              "rework": "accept", "reopen": "accept", "request_extension": "extension",
              "approve_extension": "extension_approved", "deny_extension": "extension_denied",
-             "handle": "check"}
+             "handle": "check", "supervise": "supervise"}
 BY_NEW_REPORT = {lifecycle.REPORTED: "verify", lifecycle.FILED: "dispatch"}
 
 
@@ -75,10 +78,19 @@ def audience(rule: str, event) -> set[int]:
                             User.is_department_head.is_(True)))
     if rule == "assignee" and event.assignee_id:
         return {event.assignee_id}
+    if rule == "holder":
+        return audience(HOLDERS.get(event.state, "town_dispatchers"), event)
     return set()
 
 
-def handoff_rows(event, kind: str, now, *, actor_id=None, note: str = "") -> list[dict]:
+#: who holds a case in each state (督办's default recipient)
+HOLDERS = {lifecycle.REPORTED: "grid_workers", lifecycle.FILED: "town_dispatchers",
+           lifecycle.DISPATCHED: "department_handlers", lifecycle.ACCEPTED: "assignee",
+           lifecycle.HANDLED: "grid_workers", lifecycle.SUSPENDED: "town_dispatchers"}
+
+
+def handoff_rows(event, kind: str, now, *, actor_id=None, note: str = "",
+                 deadline: str | None = None) -> list[dict]:
     setting = current_app.config["NOTIFY_HANDOFFS"].get(kind)
     if not setting:
         return []
@@ -91,7 +103,10 @@ def handoff_rows(event, kind: str, now, *, actor_id=None, note: str = "") -> lis
         return []
     category = event.category.name if event.category is not None else ""
     subject = f"【{title}】{event.number} {category} · {event.grid.name}"
-    return notification_rows(people, None, kind=TASK + kind, event_id=event.id,
+    if deadline:
+        subject += f"（限 {deadline} 前）"
+    return notification_rows(people, None, kind=kind if kind in ALERTS else TASK + kind,
+                             event_id=event.id,
                              subject=subject[:200], body=(note or "")[:500], now=now,
                              data={"number": event.number, "state": waits_in},
                              channels=list(setting["channels"]))
@@ -109,9 +124,18 @@ def announce_moves(_sender, *, moves) -> None:
                 kind == "extension" and event.extension_requested_hours is None)):
             continue  # moved on within the same unit (e.g. filed, then dispatched)
         rows += handoff_rows(event, kind, log.created_at, actor_id=log.actor_id,
-                             note=log.note or "")
+                             note=log.note or "", deadline=_local((log.data or {}).get("deadline")))
     if rows:
         bulk_insert(Notification.__table__, rows)
+
+
+def _local(instant: str | None) -> str | None:
+    if not instant:
+        return None
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+    zone = ZoneInfo(current_app.config["LOCAL_TIMEZONE"])
+    return datetime.fromisoformat(instant).astimezone(zone).strftime("%m-%d %H:%M")
 
 
 def notify_unsatisfied(event, now, comment: str) -> None:

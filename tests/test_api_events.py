@@ -163,7 +163,7 @@ def test_detail_has_history_and_allowed_actions_for_the_caller(report, api):
     dispatcher_view = api("dispatcher").get(f"/api/v1/events/{event['id']}").get_json()
     assert dispatcher_view["allowed_actions"] == ["reject", "dispatch", "suspend", "comment"]
     supervisor_view = api("supervisor").get(f"/api/v1/events/{event['id']}").get_json()
-    assert supervisor_view["allowed_actions"] == ["suspend", "comment"]
+    assert supervisor_view["allowed_actions"] == ["suspend", "supervise", "comment"]
 
 
 def test_cases_outside_scope_are_404_not_403(report, api):

@@ -170,3 +170,57 @@ def test_auto_dispatch_without_a_department_leaves_the_case_to_the_dispatchers(w
     off = runner.invoke(args=["auto-dispatch", "06010", "--off"])
     assert off.exit_code == 0 and "auto-dispatch off" in off.output
     assert runner.invoke(args=["auto-dispatch", "99999"]).exit_code != 0
+
+
+# --- 督办: a supervision order, an alert to whoever holds the case ----------------------------
+
+def _alerts(app, kind="supervise"):
+    with app.app_context():
+        return [(username, subject) for username, subject in db.session.execute(
+            select(User.username, Notification.subject)
+            .join(User, User.id == Notification.user_id)
+            .where(Notification.channel == "in_app", Notification.kind == kind)
+            .order_by(Notification.id))]
+
+
+def test_a_supervision_order_is_logged_counted_and_told_to_the_holder(world, api, report,
+                                                                    login_as):
+    case = report("worker")
+    api("dispatcher").act(case["id"], "dispatch")
+    answer = api("supervisor").act(case["id"], "supervise", note="群众反映强烈，请今日办结",
+                                   hours=4)
+    assert answer.status_code == 200, answer.get_json()
+    body = answer.get_json()
+    assert body["state"] == "dispatched" and body["supervise_count"] == 1  # state unchanged
+    last = body["history"][-1]
+    assert last["action"] == "supervise" and last["note"] == "群众反映强烈，请今日办结"
+    assert last["data"]["deadline"]
+    alerts = _alerts(world)
+    assert [who for who, _ in alerts] == ["handler"]  # holder and head: one person, once
+    assert alerts[0][1].startswith(f"【督办】{case['number']}") and "限" in alerts[0][1]
+    bell = api("handler").get("/api/v1/notifications").get_json()
+    assert bell["unread_alerts"] == 1 and bell["unread_tasks"] == 1  # 督办 is an alert
+    listed = api("supervisor").get("/api/v1/events").get_json()["items"]
+    assert [i["supervise_count"] for i in listed if i["id"] == case["id"]] == [1]
+    page = login_as("supervisor").get("/events").get_data(as_text=True)
+    assert "督办 ×1" in page
+
+
+def test_once_signed_the_handler_who_signed_hears_a_supervision_order(world, api, report):
+    case = report("worker")
+    api("dispatcher").act(case["id"], "dispatch")
+    api("handler").act(case["id"], "accept")
+    api("supervisor").act(case["id"], "supervise", note="请加快")
+    assert [who for who, _ in _alerts(world)] == ["handler"]
+
+
+def test_a_supervision_order_is_refused_where_it_does_not_belong(world, api, report):
+    case = report("worker")
+    assert api("worker").act(case["id"], "supervise", note="x").status_code == 403
+    missing = api("supervisor").act(case["id"], "supervise")
+    assert missing.status_code == 422
+    too_long = api("supervisor").act(case["id"], "supervise", note="x", hours=1000)
+    assert too_long.status_code == 422 and "hours" in too_long.get_json()["fields"]
+    assert _alerts(world) == []
+    assert api("supervisor").act(case["id"], "supervise", note="请尽快派遣").status_code == 200
+    assert [who for who, _ in _alerts(world)] == ["dispatcher"]  # filed: the dispatchers hold it

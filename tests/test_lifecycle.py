@@ -36,6 +36,7 @@ EXPECTED = {
     ("resume", "suspended"): ("<back>", {DI, SU, AD}),
     ("reopen", "closed"): ("dispatched", {SU, AD, RE}),
     **{("comment", state): ("same", ALL) for state in OPEN},
+    **{("supervise", state): ("same", {SU, AD}) for state in OPEN},  # 督办
 }
 
 
@@ -128,3 +129,12 @@ def test_random_sequences_replay_from_the_log(steps):
                 ("approve_extension", "deny_extension", "return")))
         assert facts.state in lc.STATES
     assert lc.replay("reported", log) == facts.state
+
+
+def test_the_system_may_only_dispatch_a_filed_case():
+    """自动派遣 acts as the role "system": dispatch from filed, nothing else."""
+    facts = CaseFacts(state="filed", suspended_from=None, extension_pending=False)
+    assert lc.allowed_actions(facts, lc.SYSTEM) == ["dispatch"]
+    for state in set(lc.STATES) - {"filed"}:
+        assert lc.allowed_actions(CaseFacts(state=state, suspended_from=None,
+                                            extension_pending=False), lc.SYSTEM) == []

@@ -188,6 +188,11 @@ def public_status(event: Event) -> str:
             "suspended": "暂缓办理"}[event.state]
 
 
+def reopens_if_unsatisfied(event: Event, now: datetime) -> bool:
+    """Within REOPEN_DAYS of closure a 不满意 reopens the case; later it is only recorded."""
+    return event.closed_at is not None and now - event.closed_at <= timedelta(days=REOPEN_DAYS)
+
+
 def can_rate(event: Event) -> bool:
     """Only a resident's own report, once closed, once per closure."""
     if event.source != "resident" or event.state != "closed" or event.closed_at is None:
@@ -205,13 +210,16 @@ def rate_event(event: Event, rating: str, comment: str, now: datetime) -> Rating
         raise InvalidInput("评价内容不超过 500 字", fields={"comment": ["at most 500"]})
     if not can_rate(event):
         raise InvalidInput("该案件现在不能评价", fields={"rating": ["not closed or already rated"]})
+    if rating == "unsatisfied" and not comment:
+        raise InvalidInput("请写明不满意的原因",
+                           fields={"comment": ["required when unsatisfied"]})
     row = Rating(event_id=event.id, rating=rating, comment=comment, closed_at=event.closed_at,
                  created_at=now)
     db.session.add(row)
     db.session.flush()
     if rating == "unsatisfied":
         notify_unsatisfied(event, now, comment)
-    if rating == "unsatisfied" and now - event.closed_at <= timedelta(days=REOPEN_DAYS):
+    if rating == "unsatisfied" and reopens_if_unsatisfied(event, now):
         services.reopen_event(ResidentActor(event.id), event, now,
                               note=f"群众评价不满意：{comment or '未填写原因'}")
     return row

@@ -90,6 +90,23 @@ def _too_many(error):
                            message="请稍后再试"), 429
 
 
+@bp.get("/t")
+@limiter.limit(lambda: current_app.config["TRACK_LIMIT_PER_IP"])
+def lookup():
+    """A form to type a 查询码 (a resident who wrote it down rather than kept the link)."""
+    code = "".join((request.args.get("code") or "").split()).upper()[:32]
+    if not request.args.get("code"):
+        return render_template("portal/lookup.html", code="", error=None,
+                               hotline=current_app.config["HOTLINE_TEXT"])
+    try:
+        services.load_tracked(code)
+    except AppError:
+        return render_template("portal/lookup.html", code=code,
+                               error="没有找到这个查询码，请核对后重试",
+                               hotline=current_app.config["HOTLINE_TEXT"]), 404
+    return redirect(url_for("public.track", code=code), 303)
+
+
 @bp.get("/t/<code>")
 @limiter.limit(lambda: current_app.config["TRACK_LIMIT_PER_IP"])
 def track(code: str):
@@ -101,6 +118,7 @@ def _track_page(event, **extra):
                            status=services.public_status(event),
                            timeline=services.public_timeline(event),
                            can_rate=services.can_rate(event),
+                           reopens=services.reopens_if_unsatisfied(event, clock.utcnow()),
                            hotline=current_app.config["HOTLINE_TEXT"], **extra)
 
 
@@ -126,7 +144,10 @@ def rate(code: str):
     except AppError as error:
         return _track_page(_tracked_or_404(code), error=error.message, form=request.form), \
             error.status
-    return redirect(url_for("public.track", code=event.tracking_code, rated=1), 303)
+    # 不满意 after the reopening window is recorded only: say so, and how to report again
+    recorded = request.form.get("rating") == "unsatisfied" and event.state == "closed"
+    return redirect(url_for("public.track", code=event.tracking_code,
+                            rated="recorded" if recorded else 1), 303)
 
 
 @bp.get("/p/<public_id>")

@@ -268,7 +268,7 @@ def test_unsatisfied_after_seven_days_is_recorded_but_does_not_reopen(
     code, event_id = tracked
     _walk_to_closed(api, event_id)
     freeze(datetime.now(CST) + timedelta(days=8))
-    client.post(f"/t/{code}/rating", data={"rating": "unsatisfied"})
+    client.post(f"/t/{code}/rating", data={"rating": "unsatisfied", "comment": "还是脏"})
     with world.app_context():
         assert db.session.get(Event, event_id).state == "closed"
         assert db.session.scalar(select(Rating.rating)) == "unsatisfied"
@@ -354,3 +354,41 @@ def test_a_residents_report_and_an_unsatisfied_rating_reach_the_right_people(
     client.post(f"/t/{code}/rating", data={"rating": "unsatisfied", "comment": "又脏了"})
     assert sorted(_tasks(world)[len(before):]) == [("dispatcher", "task.unsatisfied"),
                                                    ("handler", "task.accept")]
+
+
+def test_a_typed_tracking_code_finds_the_case(client, tracked):
+    code, _event_id = tracked
+    form = client.get("/t")
+    assert form.status_code == 200 and 'name="code"' in form.get_data(as_text=True)
+    found = client.get(f"/t?code= {code.lower()} ")
+    assert found.status_code == 303 and found.headers["Location"].endswith(f"/t/{code}")
+    missing = client.get("/t?code=NOSUCHCODE")
+    assert missing.status_code == 404
+    page = missing.get_data(as_text=True)
+    assert "没有找到这个查询码" in page and 'value="NOSUCHCODE"' in page and "登录" not in page
+
+
+def test_unsatisfied_needs_a_reason_and_keeps_the_choice(client, tracked, api, world):
+    code, event_id = tracked
+    _walk_to_closed(api, event_id)
+    page = client.get(f"/t/{code}").get_data(as_text=True)
+    assert "问题将交回责任单位重新办理" in page
+    refused = client.post(f"/t/{code}/rating", data={"rating": "unsatisfied", "comment": " "})
+    assert refused.status_code == 422
+    assert "请写明不满意的原因" in refused.get_data(as_text=True)
+    assert 'value="unsatisfied" checked' in refused.get_data(as_text=True)
+    with world.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Rating)) == 0
+        assert db.session.get(Event, event_id).state == "closed"
+
+
+def test_after_seven_days_the_page_says_the_rating_is_only_recorded(client, tracked, api,
+                                                                   freeze):
+    code, event_id = tracked
+    _walk_to_closed(api, event_id)
+    freeze(datetime.now(CST) + timedelta(days=8))
+    page = client.get(f"/t/{code}").get_data(as_text=True)
+    assert "办结已超过 7 日" in page and "重新办理" not in page
+    done = client.post(f"/t/{code}/rating", data={"rating": "unsatisfied", "comment": "又脏了"})
+    after = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert "已记录" in after and "重新上报" in after and "重新办理" not in after

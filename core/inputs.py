@@ -14,7 +14,7 @@ import json
 import orjson
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext as _
-from marshmallow import fields, validate
+from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
 from werkzeug.routing import IntegerConverter
 
 from core.errors import InvalidInput
@@ -113,6 +113,17 @@ def init_app(app) -> None:
                                          "multipart/form-data")
                     and (_has_nul(request.form.keys()) or _has_nul(request.form.values()))):
             raise InvalidInput(_("请求中含有非法字符（NUL）"), fields={"_request": ["NUL byte"]})
+
+
+class QuerySchema(Schema):
+    """A query string's schema: unknown parameters ignored, and a blank one (`?limit=&state=`,
+    as a form with empty fields sends it) counts as absent, so the defaults apply."""
+    class Meta:
+        unknown = EXCLUDE
+
+    @pre_load
+    def _blank_means_absent(self, data, **_kwargs):
+        return {key: value for key, value in data.items() if value != ""}
 
 
 def N_(text: str) -> str:

@@ -1,8 +1,8 @@
 """marshmallow schemas for the staff API, by direction. Shape only: no queries here."""
-from marshmallow import (EXCLUDE, Schema, ValidationError, fields, pre_load, validate,
+from marshmallow import (EXCLUDE, Schema, ValidationError, fields, validate,
                          validates_schema)
 
-from core.inputs import Id, N_
+from core.inputs import Id, N_, QuerySchema
 from events import lifecycle
 
 
@@ -51,15 +51,7 @@ class ActionIn(Schema):
     version = Id(load_default=None, allow_none=True)
 
 
-class ListQueryIn(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    @pre_load
-    def _empty_means_absent(self, data, **_):
-        # ?limit=&state= as a form with blank fields sends it: the defaults apply
-        return {key: value for key, value in data.items() if value != ""}
-
+class ListQueryIn(QuerySchema):
     state = fields.String(load_default=None)
     category = fields.String(load_default=None)
     grid = fields.String(load_default=None)

@@ -1,12 +1,12 @@
 """The caller's in-app notifications."""
 from flask import Blueprint, g, request
-from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
+from marshmallow import Schema, fields, validate
 
 from core.bearer import json_body, token_required
 from core import clock
 from core.database import write_transaction
 from core.extensions import csrf
-from core.inputs import Id
+from core.inputs import Id, QuerySchema
 from core import openapi as api
 from notify.services import inbox, mark_read, unread_counts
 
@@ -40,14 +40,7 @@ class ReadOut(Schema):
     unread_alerts = fields.Integer()
 
 
-class InboxQueryIn(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    @pre_load
-    def _empty_means_absent(self, data, **_kwargs):
-        return {key: value for key, value in data.items() if value != ""}
-
+class InboxQueryIn(QuerySchema):
     unread = fields.Boolean(load_default=False)
     kind = fields.String(load_default=None, validate=validate.OneOf(("tasks", "alerts")))
 

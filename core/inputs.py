@@ -139,6 +139,8 @@ def load_form(schema, form, labels: dict) -> dict:
     field → 中文名) with the schema's message; `fields` marks the inputs to highlight."""
     from marshmallow import ValidationError
     data = {name: form.get(name) for name in labels if form.get(name) not in (None, "")}
+    # a textarea's line breaks arrive as CRLF: count them as the API's one character each
+    data = {name: value.replace("\r\n", "\n") for name, value in data.items()}
     for name, value in data.items():  # a form sends text: "12" is the number a JSON body sends
         if isinstance(schema.fields.get(name), fields.Integer) and is_id(value):
             data[name] = int(value)

@@ -58,7 +58,7 @@ def generate(now: datetime, cases: int, due: int, seed: int = 7) -> dict:
                    "lat": grid.centroid_lat + rng.uniform(-0.003, 0.003),
                    "lon": grid.centroid_lon + rng.uniform(-0.003, 0.003),
                    "address": "", "description": "bench", "created_at": created,
-                   "updated_at": created, "version": 1, "extension_granted_hours": 0,
+                   "updated_at": created, "version": 1, "supervise_count": 0, "extension_granted_hours": 0,
                    "clock_seq": 0, "clock_used_min": 0, "escalation_step": 0,
                    "deadline_provisional": False}
             if is_open:

@@ -15,20 +15,20 @@ class EventCreateIn(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    category_code = fields.String(required=True, validate=validate.Regexp(r"^\d{5}$"),
-                                  error_messages={"required": N_("请选择问题类别")})
-    lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90),
-                       error_messages=_number_errors)
-    lon = fields.Float(required=True, validate=validate.Range(min=-180, max=180),
-                       error_messages=_number_errors)
+    category_code = fields.String(required=True, validate=validate.Regexp(
+        r"^\d{5}$", error=N_("须为 5 位类别代码")), error_messages={"required": N_("请选择问题类别")})
+    lat = fields.Float(required=True, validate=validate.Range(
+        min=-90, max=90, error=N_("须在 -90 到 90 之间")), error_messages=_number_errors)
+    lon = fields.Float(required=True, validate=validate.Range(
+        min=-180, max=180, error=N_("须在 -180 到 180 之间")), error_messages=_number_errors)
     description = fields.String(required=True, validate=validate.Length(
         min=1, max=2000, error=N_("须为 1–2000 字")), error_messages=_required)
     address = fields.String(load_default="", validate=validate.Length(
         max=200, error=N_("不超过 200 字")))
     grid_code = fields.String(load_default=None, allow_none=True,
-                              validate=validate.Regexp(r"^\d{15}$"))
+                              validate=validate.Regexp(r"^\d{15}$", error=N_("须为 15 位网格代码")))
     source = fields.String(load_default=None, allow_none=True,
-                           validate=validate.OneOf(("patrol", "hotline")))
+                           validate=validate.OneOf(("patrol", "hotline"), error=N_("须为巡查或热线")))
     photo_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=9))
 
     @validates_schema

@@ -52,7 +52,8 @@ def open_tasks() -> dict[int, list[str]]:
     oldest first."""
     rows = db.session.execute(
         select(Notification.user_id, Notification.kind, Notification.data,
-               Notification.subject, Event.state, Event.extension_requested_hours)
+               Notification.subject, Event.state, Event.clock_seq,
+               Event.extension_requested_hours)
         .join(Event, Event.id == Notification.event_id)
         .join(User, User.id == Notification.user_id)
         .where(Notification.channel == "in_app", Notification.read_at.is_(None),

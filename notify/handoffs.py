@@ -31,8 +31,9 @@ KINDS = {
     "unsatisfied": ("群众不满意", None),
     "supervise": ("督办", None),
 }
-#: kinds that are alerts (提醒), not tasks: their rows carry the bare kind
-ALERTS = {"supervise"}
+#: kinds that are alerts (提醒: to know, nothing to do), not tasks: their rows carry the
+#: bare kind, and never wait on a state
+ALERTS = {"supervise", "extension_approved", "extension_denied", "unsatisfied"}
 #: what each move hands on, by action (a report by the state it lands in)
 BY_ACTION = {"verify": "dispatch", "return": "returned", "dispatch": "accept",
              "rework": "accept", "reopen": "accept", "request_extension": "extension",
@@ -48,15 +49,19 @@ def kind_of(action: str, to_state: str) -> str | None:
 
 
 def is_done(notification, event) -> bool:
-    """A task about a case that has moved on since (someone acted on it)."""
+    """A task about a case that has moved on since (someone acted on it): its state or its
+    stage clock (a case returned and dispatched elsewhere is a new stage, not the old
+    department's task again)."""
     if not notification.kind.startswith(TASK) or event is None:
         return False
-    waited = (notification.data or {}).get("state")
+    data = notification.data or {}
+    waited = data.get("state")
     if waited is None:
         return False
     if notification.kind == TASK + "extension":
         return event.extension_requested_hours is None
-    return event.state != waited
+    stage = data.get("clock_seq")
+    return event.state != waited or (stage is not None and event.clock_seq != stage)
 
 
 def _enabled(*conditions):
@@ -77,7 +82,7 @@ def audience(rule: str, event) -> set[int]:
         return set(_enabled(User.role == "handler", User.department_id == event.department_id,
                             User.is_department_head.is_(True)))
     if rule == "assignee" and event.assignee_id:
-        return {event.assignee_id}
+        return set(_enabled(User.id == event.assignee_id))
     if rule == "holder":
         return audience(HOLDERS.get(event.state, "town_dispatchers"), event)
     return set()
@@ -108,17 +113,21 @@ def handoff_rows(event, kind: str, now, *, actor_id=None, note: str = "",
     return notification_rows(people, None, kind=kind if kind in ALERTS else TASK + kind,
                              event_id=event.id,
                              subject=subject[:200], body=(note or "")[:500], now=now,
-                             data={"number": event.number, "state": waits_in},
+                             data={"number": event.number, "state": waits_in,
+                                   "clock_seq": event.clock_seq},
                              channels=list(setting["channels"]))
 
 
 def announce_moves(_sender, *, moves) -> None:
     """events.signals.case_moved's receiver: one task per hand-off, written in the unit."""
-    rows = []
+    latest = {}  # the latest move of a kind per case speaks (a unit may move a case often)
     for event, log in moves:
         kind = kind_of(log.action, log.to_state)
-        if kind is None:
-            continue
+        if kind is not None:
+            latest.pop((event.id, kind), None)
+            latest[event.id, kind] = (event, log, kind)
+    rows = []
+    for event, log, kind in latest.values():
         waits_in = KINDS[kind][1]
         if waits_in is not None and (event.state != waits_in or (
                 kind == "extension" and event.extension_requested_hours is None)):

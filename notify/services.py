@@ -95,7 +95,7 @@ def inbox(user, limit=50, *, unread_only=False, kind: str | None = None) -> list
     rows = db.session.scalars(query.order_by(Notification.id.desc()).limit(limit)).all()
     ids = {row.event_id for row in rows if row.event_id and row.kind.startswith("task.")}
     cases = {case.id: case for case in db.session.execute(
-        select(Event.id, Event.state, Event.extension_requested_hours)
+        select(Event.id, Event.state, Event.clock_seq, Event.extension_requested_hours)
         .where(Event.id.in_(ids))).all()} if ids else {}
     return [InboxItem(row, is_done(row, cases.get(row.event_id))) for row in rows]
 
@@ -127,10 +127,14 @@ def grouped(items: list[InboxItem]) -> list[InboxGroup]:
     return list(groups.values())
 
 
-def mark_read(user, now: datetime, ids=None) -> int:
+def mark_read(user, now: datetime, ids=None, *, kind: str | None = None) -> int:
     statement = update(Notification).where(
         Notification.user_id == user.id, Notification.channel == "in_app",
         Notification.read_at.is_(None))
     if ids is not None:
         statement = statement.where(Notification.id.in_(ids))
+    if kind == "tasks":
+        statement = statement.where(Notification.kind.startswith("task."))
+    elif kind == "alerts":
+        statement = statement.where(~Notification.kind.startswith("task."))
     return db.session.execute(statement.values(read_at=now)).rowcount

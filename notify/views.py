@@ -1,5 +1,7 @@
 """The bell's page (消息): my tasks (待办) and alerts (提醒), grouped by case and kind,
 filtered to the unread, marked read in bulk."""
+from urllib.parse import urlsplit
+
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -33,10 +35,20 @@ def read():
     ids = [int(part) for value in request.form.getlist("id") for part in value.split(",")
            if is_id(part)][:1000]
     everything = request.form.get("all") == "1"
+    tab = request.form.get("tab")
     if everything or ids:
-        with write_transaction():
-            mark_read(current_user, clock.utcnow(), None if everything else ids)
-    target = request.form.get("next") or ""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return redirect(target)
-    return redirect(url_for("notify.index"))
+        with write_transaction():  # 全部标为已读 on a tab marks that tab's, not the other's
+            mark_read(current_user, clock.utcnow(), None if everything else ids,
+                      kind=tab if everything and tab in ("tasks", "alerts") else None)
+    return redirect(_local_path(request.form.get("next") or "") or url_for("notify.index"))
+
+
+def _local_path(target: str) -> str | None:
+    """`target` if it is a path on this site: no scheme, no host, nothing a browser or
+    Werkzeug would strip (tabs, newlines) to turn "/<tab>/x" into "//x"."""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if any(not ch.isprintable() or ch.isspace() for ch in target):
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None

@@ -106,3 +106,15 @@ def test_seed_demo_if_empty_leaves_a_used_database_alone(runner, world):
     response = world.test_client().post("/api/v1/tokens",
                                         json={"username": "admin", "password": "other-pass-1"})
     assert response.status_code == 401  # passwords untouched
+
+
+def test_bench_data_fills_cases_the_app_reads(runner, world):
+    """bench/ fills its databases with this command: every column a case needs is set."""
+    result = runner.invoke(args=["bench-data", "--cases", "120", "--due", "7"])
+    assert result.exit_code == 0, result.output
+    assert "120 cases" in result.output and "7 due" in result.output
+    with world.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Event)) == 120
+        assert db.session.scalar(select(func.sum(Event.supervise_count))) == 0
+    swept = runner.invoke(args=["escalate"])
+    assert swept.exit_code == 0 and "escalated 7 cases" in swept.output

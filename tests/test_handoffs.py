@@ -9,12 +9,17 @@ from notify.models import Notification
 from tests.support import writing
 
 
+#: hand-offs that only inform (提醒), beside the tasks (待办, kind task.*)
+NOTICES = ("extension_approved", "extension_denied", "unsatisfied")
+
+
 def _tasks(app):
-    """Every in-app task so far, as (username, kind) in order written."""
+    """Every in-app hand-off so far (tasks and notices), as (username, kind) in order."""
     with app.app_context():
         return [(username, kind) for username, kind in db.session.execute(
             select(User.username, Notification.kind).join(User, User.id == Notification.user_id)
-            .where(Notification.channel == "in_app", Notification.kind.startswith("task."))
+            .where(Notification.channel == "in_app",
+                   Notification.kind.startswith("task.") | Notification.kind.in_(NOTICES))
             .order_by(Notification.id))]
 
 
@@ -28,10 +33,10 @@ WALK = [
     ("handler", "accept", {}, set()),
     ("handler", "request_extension", {"hours": 8, "note": "等设备"},
      {("dispatcher", "task.extension")}),
-    ("dispatcher", "deny_extension", {"note": "请按期办结"}, {("handler", "task.extension_denied")}),
+    ("dispatcher", "deny_extension", {"note": "请按期办结"}, {("handler", "extension_denied")}),
     ("handler", "request_extension", {"hours": 4, "note": "再等等"},
      {("dispatcher", "task.extension")}),
-    ("dispatcher", "approve_extension", {}, {("handler", "task.extension_approved")}),
+    ("dispatcher", "approve_extension", {}, {("handler", "extension_approved")}),
     ("handler", "comment", {"note": "正在清运"}, set()),
     ("handler", "handle", {"note": "已清理"}, {("worker", "task.check")}),
     ("worker", "rework", {"note": "仍有残留"}, {("handler", "task.accept")}),
@@ -224,3 +229,52 @@ def test_a_supervision_order_is_refused_where_it_does_not_belong(world, api, rep
     assert _alerts(world) == []
     assert api("supervisor").act(case["id"], "supervise", note="请尽快派遣").status_code == 200
     assert [who for who, _ in _alerts(world)] == ["dispatcher"]  # filed: the dispatchers hold it
+
+
+def test_a_task_is_done_once_its_case_is_returned_and_sent_elsewhere(world, api, report):
+    """The old department's 待签收 must not come back when the case returns to 已派遣
+    somewhere else: a task waits on its state *and* its stage."""
+    from events.models import Department
+    case = report("worker")
+    api("dispatcher").act(case["id"], "dispatch")
+    api("handler").act(case["id"], "return", note="不归我们管")
+    with world.app_context():
+        other = db.session.scalar(select(Department.code).where(
+            Department.region_id == db.session.scalar(select(Department.region_id).where(
+                Department.code.endswith("-HW"))), ~Department.code.endswith("-HW")))
+    assert api("dispatcher").act(case["id"], "dispatch",
+                                 department_code=other).status_code == 200
+    tasks = [i for i in api("handler").get("/api/v1/notifications").get_json()["items"]
+             if i["kind"] == "task.accept"]
+    assert len(tasks) == 1 and tasks[0]["done"] is True
+
+
+def test_one_unit_moving_a_case_many_times_tells_each_holder_once(world, now):
+    """The demo seed (one unit) and any batch: the latest move of a kind per case speaks."""
+    from events import intake, services
+    with writing(world):
+        users = {u.username: u for u in db.session.scalars(select(User))}
+        event, _ = intake.create_event(users["worker"], now, category_code="06010",
+                                       lat=43.603, lon=126.485, description="批量")
+        services.dispatch_event(users["dispatcher"], event, now)
+        services.return_event(users["handler"], event, now, note="退回")
+        services.dispatch_event(users["dispatcher"], event, now)
+    assert _tasks(world) == [("handler", "task.accept")]
+
+
+def test_mark_all_read_on_one_tab_leaves_the_other(world, api, report, login_as):
+    case = report("worker")
+    api("dispatcher").act(case["id"], "dispatch")
+    api("supervisor").act(case["id"], "supervise", note="请加快")
+    handler = login_as("handler")
+    handler.post("/notifications/read", data={"all": "1", "tab": "alerts"})
+    bell = api("handler").get("/api/v1/notifications").get_json()
+    assert bell["unread_alerts"] == 0 and bell["unread_tasks"] == 1
+
+
+@pytest.mark.parametrize("target", ["//evil.example", "/\t/evil.example", "https://evil.example/",
+                                    "/\\evil.example"])
+def test_marking_read_never_sends_the_reader_off_site(world, login_as, target):
+    answer = login_as("handler").post("/notifications/read",
+                                      data={"all": "1", "next": target})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/notifications")

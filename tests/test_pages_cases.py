@@ -378,3 +378,15 @@ def test_a_stale_version_reads_the_same_on_the_page_and_in_the_api(login_as, rep
     assert api_answer.status_code == page.status_code == 409
     message = api_answer.get_json()["message"]
     assert "案件已被他人修改" in message and message in text_of(page)
+
+
+def test_a_multi_line_description_counts_a_line_break_once(login_as, new_case_form, world):
+    """Browsers send a textarea's line breaks as CRLF; the limit counts characters as typed."""
+    text = "\r\n".join(["路边垃圾"] * 400)  # 1,999 characters once CRLF counts as one
+    assert new_case_form(login_as("worker"), description=text).status_code == 302
+
+
+def test_a_coordinate_out_of_range_is_explained_in_chinese(login_as, new_case_form, world):
+    response = new_case_form(login_as("worker"), point=("126.485", "43.603"))  # swapped
+    assert response.status_code == 422
+    assert "「纬度」须在 -90 到 90 之间" in text_of(response)

@@ -352,7 +352,7 @@ def test_a_residents_report_and_an_unsatisfied_rating_reach_the_right_people(
     _walk_to_closed(api, event_id)
     before = _tasks(world)
     client.post(f"/t/{code}/rating", data={"rating": "unsatisfied", "comment": "又脏了"})
-    assert sorted(_tasks(world)[len(before):]) == [("dispatcher", "task.unsatisfied"),
+    assert sorted(_tasks(world)[len(before):]) == [("dispatcher", "unsatisfied"),
                                                    ("handler", "task.accept")]
 
 

@@ -9,6 +9,9 @@ def init_app(app) -> None:
     from core.openapi import register_api
     from portal import cli, open311, staff, views
     register_error_renderer(app, "/open311/", open311.render_app_error)
+    for prefix in ("/q/", "/t/", "/p/"):  # residents' pages answer errors in their own style
+        register_error_renderer(app, prefix, views.render_public_error)
+    app.add_template_filter(views.tel_links, "tel_links")
     register_api(app, staff.api_operations, [staff.QrPointListOut])
     app.register_blueprint(views.bp)
     app.register_blueprint(staff.bp)

@@ -1,8 +1,10 @@
 """Resident pages, no login: report by QR code (/q/<token>), track and rate (/t/<code>)."""
+import re
 import uuid
 
 from flask import (Blueprint, Response, abort, current_app, redirect, render_template, request,
                    url_for)
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -168,3 +170,28 @@ def photo(public_id: str):
 
 csrf.exempt(report)
 csrf.exempt(rate)
+
+
+#: what a resident reads when a page of theirs fails, by status
+PUBLIC_ERRORS = {
+    404: ("页面不存在", "二维码或查询码可能有误或已停用，请核对后重试。"),
+    410: ("二维码已停用", "该二维码已停用，请扫描现场新张贴的二维码。"),
+    413: ("照片过大", "请换一张较小的照片后重试。"),
+    429: ("请求过于频繁", "请稍后再试。"),
+}
+
+
+def render_public_error(status: int, body: dict):
+    """core.errors' renderer for /q/, /t/ and /p/: the portal's page, never the staff
+    error page with its link to the staff login."""
+    title, message = PUBLIC_ERRORS.get(status, ("出错了", body.get("message") or "请稍后再试。"))
+    return render_template("portal/message.html", title=title, message=message,
+                           lookup=status == 404,
+                           hotline=current_app.config["HOTLINE_TEXT"]), status
+
+
+def tel_links(text: str) -> Markup:
+    """The hotline text with its numbers as tap-to-call links (tel:)."""
+    def link(match):
+        return f'<a href="tel:{match.group(1)}">{match.group(1)}</a>'
+    return Markup(re.sub(r"(\d[\d-]{2,}\d)", link, str(escape(text))))

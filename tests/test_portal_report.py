@@ -392,3 +392,21 @@ def test_after_seven_days_the_page_says_the_rating_is_only_recorded(client, trac
     done = client.post(f"/t/{code}/rating", data={"rating": "unsatisfied", "comment": "又脏了"})
     after = client.get(done.headers["Location"]).get_data(as_text=True)
     assert "已记录" in after and "重新上报" in after and "重新办理" not in after
+
+
+@pytest.mark.parametrize("path", ["/t/NOSUCHCODE", "/p/nosuchphoto", "/q/nosuchtoken"])
+def test_a_wrong_public_link_answers_in_the_residents_style(client, world, path):
+    """Never the staff error page with its link to the staff login."""
+    answer = client.get(path)
+    assert answer.status_code == 404
+    page = answer.get_data(as_text=True)
+    assert "staff" not in page and "登录" not in page and "返回案件列表" not in page
+    assert 'href="tel:12345"' in page
+    if not path.startswith("/q/"):  # an unknown QR code has its own page (scan the new one)
+        assert 'href="/t"' in page
+
+
+def test_the_hotline_is_a_tap_to_call_link(client, tracked):
+    code, _event_id = tracked
+    page = client.get(f"/t/{code}").get_data(as_text=True)
+    assert '<a href="tel:12345">12345</a>' in page

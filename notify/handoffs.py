@@ -6,6 +6,9 @@ with the usual retries.
 
 A task names the state it waits on (`data.state`): when the case has left that state the
 task is shown as done, so a handler never acts twice on one note."""
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from flask import current_app
 from sqlalchemy import select
 
@@ -139,10 +142,9 @@ def announce_moves(_sender, *, moves) -> None:
 
 
 def _local(instant: str | None) -> str | None:
+    """A stored ISO instant as the towns' local "MM-DD HH:MM" (a subject line)."""
     if not instant:
         return None
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
     zone = ZoneInfo(current_app.config["LOCAL_TIMEZONE"])
     return datetime.fromisoformat(instant).astimezone(zone).strftime("%m-%d %H:%M")
 

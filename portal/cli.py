@@ -83,7 +83,7 @@ def qr_posters(grid_code, town_code, out_path):
 @click.argument("name")
 def open311_create_key(name):
     """Create an API key for NAME; the key is printed alone on the last line."""
-    from portal.open311 import create_key
+    from portal.keys import create_key
     try:
         with write_transaction():
             key = create_key(name)
@@ -96,7 +96,7 @@ def open311_create_key(name):
 @open311_cli.command("revoke-key")
 @click.argument("key_id", type=int)
 def open311_revoke_key(key_id):
-    from portal.open311 import revoke_key
+    from portal.keys import revoke_key
     try:
         with write_transaction():
             row = revoke_key(key_id, clock.utcnow())

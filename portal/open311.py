@@ -1,16 +1,14 @@
 """Open311 GeoReport v2 (`/open311/v2`), JSON and XML. Requests enter as source `open311`,
 awaiting 核实, through the same intake as residents' QR reports."""
-import hashlib
 import re
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
 
 from flask import Blueprint, Response, current_app, json, request
-from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from core import clock
-from core.errors import AppError, InvalidInput, NotFound
+from core.errors import AppError
 from core.database import write_transaction
 from core.inputs import is_id
 from core.extensions import csrf, db
@@ -18,6 +16,7 @@ from events import lifecycle
 from events.models import Category, Event
 from events.photos import prepare_uploads
 from portal import services
+from portal.keys import find_active_key
 from portal.models import Open311Key
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
@@ -291,9 +290,8 @@ def _check_key() -> Open311Key:
     key = _arg("api_key", request.form) or _arg("api_key")
     if key is None:
         raise Open311Error(403, "api_key is required to post a service request")
-    row = db.session.scalar(select(Open311Key).where(
-        Open311Key.key_hash == hashlib.sha256(key.encode()).hexdigest()))
-    if row is None or not row.is_active:
+    row = find_active_key(key)
+    if row is None:
         raise Open311Error(403, "api_key is invalid or revoked")
     return row
 
@@ -383,23 +381,3 @@ def _attributes(category: Category, form) -> list[dict]:
                         "value": value, "label": labels.get(value, value)})
     return answers
 
-
-def create_key(name: str) -> str:
-    """A new key for the client `name`; only its hash is stored, the key is shown once."""
-    import secrets
-    name = name.strip()
-    if not name or len(name) > 64:
-        raise InvalidInput(_("请填写使用方名称（不超过 64 字）"), fields={"name": ["1–64 characters"]})
-    key = secrets.token_urlsafe(24)
-    db.session.add(Open311Key(name=name, key_hash=hashlib.sha256(key.encode()).hexdigest()))
-    db.session.flush()
-    return key
-
-
-def revoke_key(key_id: int, now) -> "Open311Key":
-    """Stop a key at once: its requests are refused from now on (the page and the CLI)."""
-    row = db.session.get(Open311Key, key_id) if key_id else None
-    if row is None:
-        raise NotFound(_("没有编号为 %(id)s 的 API key", id=key_id))
-    row.is_active, row.revoked_at = False, now
-    return row

@@ -176,7 +176,7 @@ def list_points():
 def open311_keys():
     """Admins create (shown once) and revoke Open311 API keys."""
     from portal.models import Open311Key
-    from portal.open311 import create_key, revoke_key
+    from portal.keys import create_key, revoke_key
     new_key = None
     if request.method == "POST":
         try:

@@ -14,8 +14,9 @@ from sqlalchemy import func, insert, select
 
 from core.database import write_transaction
 from core.extensions import db
+from events.intake import format_number
 from events.models import Category, Department, Event, EventCounter, EventLog
-from grid.models import Grid
+from grid.models import Grid, Region
 
 CHUNK = 10_000
 OPEN_STATES = (("reported", "verify"), ("filed", "dispatch"), ("dispatched", "accept"),
@@ -36,6 +37,8 @@ def generate(now: datetime, cases: int, due: int, seed: int = 7) -> dict:
     for town_id, year, last in db.session.execute(select(
             EventCounter.town_id, EventCounter.year, EventCounter.last_number)):
         counters[town_id, year] = last
+    prefixes = dict(db.session.execute(select(Region.id, Region.case_prefix)
+                                       .where(Region.level == "town")).all())
     first_id = (db.session.scalar(select(func.max(Event.id))) or 0) + 1
     # executemany needs every row to name the same columns
     blank = {c.name: None for c in Event.__table__.columns if c.name != "id"}
@@ -52,7 +55,8 @@ def generate(now: datetime, cases: int, due: int, seed: int = 7) -> dict:
             created = now - timedelta(days=rng.uniform(0, 3 if is_open else 730))
             year = created.year
             counters[grid.town_id, year] = counters.get((grid.town_id, year), 0) + 1
-            row = {**blank, "number": f"{year}-{counters[grid.town_id, year]:06d}",
+            row = {**blank, "number": format_number(prefixes[grid.town_id], year,
+                                                   counters[grid.town_id, year]),
                    "source": rng.choice(("patrol", "patrol", "hotline", "resident")),
                    "category_id": category_id, "grid_id": grid.id, "town_id": grid.town_id,
                    "lat": grid.centroid_lat + rng.uniform(-0.003, 0.003),

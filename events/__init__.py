@@ -10,7 +10,7 @@ def init_app(app) -> None:
     from events.cli import auto_dispatch_command, escalate_command, load_categories_command
     from events.sweep import escalate_due
     from events.deadlines import clock_json, recompute_after_calendar_change
-    from events.views import bp as views_bp
+    from events.views import bp as views_bp, list_url
     from workcal.calendar import calendar_changed
     app.register_blueprint(api_bp)
     app.register_blueprint(views_bp)
@@ -29,10 +29,15 @@ def init_app(app) -> None:
     def case_clock(event):
         return clock_json(event, clock.utcnow())
 
+    @app.template_global()
+    def time_left(event):
+        return labels.time_left_label(event.due_at, clock.utcnow())
+
     # globals, not a context processor: macros see them too, and nothing runs per render
     # the lifecycle's own tables, so the action forms ask for what the services require
     app.add_template_global(lifecycle.NOTE_REQUIRED, "NOTE_REQUIRED")
     app.add_template_global(lifecycle.PHOTO_ACTIONS, "PHOTO_ACTIONS")
+    app.add_template_global(list_url)
     for label in (labels.state_label, labels.action_label, labels.source_label,
-                  labels.stage_label, labels.role_label):
+                  labels.stage_label, labels.role_label, labels.holder_label):
         app.add_template_global(label)

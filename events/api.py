@@ -14,8 +14,8 @@ from core import openapi as api
 from events import intake, lifecycle, services
 from events.models import Category, Department, Event
 from events.photos import add_photo, prepare_photo
-from events.queries import (after_cursor, detail_json, encode_cursor, load_case_row,
-                            summary_json, summary_rows_query, written_case)
+from events.filters import SORTS, SOURCES, read_page
+from events.queries import detail_json, load_case_row, summary_json, written_case
 from events.schemas import (ActionIn, CategoryOut, DepartmentOut, EventCreateIn, ListQueryIn,
                             NearbyQueryIn)
 from grid.models import Region
@@ -74,12 +74,8 @@ def create_event():
 @token_required
 def list_events():
     args = ListQueryIn().load(request.args)
-    query = summary_rows_query(g.api_user, args)
-    if args["cursor"]:
-        query = after_cursor(query, args["cursor"])
-    rows = db.session.execute(query.limit(args["limit"] + 1)).all()
-    items = rows[:args["limit"]]
-    next_cursor = encode_cursor(items[-1]) if len(rows) > args["limit"] else None
+    items, next_cursor = read_page(g.api_user, args, args["sort"] or "newest",
+                                   args["cursor"], args["limit"])
     return {"items": _summaries(items), "next_cursor": next_cursor}
 
 
@@ -156,6 +152,9 @@ EVENT_ID = api.param("event_id", {"type": "integer", "minimum": 1, "maximum": MA
 CODE5 = {"type": "string", "pattern": r"^\d{5}$"}
 
 
+BOOL = {"type": "string", "enum": ["0", "1", "true", "false"]}
+
+
 def _states_pattern() -> str:
     one = "(" + "|".join(lifecycle.STATES) + ")"
     return f"^{one}(,{one})*$"
@@ -165,22 +164,42 @@ def api_operations() -> dict:
     """This module's part of the OpenAPI document (core/openapi.py)."""
     return {
         "/events": {
-            "get": {"summary": "Cases you may see, newest first (keyset pagination)",
+            "get": {"summary": "Cases you may see, newest first or by urgency (keyset pagination)",
                     "parameters": [
                         api.param("state", {"type": "string", "pattern": _states_pattern()},
                                description="one state or several, comma-separated"),
-                        api.param("category", {"type": "string"}, description="category code"),
-                        api.param("grid", {"type": "string"}, description="grid code"),
-                        api.param("town", {"type": "string"}, description="town division code"),
-                        api.param("mine", {"type": "string", "enum": ["0", "1", "true", "false"]},
-                               description="1: only cases waiting for you"),
+                        api.param("category", {"type": "string", "maxLength": 5},
+                                  description="category code"),
+                        api.param("grid", {"type": "string", "maxLength": 15},
+                                  description="grid code"),
+                        api.param("town", {"type": "string", "maxLength": 12},
+                                  description="town division code"),
+                        api.param("department", {"type": "string", "maxLength": 32},
+                                  description="department code"),
+                        api.param("source", {"type": "string", "enum": list(SOURCES)}),
+                        api.param("date_from", {"type": "string", "format": "date"},
+                                  description="reported on or after this local date"),
+                        api.param("date_to", {"type": "string", "format": "date"},
+                                  description="reported on or before this local date"),
+                        api.param("overdue", BOOL, description="1: only cases past due"),
+                        api.param("supervised", BOOL, description="1: only cases under 督办"),
+                        api.param("q", {"type": "string", "maxLength": 50},
+                                  description="text in number, address or description"),
+                        api.param("phone", {"type": "string", "maxLength": 24},
+                                  description="the reporter's phone (dispatchers and admins; "
+                                              "403 for other roles)"),
+                        api.param("mine", BOOL, description="1: only cases waiting for you"),
+                        api.param("sort", {"type": "string", "enum": list(SORTS),
+                                           "default": "newest"},
+                                  description="urgency: running clocks soonest due first "
+                                              "(overdue lead), then the rest newest first"),
                         api.param("limit", {"type": "integer", "minimum": 1, "maximum": 100,
                                          "default": 20}),
                         api.param("cursor", {"type": "string"},
                                description="`next_cursor` of the previous page (opaque: "
                                            "any other value is a 422)")],
                     "responses": {**api.ok("a page of cases", "EventListOut"),
-                                  **api.errors("401", "422")}},
+                                  **api.errors("401", "403", "422")}},
             "post": {"summary": "Report a case (巡查上报; a dispatcher's 热线 intake)",
                      "parameters": [api.param("Idempotency-Key",
                                            {"type": "string", "maxLength": 128},

@@ -35,16 +35,21 @@ def new_tracking_code() -> str:
 EARTH_RADIUS_M = 6_371_000
 
 
-def next_number(town_id: int, year: int) -> str:
-    """The town's next case number for the year, e.g. 2026-000123, in one statement (safe
-    under concurrency: the upsert locks the counter row until commit)."""
+def next_number(town, year: int) -> str:
+    """The town's next case number for the year, e.g. 清河-2026-000123 (unique everywhere:
+    the prefix is the town's own), in one statement (safe under concurrency: the upsert
+    locks the counter row until commit)."""
     table = EventCounter.__table__
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(table).values(town_id=town_id, year=year, last_number=1)
+    statement = insert(table).values(town_id=town.id, year=year, last_number=1)
     number = db.session.execute(statement.on_conflict_do_update(
         index_elements=[table.c.town_id, table.c.year],
         set_={"last_number": table.c.last_number + 1}).returning(table.c.last_number)).scalar_one()
-    return f"{year}-{number:06d}"
+    return format_number(town.case_prefix, year, number)
+
+
+def format_number(prefix: str, year: int, serial: int) -> str:
+    return f"{prefix}-{year}-{serial:06d}"
 
 
 def local_year(now: datetime) -> int:
@@ -240,7 +245,7 @@ def build_event(now: datetime, *, category, grid, lat, lon, description, address
 
 def store_event(event: Event, log: EventLog) -> tuple[Event, EventLog]:
     """Number a built case and write it with its log row (inside the write unit)."""
-    event.number = next_number(event.town_id, local_year(event.created_at))
+    event.number = next_number(event.town, local_year(event.created_at))
     db.session.add(event)
     db.session.add(log)
     # A concurrent request with the same key fails here on the unique constraint

@@ -96,3 +96,29 @@ def role_label(role: str) -> str:
 def stage_label(stage: str) -> str:
     entry = STAGE_NAMES.get(stage)
     return _t(entry) if entry else stage
+
+
+def holder_label(row) -> str:
+    """Who holds a case now, as the workbench's 当前办理 column says it."""
+    from flask_babel import gettext as _
+    if row.state in ("dispatched", "accepted"):
+        return row.department_name or _("责任单位")
+    return {"reported": _("网格员核实"), "filed": _("派遣员立案派遣"),
+            "handled": _("网格员核查"), "suspended": _("督办领导")}.get(row.state, "—")
+
+
+def time_left_label(due_at, now) -> str:
+    """剩 3小时20分 / 超期 1天2小时: a running clock's time to its deadline, in words."""
+    from flask_babel import gettext as _
+    if due_at is None:
+        return ""
+    minutes = int((due_at - now).total_seconds() // 60)
+    late, minutes = minutes < 0, abs(minutes)
+    days, hours, mins = minutes // 1440, minutes % 1440 // 60, minutes % 60
+    if days:
+        span = _("%(d)s天%(h)s小时", d=days, h=hours)
+    elif hours:
+        span = _("%(h)s小时%(m)s分", h=hours, m=mins)
+    else:
+        span = _("%(m)s分钟", m=mins)
+    return _("超期 %(span)s", span=span) if late else _("剩 %(span)s", span=span)

@@ -89,18 +89,22 @@ class Event(db.Model):
     __tablename__ = "event"
     __table_args__ = (
         UniqueConstraint("town_id", "number"),
+        # a number names one case everywhere: the town's prefix heads it (清河-2026-000123)
+        Index("ux_event_number", "number", unique=True),
         UniqueConstraint("idempotency_scope", "idempotency_key"),
         Index("ix_event_created", "created_at", "id"),
         # Each role's list is newest first within its scope: read in index order, no sort.
         Index("ix_event_grid_created", "grid_id", "created_at", "id"),
         Index("ix_event_town_created", "town_id", "created_at", "id"),
         Index("ix_event_department_created", "department_id", "created_at", "id"),
+        # The workbench's default order, most urgent first: read in index order, no sort.
+        Index("ix_event_due", "due_at", "id"),
         # Possible duplicates: same category, a band of latitude, read from the index alone.
         Index("ix_event_category_place", "category_id", "lat", "lon", "created_at", "state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: e.g. 2026-000123, unique within the town
+    #: e.g. 清河-2026-000123: the town's prefix, the year, a serial; unique everywhere
     number: Mapped[str] = mapped_column(String(16))
     #: patrol 巡查上报 / resident 群众举报 / hotline 热线 / open311
     source: Mapped[str] = mapped_column(String(16))
@@ -157,7 +161,7 @@ class Event(db.Model):
     clock_used_min: Mapped[float] = mapped_column(Float, default=0)
     clock_ladder: Mapped[dict | None] = mapped_column(JSON)
     warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_escalation_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     #: 0 none, 1 催办 warning, 2..4 overdue levels 1..3 (events/escalation.py)
     escalation_step: Mapped[int] = mapped_column(Integer, default=0)

@@ -52,19 +52,43 @@ class ActionIn(Schema):
 
 
 class ListQueryIn(QuerySchema):
+    """The case list's query (API and workbench page alike; events.filters applies it)."""
     state = fields.String(load_default=None)
-    category = fields.String(load_default=None)
-    grid = fields.String(load_default=None)
-    town = fields.String(load_default=None)
+    category = fields.String(load_default=None, validate=validate.Length(max=5))
+    grid = fields.String(load_default=None, validate=validate.Length(max=15))
+    town = fields.String(load_default=None, validate=validate.Length(max=12))
+    department = fields.String(load_default=None, validate=validate.Length(max=32))
+    source = fields.String(load_default=None, validate=validate.OneOf(
+        ("patrol", "resident", "hotline", "open311"), error=N_("来源无效")))
+    date_from = fields.Date(load_default=None, error_messages={"invalid": N_("须为日期，如 2026-03-01")})
+    date_to = fields.Date(load_default=None, error_messages={"invalid": N_("须为日期，如 2026-03-31")})
+    overdue = fields.Boolean(load_default=False)
+    supervised = fields.Boolean(load_default=False)
+    q = fields.String(load_default=None, validate=validate.Length(
+        max=50, error=N_("不超过 50 字")))
+    phone = fields.String(load_default=None, validate=validate.Length(
+        max=24, error=N_("不超过 24 位")))
     mine = fields.Boolean(load_default=False)
+    #: None: the caller's default (the API newest first, as it always was; the workbench
+    #: most urgent first)
+    sort = fields.String(load_default=None, validate=validate.OneOf(
+        ("urgency", "newest", "oldest"), error=N_("排序方式无效")))
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-    cursor = fields.String(load_default=None)
+    cursor = fields.String(load_default=None, validate=validate.Length(max=200))
 
     @validates_schema
     def _states_known(self, data, **_):
         for state in (data.get("state") or "").split(","):
             if state and state not in lifecycle.STATES:
-                raise ValidationError(f"unknown state {state!r}", "state")
+                raise ValidationError(N_("状态无效"), "state")
+
+    @validates_schema
+    def _dates_in_order(self, data, **_):
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise ValidationError(N_("结束日期早于开始日期"), "date_to")
+        for name in ("date_from", "date_to"):
+            if data.get(name) and not 2000 <= data[name].year <= 2200:
+                raise ValidationError(N_("超出范围"), name)
 
 
 class NearbyQueryIn(Schema):
@@ -184,6 +208,12 @@ class EventSummaryOut(Schema):
     category_code = fields.String(attribute="category.code")
     category_name = fields.String(attribute="category.name")
     grid_code = fields.String(attribute="grid.code")
+    grid_name = fields.String(attribute="grid.name")
+    source = fields.String()
+    department_code = fields.Function(lambda e: e.department.code if e.department else None,
+                                      allow_none=True)
+    department_name = fields.Function(lambda e: e.department.name if e.department else None,
+                                      allow_none=True)
     address = fields.String()
     lat = fields.Float()
     lon = fields.Float()

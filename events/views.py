@@ -6,6 +6,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, g, redirect,
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from auth.masking import FULL_CONTACT_ROLES
 from core.bearer import token_or_login_required
 from events.access import (allowed_actions, can_see, grid_scope_clause, reportable_grids_clause,
                            visible_clause)
@@ -20,9 +21,9 @@ from events import intake, labels, services
 from events.mapsvg import grid_map
 from events.models import Attachment, Category, Department, Event
 from events.photos import add_photo, prepare_uploads
-from events.queries import after_cursor, encode_cursor, filtered_events_query
+from events.filters import read_page
 from events.routing import suggest_department
-from events.schemas import ActionIn, EventCreateIn
+from events.schemas import ActionIn, EventCreateIn, ListQueryIn
 from events.storage import get_storage
 from grid.models import Grid
 
@@ -41,24 +42,51 @@ def _active_categories():
                               .where(Category.is_active.is_(True)).order_by(Category.code)).all()
 
 
+#: the workbench's filters, named as the page names them
+LIST_FIELDS = {"state": _l("状态"), "category": _l("类别"), "grid": _l("网格"),
+               "department": _l("责任单位"), "source": _l("来源"), "date_from": _l("上报日期起"),
+               "date_to": _l("上报日期止"), "overdue": _l("只看超期"), "supervised": _l("只看督办"),
+               "q": _l("搜索"), "phone": _l("来电号码"), "mine": _l("我的待办"),
+               "sort": _l("排序"), "cursor": _l("页码")}
+
+
+def _list_choices() -> dict:
+    """What the workbench's filters offer: the grids and departments of the user's reach."""
+    grids = db.session.execute(select(Grid.code, Grid.name).where(grid_scope_clause(current_user))
+                               .order_by(Grid.code)).all()
+    towns = select(Grid.town_id).where(grid_scope_clause(current_user))
+    departments = [] if current_user.role == "handler" else db.session.execute(
+        select(Department.code, Department.name).where(
+            Department.is_active.is_(True), Department.region_id.in_(towns))
+        .order_by(Department.name)).all()
+    return dict(categories=_active_categories(), grids=grids, departments=departments,
+                sources=("patrol", "resident", "hotline", "open311"),
+                may_search_phone=current_user.role in FULL_CONTACT_ROLES)
+
+
 @bp.get("/events")
 @login_required
 def list_events():
-    args = {key: request.args.get(key) or None for key in ("state", "category", "grid")}
-    args["mine"] = request.args.get("mine") == "1"
-    # plain summary rows, as the API list reads them: no case objects, no extra queries
-    query = filtered_events_query(current_user, args, summary=True)
-    cursor = request.args.get("cursor")
-    if cursor:
-        query = after_cursor(query, cursor)
-    rows = db.session.execute(query.limit(PAGE_SIZE + 1)).all()
-    events = rows[:PAGE_SIZE]
-    next_cursor = encode_cursor(events[-1]) if len(rows) > PAGE_SIZE else None
-    grids = db.session.execute(select(Grid.code, Grid.name).where(grid_scope_clause(current_user))
-                               .order_by(Grid.code)).all()
-    return render_template("events/list.html", events=events, args=args,
-                           next_cursor=next_cursor, categories=_active_categories(),
-                           grids=grids)
+    """The workbench: a dense table on a desk, cards on a phone; filters live in the URL."""
+    raw = {key: value for key, value in request.args.items() if key in LIST_FIELDS}
+    context = dict(_list_choices(), args=raw, events=[], next_cursor=None, error=None)
+    try:
+        args = load_form(ListQueryIn(), request.args, LIST_FIELDS)
+        args["sort"] = args["sort"] or "urgency"
+        context["events"], context["next_cursor"] = read_page(
+            current_user, args, args["sort"], args["cursor"], PAGE_SIZE)
+    except AppError as error:
+        context["error"] = error.message
+        return render_template("events/list.html", **context), error.status
+    context["args"] = raw | {"sort": args["sort"], "mine": "1" if args["mine"] else ""}
+    return render_template("events/list.html", **context)
+
+
+def list_url(args: dict, **changes) -> str:
+    """The workbench URL with `args` (its filters) and `changes`; blank ones left out."""
+    merged = {key: value for key, value in (args | changes).items()
+              if value not in (None, "", False) and key in LIST_FIELDS}
+    return url_for("events.list_events", **merged)
 
 
 def _load(event_id: int) -> Event:
@@ -103,13 +131,16 @@ REPORT_FIELDS = {"category_code": _l("问题类别"), "lat": _l("纬度"), "lon"
 
 def _duplicate_of(event, number: str) -> int | None:
     """The case a 重复 rejection points at, given by its number in the same town."""
-    if not number.strip():
+    number = number.strip()
+    if not number:
         return None
+    if number[:1].isdigit():  # 2026-000123: this town's own prefix is understood
+        number = f"{event.town.case_prefix}-{number}"
     original = db.session.scalar(select(Event.id).where(
-        Event.town_id == event.town_id, Event.number == number.strip()))
+        Event.town_id == event.town_id, Event.number == number))
     if original is None:
         raise InvalidInput(_("重复案件编号无效：本镇没有编号为 %(number)s 的案件",
-                             number=number.strip()[:32]), fields={"duplicate_of": ["no such case"]})
+                             number=number[:32]), fields={"duplicate_of": ["no such case"]})
     return original
 
 

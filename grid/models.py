@@ -1,7 +1,10 @@
 """Regions (administrative divisions), grids (网格) and grid membership."""
 from datetime import datetime
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+import re
+
+from sqlalchemy import (JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+                        event as sa_event, inspect as sa_inspect, select)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.clock import utcnow
@@ -14,6 +17,8 @@ REGION_LEVELS = ("province", "city", "county", "town", "village")
 DEMO_LEVELS = ("省级", "市级", "县级")
 #: 网格长 / 网格员 / 信息员
 GRID_ROLES = ("leader", "worker", "informant")
+#: case numbers are String(16): a town's prefix, "-", year, "-", six digits
+PREFIX_LENGTH = 4
 
 
 class Region(db.Model):
@@ -33,11 +38,50 @@ class Region(db.Model):
     demo_year: Mapped[int | None] = mapped_column(Integer)
     #: working periods, e.g. ["08:00-12:00", "13:30-17:30"]; None: inherit, else the default
     work_periods: Mapped[list | None] = mapped_column(JSON)
+    #: a town's short name heading its case numbers (清河 → 清河-2026-000123): unique, so
+    #: a number names one case in the whole county (and beyond)
+    case_prefix: Mapped[str | None] = mapped_column(String(PREFIX_LENGTH), unique=True,
+                                                      index=True)
 
     parent: Mapped["Region | None"] = relationship(remote_side=[id])
 
     def __repr__(self) -> str:
         return f"<Region {self.code} {self.name}>"
+
+#: what a town's name ends with, left out of its prefix (清河镇 → 清河)
+_TOWN_SUFFIX = re.compile(r"(街道办事处|地区办事处|办事处|街道|民族乡|镇|乡|苏木)$")
+
+
+def case_prefix_candidates(name: str):
+    """Prefixes for a town named `name`, best first: its short name, then that short name
+    cut to two characters with a counter (清河01 …) when another town has it already."""
+    short = _TOWN_SUFFIX.sub("", name.strip()) or name.strip() or "镇"
+    yield short[:PREFIX_LENGTH]
+    for n in range(1, 100):
+        yield f"{short[:2]}{n:02d}"
+
+
+@sa_event.listens_for(Region, "before_insert")
+def _town_gets_a_prefix(_mapper, connection, target):
+    """Every new town numbers its cases under a prefix of its own, however it was made."""
+    if target.level != "town" or target.case_prefix:
+        return
+    pending = {region.case_prefix for region in _pending_regions(target)}
+    for candidate in case_prefix_candidates(target.name):
+        if candidate in pending:
+            continue
+        taken = connection.execute(select(Region.id).where(
+            Region.case_prefix == candidate)).first()
+        if taken is None:
+            target.case_prefix = candidate
+            return
+    raise ValueError(f"no free case number prefix for {target.name!r}")
+
+
+def _pending_regions(target):
+    session = sa_inspect(target).session
+    return [obj for obj in (session.new if session else ())
+            if isinstance(obj, Region) and obj is not target and obj.case_prefix]
 
 
 class Grid(db.Model):

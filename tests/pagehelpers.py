@@ -14,6 +14,14 @@ def text_of(response) -> str:
     return unescape(response.get_data(as_text=True))
 
 
+def list_rows(response) -> list[str]:
+    """The workbench's rows as a person reads them: each row's text, tags removed."""
+    page = text_of(response)
+    body = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0] if "<tbody>" in page else ""
+    return [" ".join(re.sub(r"<[^>]+>", " ", row).split())
+            for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)]
+
+
 def action_buttons(response) -> set[str]:
     """The labels of the action buttons (<summary class="button…">) on a detail page."""
     return set(re.findall(r'<summary class="button[^"]*">([^<]+)</summary>',

@@ -113,7 +113,7 @@ def test_a_case_goes_round_the_loop_on_phones(open_context, live_server, photo, 
     worker.wait_for_url(re.compile(r"/events/\d+$"))
     case_url = worker.url
     expect(state_of(worker)).to_have_text("已立案")
-    assert re.fullmatch(r"案件 \d{4}-\d{6} 已上报", worker.locator(".flash").inner_text())
+    assert re.fullmatch(r"案件 清河-\d{4}-\d{6} 已上报", worker.locator(".flash").inner_text())
     number = worker.locator("h1 small").inner_text()
     picture = worker.locator(".photos img").first
     picture.scroll_into_view_if_needed()

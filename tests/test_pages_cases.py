@@ -7,7 +7,7 @@ from PIL import Image
 
 from tests.support import POINT_GRID1, POINT_GRID2
 from tests.pagehelpers import (action_buttons, count_events, field_value, jpeg_bytes,
-                               primary_action, state_badge, text_of, timeline)
+                               list_rows, primary_action, state_badge, text_of, timeline)
 
 
 # --- lists and queues ----------------------------------------------------------------------
@@ -28,15 +28,14 @@ def test_case_list_shows_only_cases_of_the_users_grids(login_as, report):
 
 def test_a_list_row_shows_the_category_grid_place_and_clock(login_as, report):
     case = report("worker", address="清河镇东街 12 号")
-    page = text_of(login_as("worker").get("/events"))
-    item = next(li for li in re.findall(r"<li>(.*?)</li>", page, re.S) if case["number"] in li)
-    row = " ".join(re.sub(r"<[^>]+>", " ", item).split())
-    for shown in ("已立案", case["category_name"], "清河镇第1网格", "清河镇东街 12 号", "派遣时限"):
+    worker = login_as("worker")
+    row = next(r for r in list_rows(worker.get("/events")) if case["number"] in r)
+    for shown in ("已立案", case["category_name"], "清河镇第1网格", "清河镇东街 12 号",
+                  "派遣员立案派遣", "剩 ", "巡查上报"):
         assert shown in row, (shown, row)
     nowhere = report("worker", description="没有写地址")
-    page = text_of(login_as("worker").get("/events"))
-    item = next(li for li in re.findall(r"<li>(.*?)</li>", page, re.S) if nowhere["number"] in li)
-    assert "清河镇第1网格 · 20" in " ".join(re.sub(r"<[^>]+>", " ", item).split())  # no empty "· ·"
+    row = next(r for r in list_rows(worker.get("/events")) if nowhere["number"] in r)
+    assert "清河镇第1网格 — " in row  # an empty address is a dash, not a gap
 
 
 def test_dispatchers_queue_shows_filed_cases_not_reported_ones(login_as, report):
@@ -53,7 +52,7 @@ def test_dispatchers_queue_shows_filed_cases_not_reported_ones(login_as, report)
 
 def test_empty_queue_says_so(login_as):
     page = text_of(login_as("handler").get("/events?mine=1"))
-    assert "没有案件" in page
+    assert "没有符合条件的案件" in page
 
 
 # --- detail page and actions ---------------------------------------------------------------
@@ -191,7 +190,7 @@ def test_worker_reports_a_new_case_and_lands_on_it(login_as, new_case_form, worl
     assert state_badge(detail) == "已立案"  # a worker's own patrol report is filed directly
     assert "路边堆放生活垃圾" in page and "清河镇幸福路 12 号" in page
     assert "巡查上报" in page
-    assert re.search(r"案件 \d{4}-\d{6} 已上报", page)
+    assert re.search(r"案件 清河-\d{4}-\d{6} 已上报", page)
     assert count_events(world) == 1
 
 

@@ -46,22 +46,6 @@ def test_sqlite_runs_in_wal_with_foreign_keys(app):
             assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_database_url(request, tmp_path):
-    """A database of its own (not the session's shared one), empty, on either engine."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'full.sqlite3'}"
-    from sqlalchemy import create_engine
-    server = request.getfixturevalue("postgresql_url").rsplit("/", 1)[0]
-    name = f"gridgov_upgrade_{os.getpid()}"
-    engine = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    engine.dispose()
-    return f"{server}/{name}"
-
-
 def test_the_migrations_run_on_a_database_full_of_data(empty_database_url, tmp_path):
     """Tests migrate empty databases; a county upgrades one holding its cases, where SQLite's
     foreign keys refuse the table copies batch mode makes. Every migration this work added

@@ -1,0 +1,187 @@
+"""The case list's filters, search and orders — one definition for the workbench page and
+the API (GET /api/v1/events), both paged by keyset cursors.
+
+Orders: `urgency` (the default) puts running clocks first, soonest due first — so overdue
+cases lead — then cases with no running clock, newest first; `newest` and `oldest` by
+report time. Each reads an index in its order (ix_event_due, ix_event_*_created): the first
+page costs the same at 10,000 or 1,000,000 cases.
+"""
+import base64
+import binascii
+import re
+from datetime import datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import and_, func, or_, select
+
+from auth.masking import FULL_CONTACT_ROLES
+from core.errors import Forbidden, InvalidInput
+from core.extensions import db
+from core.inputs import is_id
+from events.access import queue_clause, visible_clause
+from events.models import Category, Department, Event
+from grid.models import Grid, Region
+
+SORTS = ("urgency", "newest", "oldest")
+SOURCES = ("patrol", "resident", "hotline", "open311")
+MAX_QUERY = 50
+
+
+def normalize_phone(raw: str) -> str:
+    """Digits only; a leading +86/86 dropped from a mobile number. '' when it is no number."""
+    digits = re.sub(r"[\s\-()（）]", "", raw or "")
+    if digits.startswith("+"):
+        digits = digits[1:]
+    if not digits.isascii() or not digits.isdigit():
+        return ""
+    if len(digits) == 13 and digits.startswith("86"):
+        digits = digits[2:]
+    return digits if 5 <= len(digits) <= 20 else ""
+
+
+def _local_midnight(day, days_after: int = 0) -> datetime:
+    zone = ZoneInfo(current_app.config["LOCAL_TIMEZONE"])
+    return datetime.combine(day + timedelta(days=days_after), time(), zone).astimezone(
+        timezone.utc)
+
+
+def apply_filters(query, user, args: dict, now: datetime, *, unindexed: bool = False):
+    """`query` (on Event) narrowed to what the user may see and what `args` asks for.
+    `unindexed`: no index serves the tests (access.visible_clause), so the statement reads
+    the index of its ORDER BY."""
+    def col(column):
+        return (column.concat("") if column.type.python_type is str else column + 0) \
+            if unindexed else column
+    query = query.where(visible_clause(user, unindexed=unindexed))
+    if args.get("state"):
+        query = query.where(col(Event.state).in_([s for s in args["state"].split(",") if s]))
+    if args.get("category"):
+        code = select(Category.id).where(Category.code == args["category"]).scalar_subquery()
+        query = query.where(col(Event.category_id) == code)
+    if args.get("grid"):
+        code = select(Grid.id).where(Grid.code == args["grid"]).scalar_subquery()
+        query = query.where(col(Event.grid_id) == code)
+    if args.get("town"):
+        code = select(Region.id).where(Region.code == args["town"]).scalar_subquery()
+        query = query.where(col(Event.town_id) == code)
+    if args.get("department"):
+        code = select(Department.id).where(
+            Department.code == args["department"]).scalar_subquery()
+        query = query.where(col(Event.department_id) == code)
+    if args.get("source"):
+        query = query.where(Event.source == args["source"])
+    if args.get("date_from"):
+        query = query.where(Event.created_at >= _local_midnight(args["date_from"]))
+    if args.get("date_to"):
+        query = query.where(Event.created_at < _local_midnight(args["date_to"], 1))
+    if args.get("overdue"):
+        query = query.where(Event.due_at < now)
+    if args.get("supervised"):
+        query = query.where(Event.supervise_count > 0)
+    if args.get("mine"):
+        query = query.where(queue_clause(user, unindexed=unindexed))
+    text = (args.get("q") or "").strip()
+    if text:
+        query = query.where(or_(Event.number.contains(text, autoescape=True),
+                                Event.address.contains(text, autoescape=True),
+                                Event.description.contains(text, autoescape=True)))
+    if args.get("phone"):
+        if user.role not in FULL_CONTACT_ROLES:
+            raise Forbidden(_("只有派遣员和管理员可以按来电号码查询"),
+                            fields={"phone": ["not allowed for this role"]})
+        phone = normalize_phone(args["phone"])
+        if not phone:
+            raise InvalidInput(_("来电号码无效：请输入 5–20 位数字"),
+                               fields={"phone": ["not a phone number"]})
+        query = query.where(col(Event.reporter_phone) == phone)
+    return query
+
+
+# --- keyset cursors ----------------------------------------------------------------------
+# "<sort>|<group>|<instant>|<id>": group 0 the running clocks (instant = due_at), group 1
+# the rest (instant = created_at); `newest`/`oldest` use group 1 only.
+
+def encode_cursor(row, sort: str = "newest") -> str:
+    group, moment = (0, row.due_at) if sort == "urgency" and row.due_at is not None \
+        else (1, row.created_at)
+    raw = f"{sort}|{group}|{moment.isoformat()}|{row.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: str = "newest") -> tuple[int, datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        named, group, stamp, ident = raw.split("|")
+        moment = datetime.fromisoformat(stamp)
+        if (named != sort or group not in ("0", "1") or moment.tzinfo is None
+                or not is_id(ident) or not 2000 <= moment.year <= 2200):
+            raise ValueError
+        return int(group), moment.astimezone(timezone.utc), int(ident)
+    except (ValueError, OverflowError, UnicodeDecodeError, binascii.Error):
+        raise InvalidInput(_("cursor 无效：请从第一页重新开始"),
+                           fields={"cursor": ["invalid cursor"]}) from None
+
+
+def _by_created(query, cursor, descending: bool):
+    if cursor is not None:
+        _group, moment, ident = cursor
+        if descending:
+            query = query.where(or_(Event.created_at < moment,
+                                    and_(Event.created_at == moment, Event.id < ident)))
+        else:
+            query = query.where(or_(Event.created_at > moment,
+                                    and_(Event.created_at == moment, Event.id > ident)))
+    if descending:
+        return query.order_by(Event.created_at.desc(), Event.id.desc())
+    return query.order_by(Event.created_at, Event.id)
+
+
+def _by_due(query, cursor):
+    # Running clocks are the open few: walking ix_event_due in order and testing each
+    # against the scope (unindexed) beats sorting all of a scope's cases.
+    query = query.where(Event.due_at.is_not(None))
+    if cursor is not None:
+        _group, moment, ident = cursor
+        query = query.where(or_(Event.due_at > moment,
+                                and_(Event.due_at == moment, Event.id > ident)))
+    return query.order_by(Event.due_at, Event.id)
+
+
+def summary_rows_query(user, args: dict, now=None, *, unindexed: bool = False):
+    """The cases `user` may see, filtered as `args` asks, as plain summary rows
+    (events.queries), unordered."""
+    from core import clock
+    from events.queries import summary_select
+    return apply_filters(summary_select(), user, args, now or clock.utcnow(),
+                         unindexed=unindexed)
+
+
+def ordered_queries(user, args: dict, sort: str, cursor: str | None, now=None) -> list:
+    """The statements that, read one after another, give the list in `sort` order from
+    `cursor` on (two for urgency: running clocks, then the rest)."""
+    position = decode_cursor(cursor, sort) if cursor else None
+    query = summary_rows_query(user, args, now)
+    if sort == "newest":
+        return [_by_created(query, position, True)]
+    if sort == "oldest":
+        return [_by_created(query, position, False)]
+    # "no running clock", said so that no index serves it: else the planner reads the many
+    # closed cases from ix_event_due and sorts them instead of walking the created index
+    rest = query.where(func.coalesce(Event.due_at, None).is_(None))
+    if position is not None and position[0] == 1:
+        return [_by_created(rest, position, True)]
+    running = summary_rows_query(user, args, now, unindexed=True)
+    return [_by_due(running, position), _by_created(rest, None, True)]
+
+
+def read_page(user, args: dict, sort: str, cursor: str | None, limit: int):
+    """(rows, next_cursor) of one page of the user's list in `sort` order."""
+    rows = []
+    for statement in ordered_queries(user, args, sort, cursor):
+        rows += db.session.execute(statement.limit(limit + 1 - len(rows))).all()
+        if len(rows) > limit:
+            break
+    page = rows[:limit]
+    return page, (encode_cursor(page[-1], sort) if len(rows) > limit else None)

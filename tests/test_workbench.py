@@ -1,0 +1,135 @@
+"""The command-centre workbench (issue 9): the case list most urgent first, its filters and
+search — the same on the page and in the API — with filters kept in the URL, and phone
+search only for the roles that may see a caller's number."""
+import re
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from core import clock
+from core.extensions import db
+from events.models import Event
+from tests.pagehelpers import list_rows, text_of
+from tests.support import POINT_GRID2, writing
+
+
+def _set(world, case_id, **columns):
+    with writing(world):
+        event = db.session.get(Event, case_id)
+        for name, value in columns.items():
+            setattr(event, name, value)
+
+
+def _walk(client, query: str, limit: int = 2) -> list[int]:
+    """Every id of the list, page by page through next_cursor."""
+    ids, cursor = [], ""
+    while True:
+        page = client.get(f"/api/v1/events?limit={limit}{query}{cursor}").get_json()
+        ids += [item["id"] for item in page["items"]]
+        if not page["next_cursor"]:
+            return ids
+        cursor = f"&cursor={page['next_cursor']}"
+
+
+@pytest.fixture
+def desk(world, report, api):
+    """Six cases of 清河镇: three running clocks (one overdue), one suspended, two rejected."""
+    now = clock.utcnow()
+    cases = {name: report("worker", description=f"案件{name}") for name in "ABCDEF"}
+    dispatcher = api("dispatcher")
+    for name in "EF":
+        assert dispatcher.act(cases[name]["id"], "reject", note="不属实").status_code == 200
+    assert dispatcher.act(cases["D"]["id"], "suspend", note="等待").status_code == 200
+    _set(world, cases["A"]["id"], due_at=now + timedelta(hours=3), warn_at=now + timedelta(hours=2))
+    _set(world, cases["B"]["id"], due_at=now - timedelta(hours=2), warn_at=now - timedelta(hours=3))
+    _set(world, cases["C"]["id"], due_at=now + timedelta(minutes=30), warn_at=now)
+    return {name: case["id"] for name, case in cases.items()}
+
+
+def test_the_most_urgent_case_leads_and_every_case_comes_once(desk, api):
+    expected = [desk[n] for n in ("B", "C", "A")]  # overdue, then soonest due
+    expected += sorted((desk[n] for n in "DEF"), reverse=True)  # no running clock: newest first
+    dispatcher = api("dispatcher")
+    for limit in (1, 2, 3, 20):  # page breaks inside and between the two groups
+        assert _walk(dispatcher, "&sort=urgency", limit) == expected
+    assert _walk(dispatcher, "&sort=newest") == sorted(desk.values(), reverse=True)
+    assert _walk(dispatcher, "&sort=oldest") == sorted(desk.values())
+    assert _walk(dispatcher, "") == sorted(desk.values(), reverse=True)  # the API's default
+
+
+def test_the_workbench_page_shows_the_overdue_case_first(desk, login_as):
+    page = login_as("dispatcher").get("/events")
+    body = text_of(page).split("<tbody>", 1)[1]
+    order = [body.index(f"/events/{desk[name]}?") for name in ("B", "C", "A", "F", "E", "D")]
+    assert order == sorted(order)
+    rows = list_rows(page)
+    assert "超期" in rows[0] and 'class="late"' in body.split("</tr>", 1)[0]
+    assert "剩 " in rows[1] and "剩 " in rows[2]
+    assert "计时暂停" in rows[5]  # D, suspended: no deadline runs
+
+
+def test_filters_narrow_the_list(desk, world, report, api):
+    dispatcher = api("dispatcher")
+    ids = lambda query: set(_walk(dispatcher, query, 20))
+    assert ids("&overdue=1") == {desk["B"]}
+    assert ids("&state=rejected") == {desk["E"], desk["F"]}
+    assert ids("&q=案件C") == {desk["C"]}
+    hotline = report("dispatcher", point=POINT_GRID2, description="热线反映：井盖丢失",
+                     address="建设路 8 号")
+    assert ids("&source=hotline") == {hotline["id"]}
+    assert ids("&q=建设路") == {hotline["id"]}
+    assert ids("&grid=220221101000002") == {hotline["id"]}
+    assert api("supervisor").act(desk["A"], "supervise", note="请加快").status_code == 200
+    assert ids("&supervised=1") == {desk["A"]}
+    answer = dispatcher.act(desk["C"], "dispatch")
+    department = answer.get_json()["department_code"]
+    assert ids(f"&department={department}") == {desk["C"]}
+    assert ids("&category=06010&state=filed") == {desk["A"], desk["B"]}
+    _set(world, desk["A"], created_at=clock.utcnow() - timedelta(days=3))
+    day = (clock.utcnow() - timedelta(days=3)).astimezone(ZoneInfo("Asia/Shanghai")).date()
+    assert ids(f"&date_from={day}&date_to={day}") == {desk["A"]}
+
+
+def test_phone_search_finds_a_repeat_callers_cases_for_dispatchers_only(desk, world, api,
+                                                                         login_as):
+    _set(world, desk["A"], reporter_name="王先生", reporter_phone="13812341234")
+    _set(world, desk["D"], reporter_name="王先生", reporter_phone="13812341234")
+    found = _walk(api("dispatcher"), "&phone=138 1234 1234", 20)
+    assert sorted(found) == sorted([desk["A"], desk["D"]])
+    assert _walk(api("admin"), "&phone=%2B8613812341234", 20) == found
+    for role in ("worker", "handler", "supervisor"):
+        refused = api(role).get("/api/v1/events?phone=13812341234")
+        assert refused.status_code == 403, role
+        assert "派遣员" in refused.get_json()["message"]
+        page = login_as(role).get("/events?phone=13812341234")
+        assert page.status_code == 403
+        assert 'class="error"' in text_of(page) and "13812341234" not in "".join(list_rows(page))
+    page = login_as("dispatcher").get("/events?phone=13812341234")
+    assert 'name="phone"' in text_of(page)
+    assert 'name="phone"' not in text_of(login_as("worker").get("/events"))
+    assert api("dispatcher").get("/api/v1/events?phone=abc").status_code == 422
+
+
+def test_filters_live_in_the_url(desk, login_as):
+    from urllib.parse import parse_qs, unquote, urlsplit
+    client = login_as("dispatcher")
+    page = text_of(client.get("/events?state=filed&q=案件&overdue=1&sort=newest"))
+    assert 'value="案件"' in page and 'name="overdue" value="1" checked' in page
+    sorts = page.split('class="sorts"', 1)[1].split("</nav>", 1)[0]
+    for link in re.findall(r'href="([^"]+)"', sorts):  # another order keeps the filters
+        query = parse_qs(urlsplit(link).query)
+        assert query["state"] == ["filed"] and query["q"] == ["案件"] and query["overdue"] == ["1"]
+    body = text_of(client.get("/events?state=filed")).split("<tbody>", 1)[1]
+    link = re.search(r'href="(/events/\d+\?back=[^"]+)"', body).group(1)
+    assert unquote(parse_qs(urlsplit(link).query)["back"][0]) == "/events?state=filed&sort=urgency"
+
+
+def test_a_bad_filter_is_a_message_not_a_crash(desk, login_as, api):
+    client = login_as("dispatcher")
+    for query in ("date_from=yesterday", "sort=cheapest", "cursor=garbage",
+                  "date_from=2026-03-10&date_to=2026-03-01", "state=lost", "q=" + "长" * 51):
+        page = client.get(f"/events?{query}")
+        assert page.status_code == 422, query
+        assert 'class="error"' in text_of(page), query
+        assert api("dispatcher").get(f"/api/v1/events?{query}").status_code == 422, query

@@ -63,7 +63,9 @@ class Config:
     #: Audiences: grid_workers (of the case's grid), town_dispatchers, department_handlers,
     #: department_heads, assignee (the handler who signed). Channels: in_app, email, webhook.
     NOTIFY_HANDOFFS = {
-        "verify": {"to": ["grid_workers"], "channels": ["in_app", "email"]},
+        # "verifiers": the grid's workers, or the town's dispatchers for a category they
+        # verify (其他问题)
+        "verify": {"to": ["verifiers"], "channels": ["in_app", "email"]},
         "dispatch": {"to": ["town_dispatchers"], "channels": ["in_app"]},
         "returned": {"to": ["town_dispatchers"], "channels": ["in_app", "email"]},
         "accept": {"to": ["department_handlers"], "channels": ["in_app", "email"]},

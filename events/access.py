@@ -1,10 +1,10 @@
 """Which cases a user may see and what they may do to one: auth/'s scopes (who reaches
 where) applied to cases, and the lifecycle table (what each role may do in each state)."""
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, or_, select
 
 from auth.permissions import admits_grid, case_scope, grid_scope, report_scope
 from events import lifecycle
-from events.models import Event
+from events.models import Category, Event
 from grid.models import Grid
 
 
@@ -73,4 +73,11 @@ def queue_clause(user, *, unindexed: bool = False):
     if user.role in ("dispatcher", "admin"):
         clause = or_(clause, and_(state == lifecycle.ACCEPTED,
                                   Event.extension_requested_hours.is_not(None)))
+    # reports of the categories dispatchers verify (其他问题) wait on them, not on the grid
+    verified_here = Event.category_id.in_(
+        select(Category.id).where(Category.verifier == "dispatcher"))
+    if user.role == "dispatcher":
+        clause = or_(clause, and_(state == lifecycle.REPORTED, verified_here))
+    elif user.role == "grid_worker":
+        clause = and_(clause, or_(state != lifecycle.REPORTED, ~verified_here))
     return and_(visible_clause(user, unindexed=unindexed), clause)

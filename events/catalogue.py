@@ -22,6 +22,9 @@ STAGE_LIMITS = {
 UNITS = ("wh", "wd", "h")
 
 
+VERIFIERS = ("grid_worker", "dispatcher")
+
+
 def load_categories(path: Path = CATALOGUE) -> tuple[int, int]:
     """Insert new categories and update changed ones; returns (added, updated)."""
     added = updated = 0
@@ -38,7 +41,10 @@ def load_categories(path: Path = CATALOGUE) -> tuple[int, int]:
                 seed_item=int(row["seed_item"]) if row["seed_item"] else None,
                 filing_criteria=row["filing_criteria"], closing_criteria=row["closing_criteria"],
                 verify_limit_min=limits["verify"], dispatch_limit_min=limits["dispatch"],
-                accept_limit_min=limits["accept"], check_limit_min=limits["check"])
+                accept_limit_min=limits["accept"], check_limit_min=limits["check"],
+                verifier=row.get("verifier") or "grid_worker")
+            if values["verifier"] not in VERIFIERS:
+                raise ValueError(f"category {row['code']}: bad verifier")
             category = db.session.scalar(select(Category).where(Category.code == row["code"]))
             if category is None:
                 db.session.add(Category(**values))

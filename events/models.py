@@ -57,6 +57,14 @@ class Category(db.Model):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     #: 自动派遣: a filed case goes to the routing rule's department with no dispatcher step
     auto_dispatch: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: who verifies (核实) a report: the grid's workers, or — for the catch-all 其他问题, which
+    #: a grid worker cannot judge alone — the town's dispatchers
+    verifier: Mapped[str] = mapped_column(String(16), default="grid_worker",
+                                          server_default="grid_worker")
+
+    @property
+    def dispatcher_verifies(self) -> bool:
+        return self.verifier == "dispatcher"
 
 
 class RoutingRule(db.Model):

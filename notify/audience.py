@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from auth.models import User
 from core.extensions import db
+from events.models import Category
 from grid.models import GridMember, Region
 from notify.services import notification_rows, users_with_email
 
@@ -28,6 +29,9 @@ class Audience:
                     self.heads[user.department_id].add(user.id)
             elif user.role == "supervisor" and user.region_id:
                 supervisor_regions.append((user.id, user.region_id))
+        #: categories whose reports the town's dispatchers verify (其他问题)
+        self.dispatcher_verified = set(db.session.scalars(
+            select(Category.id).where(Category.verifier == "dispatcher")))
         self.workers = defaultdict(set)
         for grid_id, user_id in db.session.execute(
                 select(GridMember.grid_id, GridMember.user_id).join(User)
@@ -45,6 +49,8 @@ class Audience:
 
     def _waiting_on(self, row) -> set[int]:
         """The people the stage waits on, when nobody is assigned."""
+        if row.clock_stage == "verify" and row.category_id in self.dispatcher_verified:
+            return self.dispatchers[row.town_id]
         if row.clock_stage in ("verify", "check"):
             return self.workers[row.grid_id]
         if row.clock_stage == "dispatch":

@@ -73,6 +73,9 @@ def _enabled(*conditions):
 
 def audience(rule: str, event) -> set[int]:
     """The people a rule names for one case."""
+    if rule == "verifiers":  # who verifies a report of this category (Category.verifier)
+        dispatchers = event.category is not None and event.category.dispatcher_verifies
+        return audience("town_dispatchers" if dispatchers else "grid_workers", event)
     if rule == "grid_workers":
         return set(db.session.scalars(select(GridMember.user_id).join(User).where(
             GridMember.grid_id == event.grid_id, User.role == "grid_worker",
@@ -92,7 +95,7 @@ def audience(rule: str, event) -> set[int]:
 
 
 #: who holds a case in each state (督办's default recipient)
-HOLDERS = {lifecycle.REPORTED: "grid_workers", lifecycle.FILED: "town_dispatchers",
+HOLDERS = {lifecycle.REPORTED: "verifiers", lifecycle.FILED: "town_dispatchers",
            lifecycle.DISPATCHED: "department_handlers", lifecycle.ACCEPTED: "assignee",
            lifecycle.HANDLED: "grid_workers", lifecycle.SUSPENDED: "town_dispatchers"}
 

@@ -3,7 +3,9 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -186,6 +188,44 @@ def public_status(event: Event) -> str:
     return {"reported": "待核实", "filed": "已立案", "dispatched": "办理中", "accepted": "办理中",
             "handled": "待核查", "closed": "已办结", "rejected": "不予立案",
             "suspended": "暂缓办理"}[event.state]
+
+
+LIMIT_UNITS = {"wh": "个工作小时", "wd": "个工作日", "h": "小时"}
+
+
+def limit_words(value: float, unit: str) -> str:
+    """A catalogue time limit as a resident reads it: 4个工作小时, 2个工作日, 4小时."""
+    return f"{value:g}{LIMIT_UNITS.get(unit, unit)}"
+
+
+def _by(instant: datetime) -> str:
+    local = instant.astimezone(ZoneInfo(current_app.config["LOCAL_TIMEZONE"]))
+    return f"{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def public_next_step(event: Event) -> dict:
+    """What happens next, in plain words, and how long handling takes: {"next", "limit"}."""
+    category = event.category
+    department = event.department.name if event.department else "责任单位"
+    by = f"，预计 {_by(event.due_at)} 前完成" if event.due_at else ""
+    who = "镇受理中心" if category.dispatcher_verifies else "网格员"
+    text = {
+        "reported": f"{who}将核实您反映的问题{by}；属实的立案，交责任单位处理。",
+        "filed": f"已立案，镇受理中心将派遣给责任单位{by}。",
+        "dispatched": f"已交由{department}办理，签收后即开始处置。",
+        "accepted": f"{department}正在处置{by}。",
+        "handled": f"已处置完毕，网格员将到现场核查{by}；核查通过即办结。",
+        "closed": "问题已办结。",
+        "rejected": "经核实，不予立案。如有疑问，请拨打下方热线。",
+        "suspended": "该问题需要协调，暂缓办理；恢复后将继续处理。",
+    }[event.state]
+    limit = None
+    if event.state not in ("closed", "rejected"):
+        counted = "不分昼夜和节假日" if category.limit_unit == "h" else "按工作时间计算，节假日不计"
+        limit = (f"“{category.name}”的处置时限为"
+                 f"{limit_words(category.limit_value, category.limit_unit)}"
+                 f"（从责任单位签收起，{counted}）。")
+    return {"next": text, "limit": limit}
 
 
 def reopens_if_unsatisfied(event: Event, now: datetime) -> bool:

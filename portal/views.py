@@ -21,6 +21,8 @@ bp = Blueprint("public", __name__)
 #: the eight most common problems, as big buttons (icons are emoji: no bytes to download)
 QUICK_CATEGORIES = (("06010", "🗑️"), ("06042", "🚮"), ("10001", "❄️"), ("06001", "🏚️"),
                     ("09006", "🛒"), ("09009", "🚗"), ("10002", "🔌"), ("06025", "💧"))
+#: 其他问题: what fits no tile; the town's dispatchers verify it (Category.verifier)
+OTHER_CATEGORY = "99001"
 
 
 def _point_key():
@@ -41,9 +43,10 @@ def _form_context(point, form, error=None, fields=None):
     quick_codes = [code for code, _ in QUICK_CATEGORIES]
     by_code = {c.code: c for c in categories}
     quick = [(by_code[code], icon) for code, icon in QUICK_CATEGORIES if code in by_code]
-    more = [c for c in categories if c.code not in quick_codes]
+    other = by_code.get(OTHER_CATEGORY)  # the catch-all, last and in sight
+    more = [c for c in categories if c.code not in quick_codes and c.code != OTHER_CATEGORY]
     return dict(point=point, form=form, error=error, fields=fields or {}, quick=quick,
-                more=more, hotline=current_app.config["HOTLINE_TEXT"])
+                more=more, other=other, hotline=current_app.config["HOTLINE_TEXT"])
 
 
 @bp.route("/q/<token>", methods=["GET", "POST"])
@@ -119,6 +122,7 @@ def _track_page(event, **extra):
     return render_template("portal/track.html", event=event,
                            status=services.public_status(event),
                            timeline=services.public_timeline(event),
+                           next_step=services.public_next_step(event),
                            can_rate=services.can_rate(event),
                            reopens=services.reopens_if_unsatisfied(event, clock.utcnow()),
                            hotline=current_app.config["HOTLINE_TEXT"], **extra)

@@ -92,7 +92,7 @@ def test_generated_password_is_printed(runner, world):
 
 def test_load_categories_from_the_catalogue(runner, app):
     result = runner.invoke(args=["load-categories"])
-    assert result.exit_code == 0 and "42 added" in result.output
+    assert result.exit_code == 0 and "43 added" in result.output
     with app.app_context():
         snow = db.session.scalar(select(Category).where(Category.code == "10001"))
         assert snow.urgency == "紧急" and (snow.limit_value, snow.limit_unit) == (24, "h")

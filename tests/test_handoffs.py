@@ -278,3 +278,37 @@ def test_marking_read_never_sends_the_reader_off_site(world, login_as, target):
     answer = login_as("handler").post("/notifications/read",
                                       data={"all": "1", "next": target})
     assert answer.status_code == 302 and answer.headers["Location"].endswith("/notifications")
+
+
+# --- 其他问题: reports that fit no category are verified by the town's dispatchers ------------
+
+def test_a_report_that_fits_no_category_waits_on_the_dispatchers_not_the_grid(world, api,
+                                                                             report):
+    case = report("admin", source="hotline", category_code="99001",
+                  description="村口有不明液体流到路上，不知道该找谁")
+    assert _tasks(world) == [("dispatcher", "task.verify")]  # not the grid's workers
+    numbers = lambda who: {e["number"] for e in api(who).get(  # noqa: E731
+        "/api/v1/events?mine=1").get_json()["items"]}
+    assert case["number"] in numbers("dispatcher")
+    assert case["number"] not in numbers("worker")
+    # the dispatcher verifies it and it is theirs to dispatch
+    assert api("dispatcher").act(case["id"], "verify", note="属实，属水务").status_code == 200
+    # an ordinary category still goes to the grid
+    report("admin", source="hotline")
+    assert _tasks(world)[-1] == ("worker", "task.verify")
+
+
+def test_a_late_other_problem_is_chased_at_the_dispatchers(world, report, now, freeze):
+    from datetime import timedelta
+
+    from events.sweep import escalate_due
+    freeze(now)
+    case = report("dispatcher", source="hotline", category_code="99001")
+    with world.app_context():
+        assert escalate_due(now + timedelta(days=3)).steps  # it owns its units of work
+    with world.app_context():
+        chased = set(db.session.scalars(
+            select(User.username).join(Notification, Notification.user_id == User.id)
+            .where(Notification.event_id == case["id"], Notification.channel == "in_app",
+                   ~Notification.kind.startswith("task."))))
+    assert chased and "dispatcher" in chased and "worker" not in chased

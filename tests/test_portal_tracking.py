@@ -226,3 +226,41 @@ def test_the_hotline_is_a_tap_to_call_link(client, tracked):
     code, _event_id = tracked
     page = client.get(f"/t/{code}").get_data(as_text=True)
     assert '<a href="tel:12345">12345</a>' in page
+
+
+def _next_step(client, code):
+    import re
+    html = client.get(f"/t/{code}").get_data(as_text=True)
+    section = re.search(r'<section class="next".*?</section>', html, re.S).group(0)
+    return re.sub(r"<[^>]+>|\s+", " ", section)
+
+
+def test_the_page_says_what_happens_next_and_how_long_it_takes(client, tracked, api):
+    code, event_id = tracked
+    text = _next_step(client, code)
+    assert "网格员将核实您反映的问题，预计" in text and "前完成" in text
+    assert "“暴露垃圾”的处置时限为4个工作小时" in text and "节假日不计" in text
+    api("worker").act(event_id, "verify", note="属实")
+    assert "已立案，镇受理中心将派遣给责任单位" in _next_step(client, code)
+    api("dispatcher").act(event_id, "dispatch")
+    assert "已交由环卫所办理" in _next_step(client, code)
+    api("handler").act(event_id, "accept")
+    assert "环卫所正在处置" in _next_step(client, code)
+    api("handler").act(event_id, "handle", note="已清运")
+    assert "网格员将到现场核查" in _next_step(client, code)
+    api("worker").act(event_id, "close", note="核查合格")
+    text = _next_step(client, code)
+    assert "问题已办结" in text and "处置时限" not in text
+
+
+def test_a_report_that_fits_no_category_is_verified_by_the_town(client, point, world):
+    response = _form(client, point, category_code="99001", description="说不清是哪个部门的事")
+    code = response.headers["Location"].split("/t/")[1].split("?")[0]
+    text = _next_step(client, code)
+    assert "镇受理中心将核实您反映的问题" in text and "网格员" not in text
+    assert "“其他问题”的处置时限为2个工作日" in text
+
+
+def test_the_report_form_offers_other_problems_as_its_own_tile(client, point):
+    html = client.get(f"/q/{point['token']}").get_data(as_text=True)
+    assert html.count('value="99001"') == 1 and "其他问题" in html

@@ -80,6 +80,15 @@ NOTE_REQUIRED = frozenset({"reject", "return", "handle", "close", "rework", "sus
                            "supervise"})
 #: actions that may carry photos
 PHOTO_ACTIONS = frozenset({"handle", "close", "rework", "comment", "verify"})
+#: the steps that move a case along the 七步闭环, in the order the case page offers them;
+#: the others (不予立案, 回退, 挂账, 备注 …) are side steps
+NEXT_STEPS = ("verify", "dispatch", "accept", "handle", "close", "approve_extension", "resume",
+              "reopen")
+
+
+def next_step(actions) -> str | None:
+    """The step a user would take next among the actions they may take, if any."""
+    return next((action for action in NEXT_STEPS if action in actions), None)
 
 
 @dataclass(frozen=True)

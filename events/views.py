@@ -1,5 +1,6 @@
 """Staff pages: case list and my queue, case detail with its actions, new case, photos."""
 import uuid
+from urllib.parse import urlsplit
 
 from flask import (Blueprint, Response, abort, current_app, flash, g, redirect,
                    render_template, request, url_for)
@@ -17,7 +18,7 @@ from core.extensions import db
 from core.inputs import load_form
 from flask_babel import gettext as _, lazy_gettext as _l
 
-from events import intake, labels, services
+from events import intake, labels, lifecycle, services
 from events.mapsvg import grid_map
 from events.models import Attachment, Category, Department, Event
 from events.photos import add_photo, prepare_uploads
@@ -96,7 +97,18 @@ def _load(event_id: int) -> Event:
     return event
 
 
-def _render_detail(event: Event, *, error: str | None = None, form=None, status: int = 200):
+def safe_back(value: str | None) -> str | None:
+    """The case list a user came from (?back=…), or None: never a page off the list."""
+    if not value or len(value) > 1000 or "\\" in value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or parts.path != url_for("events.list_events"):
+        return None
+    return value
+
+
+def _render_detail(event: Event, *, error: str | None = None, form=None, status: int = 200,
+                   back: str | None = None):
     departments = db.session.scalars(select(Department).where(
         Department.is_active.is_(True), Department.region_id == event.town_id)
         .order_by(Department.name)).all()
@@ -104,16 +116,17 @@ def _render_detail(event: Event, *, error: str | None = None, form=None, status:
     duplicates = intake.possible_duplicates(
         event.category_id, event.lat, event.lon, clock.utcnow(), exclude_id=event.id,
         visible=visible_clause(current_user)) if event.state in ("reported", "filed") else []
+    actions = allowed_actions(current_user, event)
     return render_template(
-        "events/detail.html", event=event, actions=allowed_actions(current_user, event),
+        "events/detail.html", event=event, actions=actions, primary=lifecycle.next_step(actions),
         departments=departments, suggested=suggested, map=grid_map(event),
-        duplicates=duplicates, error=error, form=form or {}), status
+        duplicates=duplicates, error=error, form=form or {}, back=back), status
 
 
 @bp.get("/events/<int:event_id>")
 @login_required
 def show_event(event_id: int):
-    return _render_detail(_load(event_id))[0]
+    return _render_detail(_load(event_id), back=safe_back(request.args.get("back")))[0]
 
 
 def _add_photos(prepared) -> list[int]:
@@ -150,6 +163,7 @@ def act_on_event(event_id: int):
     _load(event_id)  # 404 before any photo is decoded
     form = request.form
     action = form.get("action", "")
+    back = safe_back(form.get("back"))
     try:
         data = load_form(ActionIn(), form, ACTION_FIELDS)  # the API's schema and limits
         photos = prepare_uploads(request.files.getlist("photos"))
@@ -162,10 +176,15 @@ def act_on_event(event_id: int):
                 photo_ids=_add_photos(photos), **{k: v for k, v in data.items()
                                                    if k not in ("photo_ids", "duplicate_of")})
     except AppError as error:
-        return _render_detail(_load(event_id), error=error.message, form=form,
+        return _render_detail(_load(event_id), error=error.message, form=form, back=back,
                               status=error.status if error.status != 400 else 409)
-    flash(_("已%(action)s", action=labels.action_label(action)))
-    return redirect(url_for("events.show_event", event_id=event.id))
+    done = _("已%(action)s", action=labels.action_label(action))
+    if back and lifecycle.next_step(allowed_actions(current_user, event)) is None:
+        # the case has left this user's hands: back to the list they were working through
+        flash(_("%(done)s：%(number)s", done=done, number=event.number))
+        return redirect(back)
+    flash(done)
+    return redirect(url_for("events.show_event", event_id=event.id, back=back))
 
 
 def _reportable_grids():

@@ -133,3 +133,59 @@ def test_a_bad_filter_is_a_message_not_a_crash(desk, login_as, api):
         assert page.status_code == 422, query
         assert 'class="error"' in text_of(page), query
         assert api("dispatcher").get(f"/api/v1/events?{query}").status_code == 422, query
+
+
+# --- the case page from the desk ------------------------------------------------------------
+
+def _act(client, case_id, back=None, **fields):
+    from tests.pagehelpers import field_value
+    detail = client.get(f"/events/{case_id}" + (f"?back={back}" if back else ""))
+    data = {"version": field_value(detail, "version"), **fields}
+    if back:
+        data["back"] = field_value(detail, "back")
+    return client.post(f"/events/{case_id}/actions", data=data)
+
+
+def test_after_dispatching_the_desk_returns_to_the_list_it_came_from(desk, login_as):
+    from urllib.parse import quote
+    client = login_as("dispatcher")
+    back = "/events?state=filed&sort=urgency"
+    detail = text_of(client.get(f"/events/{desk['C']}?back={quote(back)}"))
+    assert f'<p class="back"><a href="{back}">← 返回列表</a></p>' in detail
+    number = re.search(r"<small>(清河-\d{4}-\d{6})</small>", detail).group(1)
+    response = _act(client, desk["C"], back=quote(back), action="dispatch")
+    assert response.status_code == 302 and response.headers["Location"] == back
+    flash = text_of(client.get(back)).split('<p class="flash"', 1)[1].split("</p>", 1)[0]
+    assert f"已派遣：{number}" in flash
+
+
+def test_a_step_that_leaves_more_to_do_stays_on_the_case(desk, login_as, api):
+    from urllib.parse import quote
+    api("dispatcher").act(desk["C"], "dispatch")
+    client = login_as("handler")
+    response = _act(client, desk["C"], back=quote("/events?mine=1"), action="accept")
+    assert response.status_code == 302
+    assert re.fullmatch(rf"/events/{desk['C']}\?back=.+", response.headers["Location"])
+    page = text_of(client.get(response.headers["Location"]))
+    assert "确认处置反馈" in page and '<p class="back"><a href="/events?mine=1">' in page
+
+
+@pytest.mark.parametrize("back", ["https://evil.example/events", "//evil.example/events",
+                                  "/logout", "/events/../logout", "\\\\evil.example"])
+def test_the_way_back_never_leaves_the_list(desk, login_as, back):
+    from urllib.parse import quote
+    client = login_as("dispatcher")
+    page = text_of(client.get(f"/events/{desk['C']}?back={quote(back)}"))
+    assert 'class="back"' not in page and 'name="back"' not in page
+    response = client.post(f"/events/{desk['C']}/actions", data={
+        "action": "dispatch", "back": back,
+        "version": re.search(r'name="version" value="(\d+)"', page).group(1)})
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith(f"/events/{desk['C']}")
+
+
+def test_the_case_page_shows_the_categorys_filing_and_closing_standards(desk, login_as):
+    page = text_of(login_as("dispatcher").get(f"/events/{desk['C']}"))
+    criteria = page.split('class="criteria"', 1)[1].split("</details>", 1)[0]
+    assert "立案标准" in criteria and "成堆成片的生活垃圾未入容器" in criteria
+    assert "结案标准" in criteria and "彻底清理并清扫现场" in criteria

@@ -89,7 +89,9 @@ def flat_messages(messages, prefix: str = "") -> dict[str, list[str]]:
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/healthz"
+    """The API, the health check, and a page's script that asks for JSON (Accept)."""
+    return (request.path.startswith("/api/") or request.path == "/healthz"
+            or request.accept_mimetypes.best == "application/json")
 
 
 def register_error_renderer(app, path_prefix: str, render) -> None:

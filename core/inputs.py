@@ -132,22 +132,36 @@ def N_(text: str) -> str:
     return text
 
 
+def _texts(messages) -> list[str]:
+    """A field's messages, flat (a list field's are keyed by the item's index)."""
+    if isinstance(messages, dict):
+        return [text for value in messages.values() for text in _texts(value)]
+    return messages if isinstance(messages, list) else [messages]
+
+
 def load_form(schema, form, labels: dict) -> dict:
     """A submitted HTML form read by the same schema as the API's JSON: the same limits, the
     same refusals (a description over the limit is refused, not cut). Blank fields count as
     absent. A bad field is an InvalidInput naming it by its label on the page (`labels`:
     field → 中文名) with the schema's message; `fields` marks the inputs to highlight."""
     from marshmallow import ValidationError
-    data = {name: form.get(name) for name in labels if form.get(name) not in (None, "")}
+    lists = {name for name in labels if isinstance(schema.fields.get(name), fields.List)}
+    data = {name: form.get(name) for name in labels
+            if name not in lists and form.get(name) not in (None, "")}
     # a textarea's line breaks arrive as CRLF: count them as the API's one character each
     data = {name: value.replace("\r\n", "\n") for name, value in data.items()}
     for name, value in data.items():  # a form sends text: "12" is the number a JSON body sends
         if isinstance(schema.fields.get(name), fields.Integer) and is_id(value):
             data[name] = int(value)
+    getlist = getattr(form, "getlist", lambda name: [form[name]] if name in form else [])
+    for name in lists:  # repeated inputs (photo_ids): ids as numbers, the rest as sent
+        values = [value for value in getlist(name)[:100] if value != ""]
+        if values:
+            data[name] = [int(value) if is_id(value) else value for value in values]
     try:
         return schema.load(data)
     except ValidationError as error:
-        messages = {name: [_(text) for text in (texts if isinstance(texts, list) else [texts])]
+        messages = {name: [_(text) for text in _texts(texts)]
                     for name, texts in error.messages.items()}
         parts = [f"「{labels.get(name, name)}」{texts[0]}" for name, texts in messages.items()]
         raise InvalidInput(_("请检查：%(problems)s", problems="；".join(parts)),

@@ -15,13 +15,13 @@ from core import clock
 from core.database import write_transaction
 from core.errors import AppError, InvalidInput
 from core.extensions import db
-from core.inputs import load_form
+from core.inputs import is_id, load_form
 from flask_babel import gettext as _, lazy_gettext as _l
 
 from events import intake, labels, lifecycle, services
 from events.mapsvg import grid_map
 from events.models import Attachment, Category, Department, Event
-from events.photos import add_photo, prepare_uploads
+from events.photos import add_photo, prepare_photo, prepare_uploads
 from events.filters import read_page
 from events.routing import suggest_department
 from events.schemas import ActionIn, EventCreateIn, ListQueryIn
@@ -120,7 +120,8 @@ def _render_detail(event: Event, *, error: str | None = None, form=None, status:
     return render_template(
         "events/detail.html", event=event, actions=actions, primary=lifecycle.next_step(actions),
         departments=departments, suggested=suggested, map=grid_map(event),
-        duplicates=duplicates, error=error, form=form or {}, back=back), status
+        duplicates=duplicates, error=error, form=form or {}, back=back,
+        held=held_photos(form) if form else []), status
 
 
 @bp.get("/events/<int:event_id>")
@@ -135,11 +136,11 @@ def _add_photos(prepared) -> list[int]:
 
 #: the action form's inputs, named as the page names them
 ACTION_FIELDS = {"action": _l("操作"), "note": _l("说明"), "department_code": _l("责任单位"),
-                 "hours": _l("延期时长"), "version": _l("版本")}
+                 "hours": _l("延期时长"), "version": _l("版本"), "photo_ids": _l("照片")}
 #: the report form's inputs
 REPORT_FIELDS = {"category_code": _l("问题类别"), "lat": _l("纬度"), "lon": _l("经度"),
                  "description": _l("问题描述"), "address": _l("地址"), "grid_code": _l("网格"),
-                 "source": _l("来源")}
+                 "source": _l("来源"), "photo_ids": _l("照片")}
 
 
 def _duplicate_of(event, number: str) -> int | None:
@@ -173,8 +174,8 @@ def act_on_event(event_id: int):
                 current_user, event, data.pop("action"), clock.utcnow(),
                 expected_version=data.pop("version"),
                 duplicate_of=_duplicate_of(event, form.get("duplicate_of") or ""),
-                photo_ids=_add_photos(photos), **{k: v for k, v in data.items()
-                                                   if k not in ("photo_ids", "duplicate_of")})
+                photo_ids=data.pop("photo_ids") + _add_photos(photos),
+                **{k: v for k, v in data.items() if k != "duplicate_of"})
     except AppError as error:
         return _render_detail(_load(event_id), error=error.message, form=form, back=back,
                               status=error.status if error.status != 400 else 409)
@@ -200,7 +201,7 @@ def new_event():
         abort(403)
     form = request.form if request.method == "POST" else {"form_token": uuid.uuid4().hex}
     context = dict(categories=_active_categories(), grids=grids, form=form, duplicates=[],
-                   error=None, fields={})
+                   error=None, fields={}, held=held_photos(form))
     if request.method == "GET":
         return render_template("events/new.html", **context)
     now = clock.utcnow()
@@ -230,12 +231,40 @@ def new_event():
             current_user, now, category_code=data["category_code"], lat=data["lat"],
             lon=data["lon"], description=data["description"].strip(), address=data["address"],
             grid_code=data["grid_code"], source=data["source"], photos=photos,
+            photo_ids=data["photo_ids"],
             idempotency_key=form.get("form_token") or None)
     except AppError as error:
         context.update(error=error.message, fields=error.fields or {})
         return render_template("events/new.html", **context), error.status
     flash(_("案件 %(number)s 已上报", number=event.number))
     return redirect(url_for("events.show_event", event_id=event.id))
+
+
+@bp.post("/uploads")
+@login_required
+def upload_photo():
+    """A photo sent from a staff form as soon as it is chosen (static/js/photos.js), shrunk
+    in the browser: the form then carries its id, so a form refused for any other reason
+    still holds the photo. The API's POST /api/v1/uploads, for a logged-in page."""
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        raise InvalidInput(_("请选择照片"), fields={"file": ["required"]})
+    prepared = prepare_photo(file.read(), file.filename)  # decoded before the transaction
+    with write_transaction():
+        photo = add_photo(prepared, current_user.id)
+    return {"id": photo.id,
+            "thumb": url_for("events.attachment_thumb", attachment_id=photo.id)}, 201
+
+
+def held_photos(form) -> list[Attachment]:
+    """The photos a re-shown form still holds: the user's own uploads not yet on a case."""
+    ids = [int(value) for value in getattr(form, "getlist", lambda _name: [])("photo_ids")[:9]
+           if is_id(value)]
+    if not ids:
+        return []
+    return db.session.scalars(select(Attachment).where(
+        Attachment.id.in_(ids), Attachment.uploader_id == current_user.id,
+        Attachment.event_id.is_(None)).order_by(Attachment.id)).all()
 
 
 def _attachment_for_viewer(attachment_id: int) -> Attachment:

@@ -135,6 +135,10 @@ def test_a_case_goes_round_the_loop_on_phones(open_context, live_server, photo, 
     department = department.removesuffix("（建议）")
     shot(dispatcher, "3-dispatcher")
     dispatch.get_by_role("button", name="确认派遣").click()
+    # the case has left the desk: back to the list it was opened from, saying what was done
+    dispatcher.wait_for_url(re.compile(r"/events\?mine=1"))
+    expect(dispatcher.locator(".flash")).to_have_text(f"已派遣：{number}")
+    dispatcher.goto(case_url)
     expect(state_of(dispatcher)).to_have_text("已派遣")
     assert department in dispatcher.locator(".facts").inner_text()
 
@@ -150,6 +154,8 @@ def test_a_case_goes_round_the_loop_on_phones(open_context, live_server, photo, 
     assert_fits_a_phone(handler)
     shot(handler, "4-handler")
     handle.get_by_role("button", name="确认处置反馈").click()
+    expect(handler.locator(".flash")).to_have_text(f"已处置反馈：{number}")  # back on the list
+    handler.goto(case_url)
     expect(state_of(handler)).to_have_text("待核查")
 
     # 4. The worker checks on site and closes it.
@@ -164,6 +170,8 @@ def test_a_case_goes_round_the_loop_on_phones(open_context, live_server, photo, 
     assert close.locator("textarea[name=note]").evaluate("el => !el.validity.valid")
     close.get_by_label("说明").fill("现场核查已整改到位")
     confirm.click()
+    expect(worker.locator(".flash")).to_have_text(f"已核查结案：{number}")
+    worker.goto(case_url)
     expect(state_of(worker)).to_have_text("已结案")
     history = timeline_actions(worker)
     assert history == ["核查结案", "处置反馈", "签收", "派遣", "上报"]
@@ -196,3 +204,37 @@ def test_the_login_page_and_case_list_fit_a_phone(open_context, live_server, rep
     assert page.locator(".actions summary.primary").inner_text() == "Dispatch"
     assert_fits_a_phone(page)
     shot(page, "7-detail-en")
+
+
+def test_a_refused_report_keeps_its_photo_shrunk_in_the_browser(open_context, live_server,
+                                                                tmp_path, configure, shot):
+    from playwright.sync_api import expect
+    configure(WTF_CSRF_ENABLED=True)  # the upload carries the page's token, as in production
+    big = tmp_path / "big.jpg"
+    Image.new("RGB", (3200, 2400), (120, 130, 90)).save(big, "JPEG", quality=90)
+    worker = log_in(open_context(PHONE), live_server, "worker")
+    worker.goto(f"{live_server}/events/new")
+    worker.get_by_label("类别").select_option("06010")
+    worker.get_by_label("纬度").fill("四十三")  # not a number: refused by the server
+    worker.get_by_label("经度").fill(str(POINT_GRID1[1]))
+    worker.get_by_label("问题描述").fill("桥头垃圾无人清运")
+    worker.locator("input[name=photos]").set_input_files(big)
+    held = worker.locator(".photo-picker .held img")
+    expect(held).to_have_count(1)
+    worker.get_by_role("button", name="提交").click()
+    expect(worker.locator(".error[role=alert]").first).to_contain_text("纬度")
+    # the photo and the typed text are still there, the photo as the form's own
+    expect(held).to_have_count(1)
+    assert worker.get_by_label("问题描述").input_value() == "桥头垃圾无人清运"
+    assert worker.locator("input[name=photo_ids]").count() == 1
+    assert_fits_a_phone(worker)
+    shot(worker, "8-photo-kept")
+    worker.get_by_label("纬度").fill(str(POINT_GRID1[0]))
+    worker.get_by_role("button", name="提交").click()
+    worker.wait_for_url(re.compile(r"/events/\d+$"))
+    expect(worker.locator(".flash")).to_contain_text("已上报")
+    full = worker.locator(".photos a").first.get_attribute("href")
+    width = worker.evaluate("""async url => {
+        const image = new Image(); image.src = url; await image.decode();
+        return Math.max(image.naturalWidth, image.naturalHeight); }""", full)
+    assert width == 1600  # shrunk in the browser before it was sent

@@ -132,3 +132,85 @@ def test_405_answers_say_which_methods_are_allowed(client):
     assert answer.status_code == 405
     assert set(answer.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
     assert client.delete("/login").headers["Allow"]
+
+
+# --- staff forms: a photo uploaded as soon as it is chosen, held by the form -----------------
+
+def _page_upload(client, data: bytes, name="photo.jpg", **headers):
+    return client.post("/uploads", data={"file": (io.BytesIO(data), name)},
+                       content_type="multipart/form-data",
+                       headers={"Accept": "application/json", **headers})
+
+
+def test_a_photo_chosen_on_a_form_is_uploaded_and_its_thumbnail_served(login_as):
+    worker = login_as("worker")
+    answer = _page_upload(worker, jpeg_with_exif())
+    assert answer.status_code == 201
+    body = answer.get_json()
+    assert worker.get(body["thumb"]).mimetype == "image/jpeg"
+    assert login_as("w101002").get(body["thumb"]).status_code == 404  # only its uploader
+    refused = _page_upload(worker, b"not a photo", "x.jpg")
+    assert refused.status_code == 422 and refused.get_json()["message"]
+
+
+def test_the_upload_from_a_page_needs_its_csrf_token(login_as, configure):
+    import re
+    worker = login_as("worker")
+    configure(WTF_CSRF_ENABLED=True)
+    refused = _page_upload(worker, jpeg_with_exif())
+    assert refused.status_code == 400 and refused.is_json  # the page's script reads why
+    page = worker.get("/events/new").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    assert _page_upload(worker, jpeg_with_exif(), **{"X-CSRFToken": token}).status_code == 201
+
+
+def test_a_refused_report_keeps_its_photos_and_the_next_try_files_them(login_as,
+                                                                       new_case_form):
+    from tests.pagehelpers import text_of
+    worker = login_as("worker")
+    ids = [_page_upload(worker, jpeg_with_exif()).get_json()["id"],
+           _page_upload(worker, png_bytes(), "b.png").get_json()["id"]]
+    refused = new_case_form(worker, description="  ", photo_ids=[str(i) for i in ids])
+    assert refused.status_code == 422
+    page = text_of(refused)
+    for photo in ids:  # shown again, and sent again with the corrected form
+        assert f'name="photo_ids" value="{photo}"' in page
+        assert f"/attachments/{photo}/thumb" in page
+    filed = new_case_form(worker, description="路边垃圾", photo_ids=[str(i) for i in ids])
+    assert filed.status_code == 302
+    case = text_of(worker.get(filed.headers["Location"]))
+    assert all(f"/attachments/{photo}/thumb" in case for photo in ids)
+
+
+def test_a_form_cannot_hold_someone_elses_photo(login_as, new_case_form):
+    from tests.pagehelpers import text_of
+    other = _page_upload(login_as("w101002"), png_bytes(), "a.png").get_json()["id"]
+    worker = login_as("worker")
+    shown = text_of(new_case_form(worker, description=" ", photo_ids=[str(other)]))
+    assert f'value="{other}"' not in shown and f"/attachments/{other}/thumb" not in shown
+    refused = new_case_form(worker, photo_ids=[str(other)])
+    assert refused.status_code == 422 and "照片不存在或已被使用" in text_of(refused)
+    assert new_case_form(worker, photo_ids=["garbage"]).status_code == 422
+
+
+def test_an_action_refused_for_its_note_keeps_the_photo_for_the_next_try(login_as, report,
+                                                                        api):
+    from tests.pagehelpers import field_value, text_of, timeline
+    case = report("worker")
+    api("dispatcher").act(case["id"], "dispatch")
+    api("handler").act(case["id"], "accept")
+    handler = login_as("handler")
+    photo = _page_upload(handler, jpeg_with_exif()).get_json()["id"]
+    detail = handler.get(f"/events/{case['id']}")
+    data = {"action": "handle", "note": " ", "photo_ids": str(photo),
+            "version": field_value(detail, "version")}
+    refused = handler.post(f"/events/{case['id']}/actions", data=data)
+    assert refused.status_code == 422
+    handle_form = text_of(refused).split('name="action" value="handle"', 1)[1].split("</form>")[0]
+    assert f'name="photo_ids" value="{photo}"' in handle_form
+    done = handler.post(f"/events/{case['id']}/actions", data={**data, "note": "已清运"})
+    assert done.status_code == 302
+    after = handler.get(f"/events/{case['id']}")
+    assert timeline(after)[0] == "处置反馈"
+    section = text_of(after).split('<section class="timeline">', 1)[1]
+    assert f"/attachments/{photo}/thumb" in section

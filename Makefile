@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test install install-dev translations extract system-deps clean
+.PHONY: run test install install-dev translations extract system-deps clean vendor
 
 $(BIN)/activate:
 	$(PY) -m venv $(VENV)
@@ -27,10 +27,10 @@ extract:
 	$(BIN)/pybabel update -i translations/messages.pot -d translations
 
 # Debian packages the tests use: PostgreSQL 15 and Redis (both started by the tests
-# themselves), Chromium and a CJK font.
+# themselves), Chromium, a CJK font and an emoji font (the category tiles).
 system-deps:
-	@if ! command -v chromium >/dev/null || ! test -x /usr/lib/postgresql/15/bin/initdb || ! test -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc || ! command -v redis-server >/dev/null; then \
-		apt-get update -qq && apt-get install -y -qq chromium postgresql-15 fonts-wqy-zenhei redis-server; fi
+	@if ! command -v chromium >/dev/null || ! test -x /usr/lib/postgresql/15/bin/initdb || ! test -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc || ! test -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf || ! command -v redis-server >/dev/null; then \
+		apt-get update -qq && apt-get install -y -qq chromium postgresql-15 fonts-wqy-zenhei fonts-noto-color-emoji redis-server; fi
 
 # The web server and the one scheduler process together; Ctrl-C stops both.
 run: install
@@ -44,3 +44,7 @@ test: install-dev system-deps
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
+
+# Front-end packages (static/vendor/packages.txt) fetched from npm, checked, committed.
+vendor:
+	bash scripts/vendor.sh

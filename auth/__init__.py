@@ -27,13 +27,14 @@ def init_app(app) -> None:
 
     from auth import api
     from auth.cli import users_cli
-    from auth.masking import reporter_contact
+    from auth.masking import may_see_contact, reporter_contact
     from auth.views import bp as views_bp
     from auth.services import user_for_token
     from core.bearer import register_token_loader
     from core.openapi import register_api
     register_token_loader(app, user_for_token)
     app.add_template_global(reporter_contact)
+    app.add_template_global(may_see_contact)
     app.cli.add_command(users_cli)
     app.register_blueprint(views_bp)
     app.register_blueprint(api.bp)

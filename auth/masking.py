@@ -22,10 +22,15 @@ def mask_name(name: str | None) -> str:
     return name[0] + "*" * (len(name) - 1)
 
 
+def may_see_contact(user) -> bool:
+    """Dispatchers and admins see a reporter's name, number and 查询码 in full."""
+    return getattr(user, "role", None) in FULL_CONTACT_ROLES
+
+
 def reporter_contact(user, event) -> dict | None:
     """{"name", "phone"} of a case's resident reporter as `user` may see them, or None."""
     if not (event.reporter_name or event.reporter_phone):
         return None
-    if getattr(user, "role", None) in FULL_CONTACT_ROLES:
+    if may_see_contact(user):
         return {"name": event.reporter_name or "", "phone": event.reporter_phone or ""}
     return {"name": mask_name(event.reporter_name), "phone": mask_phone(event.reporter_phone)}

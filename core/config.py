@@ -91,6 +91,9 @@ class Config:
     DIGEST_TIME = "08:30"
     #: the address residents' phones reach; QR codes encode <PUBLIC_BASE_URL>/q/<token>
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    #: an optional map tile server for the grid maps, e.g. https://tiles.example/{z}/{x}/{y}.png
+    #: (none by default: the maps draw the grid polygons on a plain background)
+    MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
     #: printed on posters and shown on public pages
     HOTLINE_TEXT = os.environ.get("HOTLINE_TEXT", "镇综合指挥中心热线 12345")
     #: Flask-Limiter: memory:// counts per process (right for `make run`); with several

@@ -6,20 +6,27 @@ needs no 'unsafe-inline' for scripts; no page may be framed (staff action forms 
 camera and geolocation are allowed to the app itself only (the report forms use both).
 """
 
-CONTENT_SECURITY_POLICY = "; ".join((
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    # photos shrunk in the browser are previewed from blob: and data: URLs
-    "img-src 'self' data: blob:",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-))
+from urllib.parse import urlsplit
+
+
+def content_security_policy(tile_url: str = "") -> str:
+    """The policy; a configured map tile server (MAP_TILE_URL) may serve images too."""
+    parts = urlsplit(tile_url or "")
+    tiles = f" {parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+    return "; ".join((
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        # photos shrunk in the browser are previewed from blob: and data: URLs
+        f"img-src 'self' data: blob:{tiles}",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ))
+
 HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     # tracking codes and case ids are in our URLs: other sites learn nothing of them
@@ -31,8 +38,11 @@ HEADERS = {
 
 
 def init_app(app) -> None:
+    headers = {"Content-Security-Policy": content_security_policy(app.config["MAP_TILE_URL"]),
+               **HEADERS}
+
     @app.after_request
     def _security_headers(response):
-        for name, value in HEADERS.items():
+        for name, value in headers.items():
             response.headers.setdefault(name, value)
         return response

@@ -10,10 +10,12 @@ def init_app(app) -> None:
     from events.cli import auto_dispatch_command, escalate_command, load_categories_command
     from events.sweep import escalate_due
     from events.deadlines import clock_json, recompute_after_calendar_change
+    from events.hotline import bp as hotline_bp
     from events.views import bp as views_bp, list_url
     from workcal.calendar import calendar_changed
     app.register_blueprint(api_bp)
     app.register_blueprint(views_bp)
+    app.register_blueprint(hotline_bp)
     app.cli.add_command(escalate_command)
     app.cli.add_command(load_categories_command)
     app.cli.add_command(auto_dispatch_command)

@@ -23,6 +23,12 @@ UNITS = ("wh", "wd", "h")
 
 
 VERIFIERS = ("grid_worker", "dispatcher")
+#: the eight most common problems, offered as big tiles on the residents' form and the
+#: hotline page (icons are emoji: no bytes to download)
+COMMON_CATEGORIES = (("06010", "🗑️"), ("06042", "🚮"), ("10001", "❄️"), ("06001", "🏚️"),
+                     ("09006", "🛒"), ("09009", "🚗"), ("10002", "🔌"), ("06025", "💧"))
+#: 其他问题: what fits no category; the town's dispatchers verify it (Category.verifier)
+OTHER_CATEGORY = "99001"
 
 
 def load_categories(path: Path = CATALOGUE) -> tuple[int, int]:

@@ -1,5 +1,6 @@
 """New cases: numbering, locating, idempotent creation and possible duplicates."""
 import math
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -170,19 +171,44 @@ def check_report(actor, *, category_code: str, lat: float, lon: float,
     return CheckedReport(category, grid, source)
 
 
+#: a caller's number as stored (digits, events.filters.normalize_phone): a mobile, a
+#: landline with its area code, or a local 7–8 digit number
+CALLER_PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{9,11}|\d{7,8})$")
+
+
+def caller_contact(source: str, name: str | None, phone: str | None) -> tuple[str | None, str | None]:
+    """A hotline caller's name and number, checked: (name, digits). Only a call has a caller."""
+    from events.filters import normalize_phone
+    name, raw = (name or "").strip(), (phone or "").strip()
+    if not (name or raw):
+        return None, None
+    if source != "hotline":
+        raise InvalidInput(_("只有热线来电可以登记来电人"),
+                           fields={"caller_phone": ["only for source hotline"]})
+    digits = normalize_phone(raw) if raw else ""
+    if raw and not CALLER_PHONE.match(digits):
+        raise InvalidInput(_("来电号码无效：请填写 11 位手机号，或带区号的固定电话"),
+                           fields={"caller_phone": ["not a phone number"]})
+    return name or None, digits or None
+
+
 def prepare_report(actor, now: datetime, *, category_code: str, lat: float, lon: float,
                    description: str, address: str = "", grid_code: str | None = None,
-                   source: str | None = None,
+                   source: str | None = None, caller_name: str | None = None,
+                   caller_phone: str | None = None,
                    idempotency_key: str | None = None) -> tuple[Event, EventLog]:
     """A staff report checked and built, its clock started, not yet stored: reads only, so
-    a request does it before its write unit and holds the lock only for _store_report."""
+    a request does it before its write unit and holds the lock only for _store_report.
+    A hotline report may name its caller (masked for all but dispatchers and admins)."""
     checked = check_report(actor, category_code=category_code, lat=lat, lon=lon,
                            grid_code=grid_code, source=source)
+    name, phone = caller_contact(checked.source, caller_name, caller_phone)
     return build_event(
         now, category=checked.category, grid=checked.grid, lat=lat, lon=lon,
         description=description, address=address, source=checked.source,
         state=lifecycle.initial_state(checked.source, actor.role),
         reporter_id=actor.id, actor_id=actor.id, actor_label=actor.display_name,
+        reporter_name=name, reporter_phone=phone,
         idempotency_scope=f"user:{actor.id}", idempotency_key=idempotency_key)
 
 
@@ -234,7 +260,8 @@ def build_event(now: datetime, *, category, grid, lat, lon, description, address
         idempotency_scope=idempotency_scope if idempotency_key else None,
         idempotency_key=idempotency_key, logs=[],
         # 查询码: the resident's own secret, so only residents' reports have one
-        tracking_code=new_tracking_code() if source == "resident" else None,
+        # residents and callers follow their case by its 查询码 (/t)
+        tracking_code=new_tracking_code() if source in ("resident", "hotline") else None,
         attachments=[], **extra)
     log = EventLog(event=event, actor_id=actor_id, actor_label=actor_label, action="create",
                    from_state=None, to_state=state, data={"source": source}, created_at=now,

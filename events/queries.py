@@ -150,7 +150,7 @@ def _float(value):
 def detail_json(user, case: CaseRow, logs, photos, now) -> dict:
     """What EventDetailOut dumps from the ORM case (a test keeps the two equal), built from
     plain rows: the case page's API answer without an object graph."""
-    from auth.masking import reporter_contact
+    from auth.masking import may_see_contact, reporter_contact
     from events.access import allowed_actions
     from events.deadlines import clock_json
     by_log: dict[int, list[dict]] = {}
@@ -180,6 +180,7 @@ def detail_json(user, case: CaseRow, logs, photos, now) -> dict:
         "milestones": case.milestones, "due_at": _iso(case.due_at),
         "clock": clock_json(case, now),
         "reporter": reporter_contact(user, case),
+        "tracking_code": case.tracking_code if may_see_contact(user) else None,
         "history": [{"id": log.id, "action": log.action, "from_state": log.from_state,
                      "to_state": log.to_state, "actor": log.actor_label, "note": log.note,
                      "data": log.data, "created_at": _iso(log.created_at),

@@ -30,6 +30,10 @@ class EventCreateIn(Schema):
     source = fields.String(load_default=None, allow_none=True,
                            validate=validate.OneOf(("patrol", "hotline"), error=N_("须为巡查或热线")))
     photo_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=9))
+    caller_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(
+        max=32, error=N_("不超过 32 字")), metadata={"description": "热线: the caller's name"})
+    caller_phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(
+        max=24, error=N_("不超过 24 位")), metadata={"description": "热线: the caller's number"})
 
     @validates_schema
     def _description_not_blank(self, data, **_kwargs):
@@ -197,6 +201,8 @@ class EventDetailOut(EventOut):
     """GET /events/{id} and an action's answer: the case as the caller may see it."""
     clock = fields.Nested(ClockOut, allow_none=True)
     reporter = fields.Nested(ReporterOut, allow_none=True)
+    tracking_code = fields.String(allow_none=True, metadata={
+        "description": "查询码 of a resident's or caller's report: dispatchers and admins only"})
     history = fields.List(fields.Nested(LogOut))
     allowed_actions = fields.List(fields.String(validate=validate.OneOf(lifecycle.ACTIONS)))
 

@@ -42,3 +42,19 @@ def grid_fields(polygon: dict) -> dict:
     return {"boundary": json.dumps(polygon, separators=(",", ":")),
             "centroid_lat": centroid.y, "centroid_lon": centroid.x,
             "min_lat": min_lat, "max_lat": max_lat, "min_lon": min_lon, "max_lon": max_lon}
+
+
+def point_inside(grid: Grid) -> tuple[float, float]:
+    """(lat, lon) of a point surely inside the grid: its centroid, or for a grid whose
+    centroid falls outside it (an L or a ring), shapely's representative point."""
+    if point_in_grid(grid, grid.centroid_lat, grid.centroid_lon):
+        return grid.centroid_lat, grid.centroid_lon
+    inside = shape(json.loads(grid.boundary)).representative_point()
+    return inside.y, inside.x
+
+
+def grids_geojson(grids) -> dict:
+    """A FeatureCollection of grid polygons for the pages' maps: code and name per feature."""
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": json.loads(grid.boundary),
+         "properties": {"code": grid.code, "name": grid.name}} for grid in grids]}

@@ -13,16 +13,12 @@ from core.database import write_transaction
 from core.errors import AppError
 from core.extensions import csrf, db, limiter
 from events import intake
+from events.catalogue import COMMON_CATEGORIES, OTHER_CATEGORY
 from events.models import Attachment, Category
 from events.storage import get_storage
 from portal import services
 
 bp = Blueprint("public", __name__)
-#: the eight most common problems, as big buttons (icons are emoji: no bytes to download)
-QUICK_CATEGORIES = (("06010", "🗑️"), ("06042", "🚮"), ("10001", "❄️"), ("06001", "🏚️"),
-                    ("09006", "🛒"), ("09009", "🚗"), ("10002", "🔌"), ("06025", "💧"))
-#: 其他问题: what fits no tile; the town's dispatchers verify it (Category.verifier)
-OTHER_CATEGORY = "99001"
 
 
 def _point_key():
@@ -40,9 +36,9 @@ def _point_limit():
 def _form_context(point, form, error=None, fields=None):
     categories = db.session.scalars(select(Category).where(Category.is_active.is_(True))
                                     .order_by(Category.code)).all()
-    quick_codes = [code for code, _ in QUICK_CATEGORIES]
+    quick_codes = [code for code, _ in COMMON_CATEGORIES]
     by_code = {c.code: c for c in categories}
-    quick = [(by_code[code], icon) for code, icon in QUICK_CATEGORIES if code in by_code]
+    quick = [(by_code[code], icon) for code, icon in COMMON_CATEGORIES if code in by_code]
     other = by_code.get(OTHER_CATEGORY)  # the catch-all, last and in sight
     more = [c for c in categories if c.code not in quick_codes and c.code != OTHER_CATEGORY]
     return dict(point=point, form=form, error=error, fields=fields or {}, quick=quick,

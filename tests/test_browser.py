@@ -238,3 +238,55 @@ def test_a_refused_report_keeps_its_photo_shrunk_in_the_browser(open_context, li
         const image = new Image(); image.src = url; await image.decode();
         return Math.max(image.naturalWidth, image.naturalHeight); }""", full)
     assert width == 1600  # shrunk in the browser before it was sent
+
+
+WALL = {"viewport": {"width": 1920, "height": 1080}, "locale": "zh-CN"}
+
+
+def test_a_hotline_call_is_recorded_at_the_desk_in_one_screen(open_context, live_server,
+                                                              api, shot):
+    from playwright.sync_api import expect
+    earlier = api("dispatcher").post("/api/v1/events", json={
+        "category_code": "09009", "lat": POINT_GRID1[0], "lon": POINT_GRID1[1],
+        "source": "hotline", "description": "上周反映的乱停车", "caller_phone": "13812341234"})
+    assert earlier.status_code == 201
+    desk = log_in(open_context(WALL), live_server, "dispatcher")
+    refused = []  # the map library runs under the page's Content-Security-Policy
+    desk.on("console", lambda m: refused.append(m.text) if m.type == "error" else None)
+    desk.on("pageerror", lambda error: refused.append(str(error)))
+    desk.get_by_role("link", name="热线受理").click()
+    desk.wait_for_url(re.compile(r"/hotline$"))
+    phone = desk.get_by_label("来电号码")
+    expect(phone).to_be_focused()  # the call starts with the number
+    phone.fill("138 1234 1234")
+    history = desk.locator("#earlier")
+    expect(history).to_contain_text(earlier.get_json()["number"])  # a repeat caller
+    desk.get_by_label("姓名（可不填）").fill("王大爷")
+    search = desk.get_by_label("搜索全部类别")
+    search.fill("井盖")
+    expect(desk.locator(".all-categories label.line:visible")).to_have_count(1)
+    desk.locator(".tiles label.tile", has_text="暴露垃圾").click()
+    desk.get_by_label("3. 问题描述").fill("幸福路口垃圾两天没人清")
+    # the place: a click inside the first grid's polygon on the map
+    desk.locator("#pick-map path.leaflet-interactive").first.click()
+    expect(desk.locator("#picked")).to_contain_text("清河镇第1网格")
+    assert desk.locator("select[name=grid_code]").input_value() == "220221101000001"
+    assert desk.locator("input[name=lat]").input_value()
+    # the whole form fits one desk screen: nothing to scroll to before 受理
+    button = desk.get_by_role("button", name="受理并生成查询码")
+    box = button.bounding_box()
+    assert box["y"] + box["height"] <= 1080, box
+    shot(desk, "9-hotline")
+    button.click()
+    desk.wait_for_url(re.compile(r"/hotline\?done=\d+$"))
+    code = desk.locator(".received .code").get_attribute("data-code")
+    assert re.fullmatch(r"[2-9A-Z]{10}", code)
+    expect(desk.locator(".received .code")).to_be_visible()
+    assert desk.locator(".received .code").evaluate(
+        "el => parseFloat(getComputedStyle(el).fontSize)") >= 32  # large, to read aloud
+    shot(desk, "10-hotline-received")
+    desk.locator(".received a").first.click()
+    expect(desk.locator(".facts")).to_contain_text(code)
+    expect(desk.locator(".facts")).to_contain_text("王大爷 13812341234")
+    expect(state_of(desk)).to_have_text("待核实")
+    assert refused == []

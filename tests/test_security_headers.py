@@ -64,6 +64,9 @@ def test_the_phone_pages_run_under_the_policy(world, live_server, open_context, 
     context.grant_permissions(["geolocation"])
     context.set_geolocation({"latitude": 43.603, "longitude": 126.485})
     page.click("#locate")
-    page.wait_for_function("document.querySelector('#new-event').lat.value !== ''")
+    # polled by Playwright itself: a string predicate would be eval'd in the page, which the
+    # policy (rightly) forbids
+    from playwright.sync_api import expect
+    expect(page.locator("#new-event input[name=lat]")).not_to_have_value("")
     assert page.eval_on_selector("#new-event", "f => f.lat.value") == "43.603000"
     assert refused == []

@@ -81,6 +81,26 @@ def _located(form: MultiDict, grids) -> MultiDict:
     return located
 
 
+def _checked(form: MultiDict, grids) -> MultiDict:
+    """The caller's number and the place checked together, so one answer names both."""
+    problems, located = [], form
+    try:
+        if not (form.get("caller_phone") or "").strip():
+            raise InvalidInput(_("请填写来电号码"), fields={"caller_phone": ["required"]})
+        intake.caller_contact("hotline", None, form["caller_phone"])
+    except InvalidInput as error:
+        problems.append(error)
+    try:
+        located = _located(form, grids)
+    except InvalidInput as error:
+        problems.append(error)
+    if problems:
+        raise InvalidInput("；".join(error.message for error in problems),
+                           fields={name: texts for error in problems
+                                   for name, texts in (error.fields or {}).items()})
+    return located
+
+
 @bp.route("/hotline", methods=["GET", "POST"])
 @login_required
 def take_call():
@@ -102,9 +122,7 @@ def take_call():
         return redirect(url_for("hotline.take_call", done=replay.id))
     now = clock.utcnow()
     try:
-        if not (form.get("caller_phone") or "").strip():
-            raise InvalidInput(_("请填写来电号码"), fields={"caller_phone": ["required"]})
-        data = load_form(EventCreateIn(), _located(form, grids), FIELDS)
+        data = load_form(EventCreateIn(), _checked(form, grids), FIELDS)
         category = db.session.scalar(select(Category).where(
             Category.code == data["category_code"]))
         if category and not form.get("confirm_not_duplicate"):

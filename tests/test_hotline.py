@@ -162,3 +162,10 @@ def test_the_api_takes_a_caller_only_on_a_hotline_report(world, api):
     assert made.get_json()["reporter"] == {"name": "", "phone": "043264881234"}
     refused = api("worker").post("/api/v1/events", json=body)  # a worker's patrol report
     assert refused.status_code == 422 and "caller_phone" in refused.get_json()["fields"]
+
+
+def test_a_bad_number_and_a_missing_place_are_named_together(world, login_as):
+    response = _call(login_as("dispatcher"), caller_phone="12", grid_code="")
+    assert response.status_code == 422
+    error = text_of(response).split('<p class="error" role="alert">', 1)[1].split("</p>")[0]
+    assert "来电号码无效" in error and "请在地图上点选位置" in error

@@ -77,13 +77,14 @@ def test_a_case_read_as_rows_is_what_the_schema_says(app, now, freeze):
 
     from auth.services import issue_token
     from demo.seed import seed_demo
-    from auth.masking import reporter_contact
+    from auth.masking import may_see_contact, reporter_contact
     from events.access import allowed_actions
     from events.schemas import EventOut, LogOut
 
     def orm_detail(user, event):
         return EventOut().dump(event) | {
             "clock": clock_json(event, now), "reporter": reporter_contact(user, event),
+            "tracking_code": event.tracking_code if may_see_contact(user) else None,
             "history": LogOut(many=True).dump(event.logs),
             "allowed_actions": allowed_actions(user, event)}
     from tests.support import DEMO_PASSWORD

@@ -18,12 +18,13 @@ from core.errors import AppError, InvalidInput
 from core.extensions import db
 from core.inputs import load_form
 from events import intake, labels
-from events.access import can_see, reportable_grids_clause, visible_clause
+from events.access import can_see, reportable_grids_clause
 from events.catalogue import COMMON_CATEGORIES, OTHER_CATEGORY
 from events.filters import normalize_phone, read_page
 from events.models import Category, Event
 from events.schemas import EventCreateIn, ListQueryIn
 from grid.locate import grids_geojson, point_inside
+from events.views import unconfirmed_duplicates
 from grid.models import Grid
 
 bp = Blueprint("hotline", __name__)
@@ -123,14 +124,10 @@ def take_call():
     now = clock.utcnow()
     try:
         data = load_form(EventCreateIn(), _checked(form, grids), FIELDS)
-        category = db.session.scalar(select(Category).where(
-            Category.code == data["category_code"]))
-        if category and not form.get("confirm_not_duplicate"):
-            duplicates = intake.possible_duplicates(category.id, data["lat"], data["lon"], now,
-                                                    visible=visible_clause(current_user))
-            if duplicates:
-                context.update(duplicates=duplicates)
-                return render_template("events/hotline.html", **context), 200
+        duplicates = unconfirmed_duplicates(form, data, now)
+        if duplicates:
+            context.update(duplicates=duplicates)
+            return render_template("events/hotline.html", **context), 200
         event, _created = intake.report_once(
             current_user, now, category_code=data["category_code"], lat=data["lat"],
             lon=data["lon"], description=data["description"].strip(),

@@ -193,6 +193,18 @@ def _reportable_grids():
                               .order_by(Grid.code)).all()
 
 
+def unconfirmed_duplicates(form, data: dict, now) -> list:
+    """Open cases of the category near the reported place that the user may see, unless the
+    form confirms this is not one of them (确认不是重复案件): then the form asks first."""
+    if form.get("confirm_not_duplicate"):
+        return []
+    category = db.session.scalar(select(Category).where(Category.code == data["category_code"]))
+    if category is None:
+        return []
+    return intake.possible_duplicates(category.id, data["lat"], data["lon"], now,
+                                      visible=visible_clause(current_user))
+
+
 @bp.route("/events/new", methods=["GET", "POST"])
 @login_required
 def new_event():
@@ -218,13 +230,10 @@ def new_event():
     except InvalidInput as error:
         context.update(error=error.message, fields=error.fields)
         return render_template("events/new.html", **context), 422
-    category = db.session.scalar(select(Category).where(Category.code == data["category_code"]))
-    if category and not form.get("confirm_not_duplicate"):
-        duplicates = intake.possible_duplicates(category.id, data["lat"], data["lon"], now,
-                                                visible=visible_clause(current_user))
-        if duplicates:
-            context.update(duplicates=duplicates)
-            return render_template("events/new.html", **context), 200
+    duplicates = unconfirmed_duplicates(form, data, now)
+    if duplicates:
+        context.update(duplicates=duplicates)
+        return render_template("events/new.html", **context), 200
     try:
         photos = prepare_uploads(request.files.getlist("photos"))
         event, _created = intake.report_once(

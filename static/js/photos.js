@@ -3,24 +3,9 @@
 // carries its id (photo_ids), so a form refused for another reason keeps the photo.
 // Without JavaScript the file input is sent with the form instead.
 (function () {
-  var MAX = 1600;
   if (!window.fetch || !window.FormData || !window.Promise) return;
 
-  function shrink(file) {
-    return new Promise(function (resolve) {
-      if (!/^image\/(jpeg|png|webp)$/.test(file.type) || !window.createImageBitmap) { resolve(file); return; }
-      createImageBitmap(file).then(function (bitmap) {
-        var scale = Math.min(1, MAX / Math.max(bitmap.width, bitmap.height));
-        if (scale === 1 && file.size < 1500000) { resolve(file); return; }
-        var canvas = document.createElement('canvas');
-        canvas.width = Math.round(bitmap.width * scale); canvas.height = Math.round(bitmap.height * scale);
-        canvas.getContext('2d').drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-        canvas.toBlob(function (blob) {
-          resolve(blob ? new File([blob], file.name.replace(/\.\w+$/, '') + '.jpg', { type: 'image/jpeg' }) : file);
-        }, 'image/jpeg', 0.85);
-      }, function () { resolve(file); });
-    });
-  }
+  var shrink = window.gridgovShrink;  // static/js/shrink.js
 
   function shown(message) { var error = new Error(message); error.shown = true; return error; }
 

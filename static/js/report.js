@@ -1,7 +1,7 @@
 // Resident form: resize photos in the browser (≤1600 px) before upload, "use my location",
 // and remember the phone's own reports. Without JavaScript the form still works.
 (function () {
-  var KEY = 'gridgov.reports', MAX = 1600;
+  var KEY = 'gridgov.reports';
   function mine() { try { return JSON.parse(localStorage.getItem(KEY) || '[]'); } catch (e) { return []; } }
 
   var receipt = document.querySelector('.receipt[data-code]');
@@ -36,21 +36,7 @@
     }, function () { text.textContent = '定位失败，将使用二维码所在位置'; }, { timeout: 10000 });
   });
 
-  function shrink(file) {
-    return new Promise(function (resolve) {
-      if (!/^image\/(jpeg|png|webp)$/.test(file.type) || !window.createImageBitmap) { resolve(file); return; }
-      createImageBitmap(file).then(function (bitmap) {
-        var scale = Math.min(1, MAX / Math.max(bitmap.width, bitmap.height));
-        if (scale === 1 && file.size < 1500000) { resolve(file); return; }
-        var canvas = document.createElement('canvas');
-        canvas.width = Math.round(bitmap.width * scale); canvas.height = Math.round(bitmap.height * scale);
-        canvas.getContext('2d').drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-        canvas.toBlob(function (blob) {
-          resolve(blob ? new File([blob], file.name.replace(/\.\w+$/, '') + '.jpg', { type: 'image/jpeg' }) : file);
-        }, 'image/jpeg', 0.85);
-      }, function () { resolve(file); });
-    });
-  }
+  var shrink = window.gridgovShrink;  // static/js/shrink.js
 
   form.addEventListener('submit', function (event) {
     var input = form.querySelector('input[type=file]');

@@ -80,6 +80,9 @@ NOTE_REQUIRED = frozenset({"reject", "return", "handle", "close", "rework", "sus
                            "supervise"})
 #: actions that may carry photos
 PHOTO_ACTIONS = frozenset({"handle", "close", "rework", "comment", "verify"})
+#: whom a 督办 may be addressed to (notify/'s audience names): who holds the case now, the
+#: department's head, the town's dispatchers; without a choice, the setting's (holder + head)
+SUPERVISE_RECIPIENTS = ("holder", "department_heads", "town_dispatchers")
 #: the steps that move a case along the 七步闭环, in the order the case page offers them;
 #: the others (不予立案, 回退, 挂账, 备注 …) are side steps
 NEXT_STEPS = ("verify", "dispatch", "accept", "handle", "close", "approve_extension", "resume",

@@ -53,6 +53,10 @@ class ActionIn(Schema):
     photo_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=9))
     duplicate_of = Id(load_default=None, allow_none=True)
     version = Id(load_default=None, allow_none=True)
+    recipients = fields.List(fields.String(validate=validate.OneOf(
+        lifecycle.SUPERVISE_RECIPIENTS)), load_default=None,
+        allow_none=True, validate=validate.Length(min=1, max=3), metadata={
+            "description": "督办: whom to tell (default: the holder and the department head)"})
 
 
 class ListQueryIn(QuerySchema):

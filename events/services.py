@@ -260,17 +260,24 @@ def reopen_event(actor, event, now, *, note=None):
     return log
 
 
-def supervise_event(actor, event, now, *, note=None, hours=None):
-    """督办: a supervisor orders the case handled, optionally within `hours`; the holder and
-    the department head are told (notify/), the case counts it; the state stays."""
+def supervise_event(actor, event, now, *, note=None, hours=None, recipients=None):
+    """督办: a supervisor orders the case handled, optionally within `hours`; `recipients`
+    (lifecycle.SUPERVISE_RECIPIENTS; default: the holder and the department head) are told
+    (notify/), the case counts it; the state stays."""
     deadline = None
     if hours is not None:
         if not 0 < hours <= MAX_EXTENSION_HOURS:
             raise InvalidInput(_("督办时限须在 0 到 %(max)s 小时之间", max=MAX_EXTENSION_HOURS),
                                fields={"hours": [f"must be > 0 and <= {MAX_EXTENSION_HOURS}"]})
         deadline = (now + timedelta(hours=hours)).isoformat()
+    if recipients is not None:
+        choices = lifecycle.SUPERVISE_RECIPIENTS
+        if not recipients or set(recipients) - set(choices):
+            raise InvalidInput(_("请选择督办对象"),
+                               fields={"recipients": ["choose from " + ", ".join(choices)]})
+        recipients = [name for name in choices if name in recipients]
     log = _transition(actor, event, "supervise", now, note=note,
-                      data={"hours": hours, "deadline": deadline})
+                      data={"hours": hours, "deadline": deadline, "recipients": recipients})
     event.supervise_count = (event.supervise_count or 0) + 1
     return log
 

@@ -136,7 +136,8 @@ def _add_photos(prepared) -> list[int]:
 
 #: the action form's inputs, named as the page names them
 ACTION_FIELDS = {"action": _l("操作"), "note": _l("说明"), "department_code": _l("责任单位"),
-                 "hours": _l("延期时长"), "version": _l("版本"), "photo_ids": _l("照片")}
+                 "hours": _l("延期时长"), "version": _l("版本"), "photo_ids": _l("照片"),
+                 "recipients": _l("督办对象")}
 #: the report form's inputs
 REPORT_FIELDS = {"category_code": _l("问题类别"), "lat": _l("纬度"), "lon": _l("经度"),
                  "description": _l("问题描述"), "address": _l("地址"), "grid_code": _l("网格"),

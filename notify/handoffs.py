@@ -101,13 +101,15 @@ HOLDERS = {lifecycle.REPORTED: "verifiers", lifecycle.FILED: "town_dispatchers",
 
 
 def handoff_rows(event, kind: str, now, *, actor_id=None, note: str = "",
-                 deadline: str | None = None) -> list[dict]:
+                 deadline: str | None = None, to: list[str] | None = None) -> list[dict]:
+    """The outbox rows of one hand-off; `to` (audience names) overrides the setting's (a
+    督办 addressed by its issuer)."""
     setting = current_app.config["NOTIFY_HANDOFFS"].get(kind)
     if not setting:
         return []
     title, waits_in = KINDS[kind]
     people = set()
-    for rule in setting["to"]:
+    for rule in to or setting["to"]:
         people |= audience(rule, event)
     people.discard(actor_id)  # nobody is told of their own step
     if not people:
@@ -138,8 +140,10 @@ def announce_moves(_sender, *, moves) -> None:
         if waits_in is not None and (event.state != waits_in or (
                 kind == "extension" and event.extension_requested_hours is None)):
             continue  # moved on within the same unit (e.g. filed, then dispatched)
+        data = log.data or {}
         rows += handoff_rows(event, kind, log.created_at, actor_id=log.actor_id,
-                             note=log.note or "", deadline=_local((log.data or {}).get("deadline")))
+                             note=log.note or "", deadline=_local(data.get("deadline")),
+                             to=data.get("recipients") if kind == "supervise" else None)
     if rows:
         bulk_insert(Notification.__table__, rows)
 

@@ -1,5 +1,7 @@
 """Hand-offs (issue 9): every step that hands a case to someone tells exactly them, once,
 in the unit of work that made the step — and nobody else, and never the one who acted."""
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -229,6 +231,34 @@ def test_a_supervision_order_is_refused_where_it_does_not_belong(world, api, rep
     assert _alerts(world) == []
     assert api("supervisor").act(case["id"], "supervise", note="请尽快派遣").status_code == 200
     assert [who for who, _ in _alerts(world)] == ["dispatcher"]  # filed: the dispatchers hold it
+
+
+def test_the_issuer_chooses_whom_a_supervision_order_tells(world, api, report, login_as):
+    case = report("worker")
+    api("dispatcher").act(case["id"], "dispatch")
+    told = api("supervisor").act(case["id"], "supervise", note="请镇里协调",
+                                 recipients=["town_dispatchers"])
+    assert told.status_code == 200
+    assert told.get_json()["history"][-1]["data"]["recipients"] == ["town_dispatchers"]
+    assert [who for who, _ in _alerts(world)] == ["dispatcher"]  # not the handler this time
+    for bad in ([], ["mayor"]):
+        refused = api("supervisor").act(case["id"], "supervise", note="x", recipients=bad)
+        assert refused.status_code == 422
+        assert any(name.startswith("recipients") for name in refused.get_json()["fields"])
+    assert api("dispatcher").act(case["id"], "comment", note="x",
+                                 recipients=["holder"]).status_code == 422  # 督办 only
+    # the page offers the choice, the holder and the head ticked
+    page = login_as("supervisor").get(f"/events/{case['id']}").get_data(as_text=True)
+    boxes = re.findall(r'name="recipients" value="(\w+)"( checked)?', page)
+    assert boxes == [("holder", " checked"), ("department_heads", " checked"),
+                     ("town_dispatchers", "")]
+    form = login_as("supervisor")
+    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    sent = form.post(f"/events/{case['id']}/actions", data={
+        "action": "supervise", "note": "请今日办结", "version": version,
+        "recipients": ["holder", "town_dispatchers"]})
+    assert sent.status_code == 302
+    assert sorted(who for who, _ in _alerts(world)) == ["dispatcher", "dispatcher", "handler"]
 
 
 def test_a_task_is_done_once_its_case_is_returned_and_sent_elsewhere(world, api, report):

@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 def content_security_policy(tile_url: str = "") -> str:
     """The policy; a configured map tile server (MAP_TILE_URL) may serve images too."""
     parts = urlsplit(tile_url or "")
-    tiles = f" {parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+    host = parts.netloc.replace("{s}.", "*.")  # Leaflet's subdomain placeholder: any of them
+    tiles = f" {parts.scheme}://{host}" if parts.scheme and host and "{" not in host else ""
     return "; ".join((
         "default-src 'self'",
         "script-src 'self'",

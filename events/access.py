@@ -46,7 +46,16 @@ def case_facts(event: Event) -> lifecycle.CaseFacts:
         state=event.state,
         suspended_from=event.suspended_from,
         extension_pending=event.extension_requested_hours is not None,
+        dispatcher_verifies=_verifier(event) == "dispatcher",
     )
+
+
+def _verifier(event) -> str | None:
+    """Category.verifier of a case: an ORM case's category, or a row's joined column."""
+    verifier = getattr(event, "category_verifier", None)
+    if verifier is None and getattr(event, "category", None) is not None:
+        verifier = event.category.verifier
+    return verifier
 
 
 def allowed_actions(user, event: Event) -> list[str]:

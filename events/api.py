@@ -14,7 +14,7 @@ from core import openapi as api
 from events import intake, lifecycle, services
 from events.models import Category, Department, Event
 from events.photos import add_photo, prepare_photo
-from events.filters import SORTS, SOURCES, read_page
+from events.filters import SORTS, SOURCES, read_page, sort_of
 from events.queries import detail_json, load_case_row, summary_json, written_case
 from events.schemas import (ActionIn, CategoryOut, DepartmentOut, EventCreateIn, ListQueryIn,
                             NearbyQueryIn)
@@ -74,7 +74,7 @@ def create_event():
 @token_required
 def list_events():
     args = ListQueryIn().load(request.args)
-    items, next_cursor = read_page(g.api_user, args, args["sort"] or "newest",
+    items, next_cursor = read_page(g.api_user, args, sort_of(args, "newest"),
                                    args["cursor"], args["limit"])
     return {"items": _summaries(items), "next_cursor": next_cursor}
 

@@ -110,6 +110,22 @@ def encode_cursor(row, sort: str = "newest") -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def sort_of(args: dict, default: str) -> str:
+    """The order a list is read in: the one asked for; else a cursor's own (each names its
+    order, so page 2 of any order stays in it); else the default."""
+    if args.get("sort"):
+        return args["sort"]
+    if args.get("cursor"):
+        try:
+            named = base64.urlsafe_b64decode(
+                args["cursor"] + "=" * (-len(args["cursor"]) % 4)).decode().split("|", 1)[0]
+        except (ValueError, UnicodeDecodeError, binascii.Error):
+            named = None  # decode_cursor says what is wrong with it
+        if named in SORTS:
+            return named
+    return default
+
+
 def decode_cursor(cursor: str, sort: str = "newest") -> tuple[int, datetime, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()

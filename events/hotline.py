@@ -16,7 +16,7 @@ from auth.masking import may_see_contact
 from core import clock
 from core.errors import AppError, InvalidInput
 from core.extensions import db
-from core.inputs import load_form
+from core.inputs import is_id, load_form
 from events import intake, labels
 from events.access import can_see, reportable_grids_clause
 from events.catalogue import COMMON_CATEGORIES, OTHER_CATEGORY
@@ -59,11 +59,11 @@ def _categories():
 
 def _received(event_id: str | None) -> Event | None:
     """The call just recorded at this desk (?done=<id>), to read its 查询码 back."""
-    if not event_id or not event_id.isdigit() or len(event_id) > 10:
+    if not event_id or not is_id(event_id):
         return None
     event = db.session.get(Event, int(event_id))
     if (event is None or event.source != "hotline" or event.reporter_id != current_user.id
-            or not can_see(current_user, event)):
+            or not event.tracking_code or not can_see(current_user, event)):
         return None
     return event
 

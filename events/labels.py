@@ -103,6 +103,8 @@ def holder_label(row) -> str:
     from flask_babel import gettext as _
     if row.state in ("dispatched", "accepted"):
         return row.department_name or _("责任单位")
+    if row.state == "reported" and getattr(row, "category_verifier", None) == "dispatcher":
+        return _("派遣员核实")  # 其他问题: the town's desk verifies it
     return {"reported": _("网格员核实"), "filed": _("派遣员立案派遣"),
             "handled": _("网格员核查"), "suspended": _("督办领导")}.get(row.state, "—")
 

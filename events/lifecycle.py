@@ -101,9 +101,17 @@ class CaseFacts:
     state: str
     suspended_from: str | None = None
     extension_pending: bool = False
+    #: a report of a category the town's dispatchers verify (其他问题), not the grid worker
+    dispatcher_verifies: bool = False
 
 
-def _guard(action: str, facts: CaseFacts) -> bool:
+#: the steps a report's verifier takes
+VERIFY_STEPS = ("verify", "reject")
+
+
+def _guard(action: str, facts: CaseFacts, role: str) -> bool:
+    if action in VERIFY_STEPS and facts.dispatcher_verifies and role == GRID_WORKER:
+        return False
     if action == "request_extension":
         return not facts.extension_pending
     if action in ("approve_extension", "deny_extension"):
@@ -123,7 +131,7 @@ def find_rule(action: str, state: str, role: str) -> Rule | None:
 def allowed_actions(facts: CaseFacts, role: str) -> list[str]:
     """Actions `role` may take on a case in this situation, in table order."""
     return [action for action in ACTIONS
-            if find_rule(action, facts.state, role) and _guard(action, facts)]
+            if find_rule(action, facts.state, role) and _guard(action, facts, role)]
 
 
 class TransitionError(Exception):
@@ -139,7 +147,7 @@ class TransitionError(Exception):
 def next_state(action: str, facts: CaseFacts, role: str) -> str:
     """The state after `action`, or TransitionError."""
     rule = find_rule(action, facts.state, role)
-    if rule is None or not _guard(action, facts):
+    if rule is None or not _guard(action, facts, role):
         raise TransitionError(action, facts, role)
     if rule.target is None:
         return facts.state

@@ -19,6 +19,7 @@ SUMMARY_COLUMNS = (
     Event.clock_started_at, Event.due_at, Event.warn_at, Event.escalation_step,
     Event.deadline_provisional,
     Category.code.label("category_code"), Category.name.label("category_name"),
+    Category.verifier.label("category_verifier"),
     Grid.code.label("grid_code"), Grid.name.label("grid_name"),
     Department.code.label("department_code"), Department.name.label("department_name"))
 
@@ -60,6 +61,7 @@ def _detail_statements():
         ident = bindparam("event_id")
         _STATEMENTS["case"] = (
             select(ev, cat.c.code.label("category_code"), cat.c.name.label("category_name"),
+                   cat.c.verifier.label("category_verifier"),
                    grid.c.code.label("grid_code"), grid.c.name.label("grid_name"),
                    town.c.code.label("town_code"), town.c.name.label("town_name"),
                    town.c.path.label("town_path"), dep.c.code.label("department_code"),
@@ -105,6 +107,7 @@ class WrittenCase:
         return getattr(self._event, name)
 
     category_code = property(lambda self: self._event.category.code)
+    category_verifier = property(lambda self: self._event.category.verifier)
     category_name = property(lambda self: self._event.category.name)
     grid_code = property(lambda self: self._event.grid.code)
     grid_name = property(lambda self: self._event.grid.name)

@@ -22,7 +22,7 @@ from events import intake, labels, lifecycle, services
 from events.mapsvg import grid_map
 from events.models import Attachment, Category, Department, Event
 from events.photos import add_photo, prepare_photo, prepare_uploads
-from events.filters import read_page
+from events.filters import read_page, sort_of
 from events.routing import suggest_department
 from events.schemas import ActionIn, EventCreateIn, ListQueryIn
 from events.storage import get_storage
@@ -73,7 +73,7 @@ def list_events():
     context = dict(_list_choices(), args=raw, events=[], next_cursor=None, error=None)
     try:
         args = load_form(ListQueryIn(), request.args, LIST_FIELDS)
-        args["sort"] = args["sort"] or "urgency"
+        args["sort"] = sort_of(args, "urgency")
         context["events"], context["next_cursor"] = read_page(
             current_user, args, args["sort"], args["cursor"], PAGE_SIZE)
     except AppError as error:
@@ -99,8 +99,9 @@ def _load(event_id: int) -> Event:
 
 def safe_back(value: str | None) -> str | None:
     """The case list a user came from (?back=…), or None: never a page off the list."""
-    if not value or len(value) > 1000 or "\\" in value:
-        return None
+    if (not value or len(value) > 1000 or "\\" in value
+            or any(ord(char) < 0x20 or ord(char) == 0x7F for char in value)):
+        return None  # urlsplit would drop a newline silently; the redirect would not
     parts = urlsplit(value)
     if parts.scheme or parts.netloc or parts.path != url_for("events.list_events"):
         return None
@@ -168,6 +169,8 @@ def act_on_event(event_id: int):
     back = safe_back(form.get("back"))
     try:
         data = load_form(ActionIn(), form, ACTION_FIELDS)  # the API's schema and limits
+        if action == "supervise" and form.get("recipients_offered") and not data["recipients"]:
+            raise InvalidInput(_("请选择督办对象"), fields={"recipients": ["required"]})
         photos = prepare_uploads(request.files.getlist("photos"))
         with write_transaction():
             event = _load(event_id)

@@ -259,6 +259,12 @@ def test_the_issuer_chooses_whom_a_supervision_order_tells(world, api, report, l
         "recipients": ["holder", "town_dispatchers"]})
     assert sent.status_code == 302
     assert sorted(who for who, _ in _alerts(world)) == ["dispatcher", "dispatcher", "handler"]
+    page = login_as("supervisor").get(f"/events/{case['id']}").get_data(as_text=True)
+    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    none = form.post(f"/events/{case['id']}/actions", data={  # every box unticked
+        "action": "supervise", "note": "请今日办结", "version": version,
+        "recipients_offered": "1"})
+    assert none.status_code == 422 and "请选择督办对象" in none.get_data(as_text=True)
 
 
 def test_a_task_is_done_once_its_case_is_returned_and_sent_elsewhere(world, api, report):
@@ -313,7 +319,7 @@ def test_marking_read_never_sends_the_reader_off_site(world, login_as, target):
 # --- 其他问题: reports that fit no category are verified by the town's dispatchers ------------
 
 def test_a_report_that_fits_no_category_waits_on_the_dispatchers_not_the_grid(world, api,
-                                                                             report):
+                                                                             report, login_as):
     case = report("admin", source="hotline", category_code="99001",
                   description="村口有不明液体流到路上，不知道该找谁")
     assert _tasks(world) == [("dispatcher", "task.verify")]  # not the grid's workers
@@ -321,7 +327,12 @@ def test_a_report_that_fits_no_category_waits_on_the_dispatchers_not_the_grid(wo
         "/api/v1/events?mine=1").get_json()["items"]}
     assert case["number"] in numbers("dispatcher")
     assert case["number"] not in numbers("worker")
-    # the dispatcher verifies it and it is theirs to dispatch
+    # the grid's worker may not judge it; the dispatcher verifies it and it is theirs to dispatch
+    detail = api("worker").get(f"/api/v1/events/{case['id']}").get_json()
+    assert "verify" not in detail["allowed_actions"] and "reject" not in detail["allowed_actions"]
+    assert api("worker").act(case["id"], "verify").status_code == 409
+    listed = login_as("dispatcher").get("/events?mine=1").get_data(as_text=True)
+    assert "派遣员核实" in listed
     assert api("dispatcher").act(case["id"], "verify", note="属实，属水务").status_code == 200
     # an ordinary category still goes to the grid
     report("admin", source="hotline")

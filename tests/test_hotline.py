@@ -11,7 +11,7 @@ from events.models import Event
 from grid.locate import point_in_grid
 from grid.models import Grid
 from tests.pagehelpers import text_of
-from tests.support import POINT_GRID1, POINT_GRID2
+from tests.support import POINT_GRID1, POINT_GRID2, writing
 
 GRID1, GRID2 = "220221101000001", "220221101000002"
 
@@ -169,3 +169,22 @@ def test_a_bad_number_and_a_missing_place_are_named_together(world, login_as):
     assert response.status_code == 422
     error = text_of(response).split('<p class="error" role="alert">', 1)[1].split("</p>")[0]
     assert "来电号码无效" in error and "请在地图上点选位置" in error
+
+
+@pytest.mark.parametrize("done", ["²", "abc", "99999999999", "0", "-1"])
+def test_an_odd_receipt_link_shows_the_blank_form(world, login_as, done):
+    page = login_as("dispatcher").get(f"/hotline?done={done}")
+    assert page.status_code == 200 and 'class="received"' not in text_of(page)
+
+
+def test_a_receipt_is_only_for_the_desk_that_took_the_call(world, login_as, api):
+    event = _case(world, _done_id(_call(login_as("dispatcher"))))
+    admin = login_as("admin")  # sees the case, did not take the call
+    assert 'class="received"' not in text_of(admin.get(f"/hotline?done={event.id}"))
+    old = api("dispatcher").post("/api/v1/events", json={  # a hotline case of before: no code
+        "category_code": "06001", "lat": POINT_GRID2[0], "lon": POINT_GRID2[1],
+        "source": "hotline", "description": "旧的热线案件"}).get_json()
+    with writing(world):
+        db.session.get(Event, old["id"]).tracking_code = None
+    page = login_as("dispatcher").get(f"/hotline?done={old['id']}")
+    assert page.status_code == 200 and 'class="received"' not in text_of(page)

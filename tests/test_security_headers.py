@@ -70,3 +70,14 @@ def test_the_phone_pages_run_under_the_policy(world, live_server, open_context, 
     expect(page.locator("#new-event input[name=lat]")).not_to_have_value("")
     assert page.eval_on_selector("#new-event", "f => f.lat.value") == "43.603000"
     assert refused == []
+
+
+@pytest.mark.parametrize("url, allowed", [
+    ("", "img-src 'self' data: blob:;"),
+    ("https://tiles.example:8443/{z}/{x}/{y}.png", "img-src 'self' data: blob: https://tiles.example:8443;"),
+    ("https://{s}.tiles.example/{z}/{x}/{y}.png", "img-src 'self' data: blob: https://*.tiles.example;"),
+    ("not a url", "img-src 'self' data: blob:;"),
+])
+def test_a_configured_tile_server_may_serve_map_images_and_nothing_else(url, allowed):
+    from core.security import content_security_policy
+    assert allowed in content_security_policy(url) + ";"

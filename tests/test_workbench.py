@@ -171,7 +171,8 @@ def test_a_step_that_leaves_more_to_do_stays_on_the_case(desk, login_as, api):
 
 
 @pytest.mark.parametrize("back", ["https://evil.example/events", "//evil.example/events",
-                                  "/logout", "/events/../logout", "\\\\evil.example"])
+                                  "/logout", "/events/../logout", "\\\\evil.example",
+                                  "/events\n", "/ev\tents", "/events?x=\x7f"])
 def test_the_way_back_never_leaves_the_list(desk, login_as, back):
     from urllib.parse import quote
     client = login_as("dispatcher")
@@ -189,3 +190,15 @@ def test_the_case_page_shows_the_categorys_filing_and_closing_standards(desk, lo
     criteria = page.split('class="criteria"', 1)[1].split("</details>", 1)[0]
     assert "立案标准" in criteria and "成堆成片的生活垃圾未入容器" in criteria
     assert "结案标准" in criteria and "彻底清理并清扫现场" in criteria
+
+
+def test_a_cursor_keeps_its_own_order_when_the_link_names_none(desk, api, login_as):
+    client = api("dispatcher")
+    urgent = client.get("/api/v1/events?sort=urgency&limit=2").get_json()
+    follow = client.get(f"/api/v1/events?limit=2&cursor={urgent['next_cursor']}").get_json()
+    named = client.get(f"/api/v1/events?sort=urgency&limit=2&cursor={urgent['next_cursor']}")
+    assert follow == named.get_json()
+    newest = client.get("/api/v1/events?limit=2").get_json()["next_cursor"]
+    page = login_as("dispatcher").get(f"/events?cursor={newest}")  # an API page, on the page
+    assert page.status_code == 200 and list_rows(page)
+    assert client.get(f"/api/v1/events?sort=oldest&cursor={newest}").status_code == 422

@@ -31,7 +31,7 @@
     var layer = L.geoJSON(shapes, {
       style: function () { return { color: '#0b63c5', weight: 1.5, fillColor: '#d2e3fc', fillOpacity: 0.35 }; },
       onEachFeature: function (feature, shape) {
-        shape.bindTooltip(feature.properties.name, { direction: 'center', className: 'grid-label', permanent: shapes.features.length <= 30 && element.clientWidth >= 600 });
+        shape.bindTooltip(document.createTextNode(feature.properties.name), { direction: 'center', className: 'grid-label', permanent: shapes.features.length <= 30 && element.clientWidth >= 600 });
       }
     }).addTo(map);
     if (shapes.features.length) map.fitBounds(layer.getBounds(), { padding: [8, 8] });

@@ -87,3 +87,35 @@ def test_old_numbers_gain_their_towns_prefix(empty_database_url, tmp_path):
         assert {n.split("-")[0] for n in numbers.values()} == {"清河", "柳湾"}
         db.session.remove()
         db.engine.dispose()
+
+
+def test_reports_sent_at_once_are_numbered_without_gaps_or_repeats(world, live_server,
+                                                                   token_for):
+    """Forty reports from eight connections at once, through a real threaded server: every
+    answer names its own case, and the town's numbers run 1…40 with its counter at 40."""
+    import json
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    from events.models import EventCounter
+    from tests.support import POINT_GRID1
+    token = token_for("worker")
+
+    def create(index):
+        body = json.dumps({"category_code": "06010", "lat": POINT_GRID1[0],
+                           "lon": POINT_GRID1[1] + index * 1e-5,
+                           "description": f"并发上报 {index}"}).encode()
+        request = urllib.request.Request(f"{live_server}/api/v1/events", data=body, headers={
+            "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            assert answer.status == 201
+            return json.loads(answer.read())["number"]
+
+    with ThreadPoolExecutor(8) as pool:
+        numbers = list(pool.map(create, range(40)))
+    assert len(set(numbers)) == 40
+    serials = sorted(int(number.rsplit("-", 1)[1]) for number in numbers)
+    assert serials == list(range(1, 41))
+    assert all(number.startswith("清河-") for number in numbers)
+    with world.app_context():
+        assert db.session.scalars(select(EventCounter.last_number)).all() == [40]

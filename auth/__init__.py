@@ -38,5 +38,5 @@ def init_app(app) -> None:
     app.cli.add_command(users_cli)
     app.register_blueprint(views_bp)
     app.register_blueprint(api.bp)
-    register_api(app, api.api_operations, [api.TokenRequest, api.TokenOut],
+    register_api(app, api.api_operations, [api.TokenRequest, api.TokenOut, api.MeOut],
                  inputs=[api.TokenRequest])

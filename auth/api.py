@@ -1,10 +1,11 @@
-"""Bearer tokens for the JSON API."""
-from flask import Blueprint, request
+"""Bearer tokens for the JSON API, and who the caller is (`GET /me`)."""
+from flask import Blueprint, g, request
 from marshmallow import Schema, fields, validate
 
+from auth.permissions import case_scope, report_scope
 from auth.services import authenticate, issue_token
 from core import clock
-from core.bearer import json_body
+from core.bearer import json_body, token_required
 from core.database import write_transaction
 from core.extensions import csrf
 from core import openapi as api
@@ -33,6 +34,57 @@ def create_token():
     return {"token": token, "expires_at": row.expires_at.isoformat()}, 201
 
 
+class PlaceOut(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class GridRefOut(PlaceOut):
+    town_code = fields.String()
+    role = fields.String(metadata={"description": "worker, or leader (网格长)"})
+
+
+class ScopeOut(Schema):
+    kind = fields.String(metadata={"enum": ["all", "none", "grids", "town", "department",
+                                            "region"]})
+    may_report = fields.Boolean(metadata={"description": "may file reports in the scope"})
+
+
+class MeOut(Schema):
+    """The caller: what any phone or desk client needs first."""
+    id = fields.Integer()
+    username = fields.String()
+    display_name = fields.String()
+    role = fields.String(metadata={"enum": ["admin", "supervisor", "dispatcher",
+                                            "grid_worker", "handler"]})
+    email = fields.String(allow_none=True)
+    is_department_head = fields.Boolean()
+    region = fields.Nested(PlaceOut, allow_none=True, metadata={
+        "description": "a dispatcher's town, a supervisor's region"})
+    department = fields.Nested(PlaceOut, allow_none=True)
+    grids = fields.List(fields.Nested(GridRefOut), metadata={"description": "a worker's grids"})
+    scope = fields.Nested(ScopeOut)
+
+
+def _place(row) -> dict | None:
+    return {"code": row.code, "name": row.name} if row is not None else None
+
+
+@bp.get("/me")
+@token_required
+def me():
+    user = g.api_user
+    return {"id": user.id, "username": user.username, "display_name": user.display_name,
+            "role": user.role, "email": user.email,
+            "is_department_head": bool(user.is_department_head),
+            "region": _place(user.region), "department": _place(user.department),
+            "grids": sorted(({"code": m.grid.code, "name": m.grid.name,
+                              "town_code": m.grid.town.code, "role": m.grid_role}
+                             for m in user.memberships), key=lambda grid: grid["code"]),
+            "scope": {"kind": case_scope(user).kind,
+                      "may_report": report_scope(user).kind != "none"}}
+
+
 # --- OpenAPI ---------------------------------------------------------------------------
 
 def api_operations() -> dict:
@@ -43,4 +95,7 @@ def api_operations() -> dict:
             "requestBody": {"required": True, **api.json_content(api.ref("TokenRequest"))},
             "responses": {**api.ok("the token, shown once", "TokenOut", "201"),
                           **api.errors("401", "422", "429")}}},
+        "/me": {"get": {
+            "summary": "The caller: user, role and scope (grids, town, department, region)",
+            "responses": {**api.ok("the caller", "MeOut"), **api.errors("401")}}},
     }

@@ -59,6 +59,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     import auth
     import demo
     import events
+    import field
     import grid
     import notify
     import portal
@@ -69,6 +70,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     events.init_app(app)
     notify.init_app(app)
     portal.init_app(app)
+    field.init_app(app)
     demo.init_app(app)
     cli.init_app(app)
     return app

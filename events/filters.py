@@ -82,6 +82,8 @@ def apply_filters(query, user, args: dict, now: datetime, *, unindexed: bool = F
         query = query.where(Event.supervise_count > 0)
     if args.get("mine"):
         query = query.where(queue_clause(user, unindexed=unindexed))
+    if args.get("reported_by"):  # a page's own filter (field/: a worker's own reports)
+        query = query.where(Event.reporter_id == args["reported_by"])
     text = (args.get("q") or "").strip()
     if text:
         query = query.where(or_(Event.number.contains(text, autoescape=True),

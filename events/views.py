@@ -35,7 +35,10 @@ PAGE_SIZE = 20
 @bp.get("/")
 @login_required
 def index():
-    return redirect(url_for("events.list_events", mine=1))
+    """Each role's home: the queue, unless a feature registered its own page for the role
+    (`app.extensions["gridgov.home"]`: role → endpoint; field/ gives grid workers theirs)."""
+    endpoint = current_app.extensions.get("gridgov.home", {}).get(current_user.role)
+    return redirect(url_for(endpoint) if endpoint else url_for("events.list_events", mine=1))
 
 
 def _active_categories():

@@ -1,6 +1,8 @@
 """Tokens, passwords and lockout."""
 from datetime import timedelta
 
+import pytest
+
 from sqlalchemy import select
 
 from auth.models import ApiToken, LoginFailure, User
@@ -125,3 +127,27 @@ def test_passwords_are_hashed(world):
         hashes = db.session.scalars(select(User.password_hash)).all()
     assert all(h.startswith(("scrypt:", "pbkdf2:")) for h in hashes)
     assert DEMO_PASSWORD not in hashes
+
+
+@pytest.mark.parametrize("username, role, scope, grids, region, department", [
+    ("worker", "grid_worker", "grids", ["220221101000001"], "清河镇", None),
+    ("dispatcher", "dispatcher", "town", [], "清河镇", None),
+    ("handler", "handler", "department", [], "清河镇", "环卫所"),
+    ("supervisor", "supervisor", "region", [], "永吉县", None),
+    ("admin", "admin", "all", [], None, None),
+])
+def test_me_says_who_the_caller_is_and_where_they_reach(api, username, role, scope, grids,
+                                                        region, department):
+    answer = api(username).get("/api/v1/me")
+    assert answer.status_code == 200
+    me = answer.get_json()
+    assert (me["username"], me["role"], me["scope"]["kind"]) == (username, role, scope)
+    assert [g["code"] for g in me["grids"]] == grids
+    assert (me["region"] or {}).get("name") == region
+    assert (me["department"] or {}).get("name") == department
+    assert me["scope"]["may_report"] == (role in ("grid_worker", "dispatcher", "admin"))
+    assert "password_hash" not in me
+
+
+def test_me_needs_a_token(client):
+    assert client.get("/api/v1/me").status_code == 401

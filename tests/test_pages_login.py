@@ -84,8 +84,13 @@ def test_login_lands_on_my_queue_with_a_safe_session_cookie(world):
     cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
-    queue = client.get(response.headers["Location"], follow_redirects=True)
-    assert queue.status_code == 200
+    home = client.get(response.headers["Location"], follow_redirects=True)
+    assert home.status_code == 200
+    assert home.request.path == "/field/"  # a grid worker's home is the field app
+    assert 'class="field-tabs"' in text_of(home)
+    desk = world.test_client()
+    desk.post("/login", data={"username": "dispatcher", "password": DEMO_PASSWORD})
+    queue = desk.get("/", follow_redirects=True)
     assert "<h1>我的待办</h1>" in text_of(queue)
     assert queue.request.args.get("mine") == "1"
 

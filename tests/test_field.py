@@ -1,0 +1,123 @@
+"""The grid worker's phone app (issue 10): home queue in tabs with counts, most urgent first;
+巡查上报 filed directly with its photos, place and grid; only grid workers use it."""
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from PIL import Image
+from sqlalchemy import select
+
+from core import clock
+from core.extensions import db
+from events.models import Event
+from tests.pagehelpers import text_of
+from tests.support import POINT_GRID1, POINT_GRID2, writing
+
+
+def _home(client, tab=None):
+    page = text_of(client.get("/field/" + (f"?tab={tab}" if tab else "")))
+    counts = dict((label, int(n)) for n, label in re.findall(
+        r"<b>(\d+)</b><span>([^<]+)</span>", page))
+    cases = re.findall(r'<li class="[^"]*">\s*<a href="/events/(\d+)"', page)
+    return counts, [int(c) for c in cases], page
+
+
+def test_the_home_shows_the_workers_queue_in_tabs_most_urgent_first(world, login_as, report,
+                                                                     api):
+    resident_like = [report("dispatcher", source="hotline", description=f"来电{i}")
+                     for i in range(2)]  # 待核实 for the grid's worker
+    own = report("worker", description="巡查发现")  # filed directly: the worker's own report
+    handled = report("worker", description="待核查的")
+    for step in (("dispatcher", "dispatch"), ("handler", "accept")):
+        api(step[0]).act(handled["id"], step[1])
+    api("handler").act(handled["id"], "handle", note="已处理")
+    with writing(world):  # the second call is overdue: it leads
+        db.session.get(Event, resident_like[1]["id"]).due_at = clock.utcnow() - timedelta(hours=1)
+    counts, cases, page = _home(login_as("worker"))
+    assert counts == {"待办": 3, "待核实": 2, "待核查": 1, "我的上报": 2, "超期": 1}
+    assert cases[0] == resident_like[1]["id"]  # overdue first
+    assert set(cases) == {resident_like[0]["id"], resident_like[1]["id"], handled["id"]}
+    assert "清河镇第1网格" in page
+    assert _home(login_as("worker"), "check")[1] == [handled["id"]]
+    assert set(_home(login_as("worker"), "reported")[1]) == {own["id"], handled["id"]}
+    assert _home(login_as("worker"), "overdue")[1] == [resident_like[1]["id"]]
+    # another grid's worker sees none of it
+    assert _home(login_as("w101002"))[0]["待办"] == 0
+
+
+def test_an_empty_tab_says_so(world, login_as):
+    _counts, cases, page = _home(login_as("worker"), "verify")
+    assert cases == [] and "没有待核实的上报" in page
+
+
+@pytest.mark.parametrize("who", ["dispatcher", "handler", "supervisor", "admin"])
+def test_the_field_app_is_the_grid_workers(world, login_as, who):
+    client = login_as(who)
+    assert client.get("/field/").status_code == 403
+    assert client.get("/field/report").status_code == 403
+
+
+def _photo(client) -> int:
+    out = io.BytesIO()
+    Image.new("RGB", (80, 60), (10, 120, 10)).save(out, "JPEG")
+    answer = client.post("/uploads", data={"file": (io.BytesIO(out.getvalue()), "p.jpg")},
+                         content_type="multipart/form-data",
+                         headers={"Accept": "application/json"})
+    assert answer.status_code == 201
+    return answer.get_json()["id"]
+
+
+def _patrol(client, **fields):
+    page = client.get("/field/report").get_data(as_text=True)
+    token = re.search(r'name="form_token" value="([^"]+)"', page).group(1)
+    data = {"form_token": token, "category_code": "06010", "lat": str(POINT_GRID1[0]),
+            "lon": str(POINT_GRID1[1]), "description": "路边垃圾堆", "grid_code": "",
+            "address": "幸福路口", **fields}
+    return client.post("/field/report", data=data)
+
+
+def test_a_patrol_report_is_filed_directly_with_its_photo(world, login_as):
+    worker = login_as("worker")
+    photo = _photo(worker)
+    response = _patrol(worker, photo_ids=str(photo))
+    assert response.status_code == 302
+    event_id = int(re.search(r"/events/(\d+)$", response.headers["Location"]).group(1))
+    with world.app_context():
+        event = db.session.get(Event, event_id)
+        assert (event.source, event.state) == ("patrol", "filed")
+        assert event.grid.code == "220221101000001"  # found from the position
+        assert [a.id for a in event.attachments] == [photo]
+    assert "已上报" in text_of(worker.get(response.headers["Location"]))
+
+
+def test_a_refused_patrol_report_keeps_photo_and_text(world, login_as):
+    worker = login_as("worker")
+    photo = _photo(worker)
+    refused = _patrol(worker, lat="", lon="", photo_ids=str(photo), description="桥下积水")
+    assert refused.status_code == 422
+    page = text_of(refused)
+    assert "还没有位置" in page and "桥下积水" in page
+    assert f'name="photo_ids" value="{photo}"' in page
+    outside = _patrol(worker, lat=str(POINT_GRID2[0]), lon=str(POINT_GRID2[1]))
+    assert outside.status_code in (403, 422)  # another grid's ground
+    with world.app_context():
+        assert db.session.scalars(select(Event.id)).all() == []
+
+
+def test_a_patrol_report_near_an_open_one_asks_first(world, login_as):
+    worker = login_as("worker")
+    assert _patrol(worker).status_code == 302
+    asked = _patrol(worker, description="又一堆")
+    assert asked.status_code == 200 and "附近已有同类案件" in text_of(asked)
+    assert _patrol(worker, description="又一堆", confirm_not_duplicate="1").status_code == 302
+
+
+def test_the_tiles_put_the_workers_most_used_categories_first(world, login_as, report):
+    for _ in range(3):
+        report("worker", category_code="10002", point=(43.603, 126.486 + _ * 0.002))
+    page = login_as("worker").get("/field/report").get_data(as_text=True)
+    tiles = re.findall(r'<label class="tile"><input type="radio" name="category_code" '
+                       r'value="(\d{5})"', page)
+    assert tiles[0] == "10002" and len(tiles) == 9 and tiles[-1] == "99001"
+    assert len(set(tiles)) == len(tiles)

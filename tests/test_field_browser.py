@@ -1,0 +1,73 @@
+"""The grid worker's phone app in a real Chromium (issue 10): a 390×844 touch screen with
+its position granted and set by the test."""
+import re
+
+import pytest
+from PIL import Image
+
+from tests.support import DEMO_PASSWORD, POINT_GRID1
+from tests.test_browser import PHONE, SHOTS, assert_fits_a_phone
+
+pytestmark = pytest.mark.browser
+
+
+def _worker(open_context, live_server, position=POINT_GRID1):
+    context = open_context({**PHONE, "permissions": ["geolocation"],
+                            "geolocation": {"latitude": position[0], "longitude": position[1],
+                                            "accuracy": 12}})
+    page = context.new_page()
+    page.goto(f"{live_server}/login")
+    page.get_by_label("用户名").fill("worker")
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(re.compile(r"/field/$"))
+    return page
+
+
+def test_a_patrol_report_from_the_street_is_filed_with_photo_and_position(
+        open_context, live_server, tmp_path, report):
+    from playwright.sync_api import expect
+    report("dispatcher", source="hotline", description="群众来电：路灯不亮",
+           category_code="06001", point=(POINT_GRID1[0] + 0.002, POINT_GRID1[1]))
+    photo = tmp_path / "street.jpg"
+    Image.new("RGB", (2400, 1800), (90, 100, 110)).save(photo, "JPEG", quality=85)
+    page = _worker(open_context, live_server)
+    expect(page.locator(".field-tabs a[aria-current] b")).to_have_text("1")  # the queue
+    expect(page.locator(".field-cases li")).to_have_count(1)
+    assert_fits_a_phone(page)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "field-1-home.png"))
+    bar = page.locator(".field-bar a.go")
+    box = bar.bounding_box()  # the main action sits at the bottom, within thumb reach
+    assert box["y"] + box["height"] <= 844 and box["y"] > 700
+    bar.click()
+    page.wait_for_url(re.compile(r"/field/report$"))
+    # the position arrives by itself and puts the pin in the worker's grid
+    expect(page.locator("#gps")).to_contain_text("已定位，精度约 12 米")
+    expect(page.locator("#picked")).to_contain_text("清河镇第1网格")
+    page.locator(".tiles label.tile", has_text="暴露垃圾").click()
+    with page.expect_file_chooser() as chooser:  # the camera, as the phone offers it
+        page.locator(".photo-picker label.pick").click()
+    chooser.value.set_files(photo)
+    expect(page.locator(".photo-picker .held img")).to_have_count(1)
+    page.get_by_label("3. 描述一下").fill("幸福路口垃圾堆放，约两平方米")
+    assert_fits_a_phone(page)
+    page.screenshot(path=str(SHOTS / "field-2-report.png"), full_page=True)
+    page.get_by_role("button", name="上报（直接立案）").click()
+    page.wait_for_url(re.compile(r"/events/\d+$"))
+    expect(page.locator(".case-head .state")).to_have_text("已立案")  # filed directly
+    expect(page.locator(".facts")).to_contain_text("巡查上报")
+    expect(page.locator(".photos img")).to_have_count(1)
+    page.screenshot(path=str(SHOTS / "field-3-filed.png"), full_page=True)
+    page.goto(f"{live_server}/field/?tab=reported")
+    expect(page.locator(".field-cases li")).to_have_count(1)
+
+
+def test_a_worker_outside_the_grid_is_told_and_picks_the_place(open_context, live_server):
+    from playwright.sync_api import expect
+    page = _worker(open_context, live_server, position=(43.9, 126.1))  # far off the town
+    page.goto(f"{live_server}/field/report")
+    expect(page.locator("#picked")).to_contain_text("该位置不在您的网格内")
+    assert page.locator("input[name=lat]").input_value() == ""
+    page.locator("#pick-map path.leaflet-interactive").first.click()
+    expect(page.locator("#picked")).to_contain_text("清河镇第1网格")

@@ -18,6 +18,7 @@ from events.models import Category, Department, Event, RoutingRule
 from events.routing import suggest_department
 from grid.locate import grid_fields
 from grid.models import Grid, GridMember, Region
+from field.models import CheckIn
 from portal.models import QrPoint
 from portal.services import create_point, submit_report
 
@@ -278,6 +279,30 @@ def _build_cases(rng, towns, count, now):
             db.session.flush()
 
 
+def _build_check_ins(rng, now: datetime) -> None:
+    """Today's rounds so far: each grid worker has visited most of their grid's points."""
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app
+
+    from events.intake import distance_m
+    local = now.astimezone(ZoneInfo(current_app.config["LOCAL_TIMEZONE"]))
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    start = max(midnight, local - timedelta(hours=8))  # today's rounds, up to 8 hours of them
+    for member in db.session.scalars(select(GridMember).join(User).where(
+            User.role == "grid_worker")):
+        for point in db.session.scalars(select(QrPoint).where(QrPoint.grid_id == member.grid_id)):
+            if rng.random() < 0.3:
+                continue
+            at = start + (now - start) * rng.random()
+            lat, lon = point.lat + rng.uniform(-2e-4, 2e-4), point.lon + rng.uniform(-2e-4, 2e-4)
+            db.session.add(CheckIn(user_id=member.user_id, point_id=point.id,
+                                   grid_id=point.grid_id, at=at, lat=lat, lon=lon,
+                                   accuracy_m=rng.choice((8, 12, 20, 35)),
+                                   distance_m=round(distance_m(lat, lon, point.lat, point.lon)),
+                                   key=f"demo-{member.user_id}-{point.id}"))
+
+
 def seed_demo(now: datetime, *, password: str | None = None, cases: int = 300,
               if_empty: bool = False) -> list[str]:
     """Create the demo world once; on later runs only (re)set passwords when one is given."""
@@ -303,6 +328,8 @@ def seed_demo(now: datetime, *, password: str | None = None, cases: int = 300,
     _build_users(county, towns, password)
     _build_qr_points(rng)
     _build_cases(rng, towns, cases, now)
+    if cases:
+        _build_check_ins(rng, now)
     db.session.flush()
     from events.sweep import escalate_due
     swept = escalate_due(now)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from core import clock
 from core.errors import AppError, InvalidInput
 from core.extensions import db
-from core.inputs import load_form
+from core.inputs import is_id, load_form
 from events import intake
 from events.access import reportable_grids_clause
 from events.catalogue import COMMON_CATEGORIES, OTHER_CATEGORY
@@ -20,6 +20,7 @@ from events.views import held_photos, unconfirmed_duplicates
 from field import services
 from grid.locate import grids_geojson
 from grid.models import Grid
+from portal.models import QrPoint
 
 bp = Blueprint("field", __name__, url_prefix="/field")
 
@@ -35,7 +36,7 @@ def _worker_only():
         abort(403)
 
 
-def _grids():
+def worker_grids():
     return db.session.scalars(select(Grid).where(reportable_grids_clause(current_user))
                               .order_by(Grid.code)).all()
 
@@ -49,8 +50,8 @@ def home():
         tab = "todo"
     now = clock.utcnow()
     cases, more = services.rows(current_user, tab)
-    return render_template("field/home.html", grids=_grids(), tab=tab, cases=cases, more=more,
-                           counts=services.counts(current_user, now))
+    return render_template("field/home.html", grids=worker_grids(), tab=tab, cases=cases,
+                           more=more, counts=services.counts(current_user, now))
 
 
 def _tiles():
@@ -66,16 +67,27 @@ def _tiles():
     return tiles, rows
 
 
+def _fresh_form(grids) -> dict:
+    """A new report; from a check-in (?point=<id>), placed at that QR point."""
+    form = {"form_token": uuid.uuid4().hex}
+    ident = request.args.get("point", "")
+    point = db.session.get(QrPoint, int(ident)) if is_id(ident) else None
+    if point is not None and point.is_active and point.grid_id in {g.id for g in grids}:
+        form.update(lat=f"{point.lat:.6f}", lon=f"{point.lon:.6f}", grid_code=point.grid.code,
+                    address=point.label)
+    return form
+
+
 @bp.route("/report", methods=["GET", "POST"])
 @login_required
 def report():
     """巡查上报: filed directly (a grid worker's own report needs no 核实)."""
     _worker_only()
-    grids = _grids()
+    grids = worker_grids()
     if not grids:
         abort(403)
     tiles, categories = _tiles()
-    form = request.form if request.method == "POST" else {"form_token": uuid.uuid4().hex}
+    form = request.form if request.method == "POST" else _fresh_form(grids)
     context = dict(tiles=tiles, categories=categories, grids=grids, form=form, error=None,
                    fields={}, duplicates=[], shapes=grids_geojson(grids),
                    common={c.code for c, _icon in tiles}, held=held_photos(form))

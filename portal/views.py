@@ -4,6 +4,7 @@ import uuid
 
 from flask import (Blueprint, Response, abort, current_app, redirect, render_template, request,
                    url_for)
+from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -55,6 +56,12 @@ def report(token: str):
                                hotline=current_app.config["HOTLINE_TEXT"]), \
             404 if status == "unknown" else 410
     if request.method == "GET":
+        # a member of staff scanning a point may be somewhere else to go (field/: the grid's
+        # worker checks in); everyone else, residents first, gets the form
+        scan = current_app.extensions.get("gridgov.staff_scan")
+        target = scan(current_user, point) if scan and current_user.is_authenticated else None
+        if target and request.args.get("report") != "1":
+            return redirect(target)
         return render_template("portal/report.html",
                                **_form_context(point, {"form_token": uuid.uuid4().hex}))
     form = request.form

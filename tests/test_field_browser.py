@@ -71,3 +71,24 @@ def test_a_worker_outside_the_grid_is_told_and_picks_the_place(open_context, liv
     assert page.locator("input[name=lat]").input_value() == ""
     page.locator("#pick-map path.leaflet-interactive").first.click()
     expect(page.locator("#picked")).to_contain_text("清河镇第1网格")
+
+
+def test_scanning_a_point_checks_in_by_itself_and_the_day_shows_it(open_context, live_server,
+                                                                    world):
+    from playwright.sync_api import expect
+    from sqlalchemy import select
+
+    from core.extensions import db
+    from portal.models import QrPoint
+    with world.app_context():
+        point = db.session.scalar(select(QrPoint).join(QrPoint.grid).where(
+            QrPoint.grid.has(code="220221101000001")).order_by(QrPoint.id))
+        token, label, where = point.token, point.label, (point.lat, point.lon)
+    page = _worker(open_context, live_server, position=where)
+    page.goto(f"{live_server}/q/{token}")  # what the phone's camera opens
+    page.wait_for_url(re.compile(r"/field/checkins$"))  # sent by itself with the position
+    expect(page.locator(".flash")).to_have_text(f"已打卡：{label} · 距点位 0 米")
+    expect(page.locator(".checkins h2 .coverage")).to_have_text("已巡 1 / 2 个点位")
+    expect(page.locator(".checkins li.visited")).to_have_count(1)
+    assert_fits_a_phone(page)
+    page.screenshot(path=str(SHOTS / "field-4-checkins.png"), full_page=True)

@@ -87,6 +87,8 @@ class Config:
     #: a group-chat robot URL (企业微信/钉钉/飞书 accept {"msgtype": "text", ...})
     WEBHOOK_URL = os.environ.get("WEBHOOK_URL", "")
     NOTIFY_MAX_ATTEMPTS = 6
+    #: 核查结案 by a grid worker (page or API) needs their own photo of the site
+    CHECK_PHOTO_REQUIRED = True
     SCHEDULER_INTERVAL_SECONDS = 60
     DIGEST_TIME = "08:30"
     #: the address residents' phones reach; QR codes encode <PUBLIC_BASE_URL>/q/<token>

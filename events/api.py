@@ -107,6 +107,7 @@ def get_event(event_id: int):
 def act_on_event(event_id: int):
     user = g.api_user
     data = ActionIn().load(json_body())
+    services.require_site_photo(user, data["action"], data["photo_ids"])
     with write_transaction():
         event = load_visible_event(user, event_id)  # read under the write lock
         services.perform_action(user, event, data.pop("action"), clock.utcnow(),

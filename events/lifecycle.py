@@ -79,7 +79,9 @@ NOTE_REQUIRED = frozenset({"reject", "return", "handle", "close", "rework", "sus
                            "reopen", "comment", "request_extension", "deny_extension",
                            "supervise"})
 #: actions that may carry photos
-PHOTO_ACTIONS = frozenset({"handle", "close", "rework", "comment", "verify"})
+PHOTO_ACTIONS = frozenset({"handle", "close", "rework", "comment", "verify", "reject"})
+#: why a report is not filed (不予立案), as the verifier picks it on site
+REJECT_REASONS = ("不属实", "重复", "不属于网格事项", "其他")
 #: whom a 督办 may be addressed to (notify/'s audience names): who holds the case now, the
 #: department's head, the town's dispatchers; without a choice, the setting's (holder + head)
 SUPERVISE_RECIPIENTS = ("holder", "department_heads", "town_dispatchers")

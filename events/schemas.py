@@ -53,6 +53,8 @@ class ActionIn(Schema):
     photo_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=9))
     duplicate_of = Id(load_default=None, allow_none=True)
     version = Id(load_default=None, allow_none=True)
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(
+        lifecycle.REJECT_REASONS), metadata={"description": "不予立案: why (the note may add to it)"})
     recipients = fields.List(fields.String(validate=validate.OneOf(
         lifecycle.SUPERVISE_RECIPIENTS)), load_default=None,
         allow_none=True, validate=validate.Length(min=1, max=3), metadata={

@@ -7,6 +7,7 @@ import inspect
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from flask_babel import gettext as _, pgettext
 from sqlalchemy import select
 from sqlalchemy.orm.attributes import flag_modified
@@ -115,15 +116,27 @@ def auto_dispatch(event, now) -> EventLog | None:
     return _dispatch(SYSTEM, event, now, department, "按责任清单自动派遣", automatic=True)
 
 
-def reject_event(actor, event, now, *, note=None, duplicate_of=None):
-    """不予立案 / 作废; with `duplicate_of` the case is marked a duplicate of that one."""
+def reject_event(actor, event, now, *, note=None, duplicate_of=None, reason=None,
+                 photo_ids=None):
+    """不予立案 / 作废, for a `reason` (lifecycle.REJECT_REASONS: it heads the note, which
+    may then be empty unless the reason is 其他); with `duplicate_of` the case is marked a
+    duplicate of that one."""
     _guard(actor, event, "reject")
     data = {}
+    if reason is not None:
+        if reason not in lifecycle.REJECT_REASONS:
+            raise InvalidInput(_("请选择不予立案的原因"), fields={"reason": [
+                "one of " + ", ".join(lifecycle.REJECT_REASONS)]})
+        note = (note or "").strip()
+        if reason == "其他" and not note:
+            raise InvalidInput(_("选择“其他”时请写明原因"), fields={"note": ["required"]})
+        note = f"{reason}：{note}" if note else reason
+        data["reason"] = reason
     if duplicate_of is not None:
         original = _load_duplicate_target(actor, event, duplicate_of)
         event.duplicate_of_id = original.id
-        data = {"duplicate_of": original.id, "duplicate_of_number": original.number}
-    log = _transition(actor, event, "reject", now, note=note, data=data)
+        data |= {"duplicate_of": original.id, "duplicate_of_number": original.number}
+    log = _transition(actor, event, "reject", now, note=note, data=data, photo_ids=photo_ids)
     event.rejected_at = now
     return log
 
@@ -294,6 +307,15 @@ SERVICES = {
     "suspend": suspend_event, "resume": resume_event, "reopen": reopen_event,
     "comment": comment_event, "supervise": supervise_event,
 }
+
+
+def require_site_photo(actor, action: str, photo_ids) -> None:
+    """A grid worker's 核查结案 from the field (a page or the API) carries their own photo of
+    the site (setting CHECK_PHOTO_REQUIRED); checked before the unit of work. The demo and the
+    test factories, which walk cases through the services, have no camera."""
+    if (action == "close" and actor.role == "grid_worker" and not photo_ids
+            and current_app.config["CHECK_PHOTO_REQUIRED"]):
+        raise InvalidInput(_("核查结案需附现场照片"), fields={"photo_ids": ["a photo is required"]})
 
 
 def perform_action(actor, event, action: str, now: datetime, *, expected_version=None,

@@ -121,11 +121,13 @@ def _render_detail(event: Event, *, error: str | None = None, form=None, status:
         event.category_id, event.lat, event.lon, clock.utcnow(), exclude_id=event.id,
         visible=visible_clause(current_user)) if event.state in ("reported", "filed") else []
     actions = allowed_actions(current_user, event)
+    handled = [log for log in event.logs if log.action == "handle"]
     return render_template(
         "events/detail.html", event=event, actions=actions, primary=lifecycle.next_step(actions),
         departments=departments, suggested=suggested, map=grid_map(event),
         duplicates=duplicates, error=error, form=form or {}, back=back,
-        held=held_photos(form) if form else []), status
+        held=held_photos(form) if form else [],
+        handling_photos=handled[-1].attachments if handled else []), status
 
 
 @bp.get("/events/<int:event_id>")
@@ -141,7 +143,7 @@ def _add_photos(prepared) -> list[int]:
 #: the action form's inputs, named as the page names them
 ACTION_FIELDS = {"action": _l("操作"), "note": _l("说明"), "department_code": _l("责任单位"),
                  "hours": _l("延期时长"), "version": _l("版本"), "photo_ids": _l("照片"),
-                 "recipients": _l("督办对象")}
+                 "recipients": _l("督办对象"), "reason": _l("原因")}
 #: the report form's inputs
 REPORT_FIELDS = {"category_code": _l("问题类别"), "lat": _l("纬度"), "lon": _l("经度"),
                  "description": _l("问题描述"), "address": _l("地址"), "grid_code": _l("网格"),
@@ -175,6 +177,7 @@ def act_on_event(event_id: int):
         if action == "supervise" and form.get("recipients_offered") and not data["recipients"]:
             raise InvalidInput(_("请选择督办对象"), fields={"recipients": ["required"]})
         photos = prepare_uploads(request.files.getlist("photos"))
+        services.require_site_photo(current_user, action, data["photo_ids"] or photos)
         with write_transaction():
             event = _load(event_id)
             services.perform_action(

@@ -16,7 +16,7 @@ def test_full_walk_verify_dispatch_accept_handle_close(report, api):
              ("dispatcher", "dispatch", {}, "dispatched"),
              ("handler", "accept", {}, "accepted"),
              ("handler", "handle", {"note": "已清运"}, "handled"),
-             ("worker", "close", {"note": "核查合格"}, "closed")]
+             ("worker", "close", {"note": "核查合格", "photo": True}, "closed")]
     versions = [event["version"]]
     for user, action, fields, state in steps:
         response = api(user).act(eid, action, **fields)
@@ -102,7 +102,7 @@ def test_extension_hours_are_validated(report, api):
 def test_reopen_a_closed_case(report, api):
     eid = _to_accepted(report, api)
     api("handler").act(eid, "handle", note="已处理")
-    api("worker").act(eid, "close", note="合格")
+    api("worker").act(eid, "close", note="合格", photo=True)
     assert api("worker").act(eid, "reopen", note="x").status_code == 403
     body = api("supervisor").act(eid, "reopen", note="群众反映问题反弹").get_json()
     assert body["state"] == "dispatched" and body["closed_at"] is None
@@ -187,3 +187,39 @@ def test_stale_version_is_409_and_changes_nothing(report, api):
     assert after["state"] == "filed"
     ok = api("dispatcher").act(event["id"], "dispatch", version=after["version"])
     assert ok.status_code == 200
+
+
+def test_a_grid_workers_check_needs_their_own_photo_of_the_site(report, api, configure):
+    eid = _to_accepted(report, api)
+    api("handler").act(eid, "handle", note="已处理")
+    refused = api("worker").act(eid, "close", note="合格")
+    assert refused.status_code == 422 and "photo_ids" in refused.get_json()["fields"]
+    assert refused.get_json()["message"] == "核查结案需附现场照片"
+    assert api("worker").act(eid, "close", note="合格", photo=True).status_code == 200
+    # a setting, for a county that checks by other means
+    other = _to_accepted(report, api)
+    api("handler").act(other, "handle", note="已处理")
+    configure(CHECK_PHOTO_REQUIRED=False)
+    assert api("worker").act(other, "close", note="合格").status_code == 200
+
+
+@pytest.mark.parametrize("reason, note, stored", [
+    ("不属实", None, "不属实"), ("重复", "与前一件相同", "重复：与前一件相同"),
+    ("不属于网格事项", "", "不属于网格事项"), ("其他", "属私人纠纷，已引导走司法途径",
+                                          "其他：属私人纠纷，已引导走司法途径")])
+def test_a_report_is_rejected_for_a_reason_picked_on_site(report, api, reason, note, stored):
+    eid = report("dispatcher")["id"]  # a hotline report: the grid's worker verifies it
+    body = api("worker").act(eid, "reject", reason=reason, note=note).get_json()
+    assert body["state"] == "rejected"
+    last = body["history"][-1]
+    assert last["note"] == stored and last["data"]["reason"] == reason
+
+
+def test_a_rejection_needs_a_known_reason_and_other_needs_words(report, api):
+    eid = report("dispatcher")["id"]
+    assert api("worker").act(eid, "reject", reason="看不惯").status_code == 422
+    refused = api("worker").act(eid, "reject", reason="其他")
+    assert refused.status_code == 422 and "note" in refused.get_json()["fields"]
+    assert api("worker").act(eid, "reject").status_code == 422  # no reason, no note
+    assert api("dispatcher").act(eid, "comment", note="x", reason="不属实").status_code == 422
+    assert api("worker").get(f"/api/v1/events/{eid}").get_json()["state"] == "reported"

@@ -38,9 +38,9 @@ def test_people_made_by_factories_see_and_act_on_their_case(app, freeze):
     assert theirs["items"] == []
     page = client.post("/login", data={"username": "checker", "password": PASSWORD})
     assert page.status_code == 302
-    closed = client.post(f"/api/v1/events/{event_id}/actions", json={
-        "action": "close", "note": "现场已清理干净"},
-        headers={"Authorization": f"Bearer {tokens['checker']}"})
+    from tests.support import ApiClient
+    checker = ApiClient(client, tokens["checker"])
+    closed = checker.act(event_id, "close", note="现场已清理干净", photo=True)
     assert closed.status_code == 200 and closed.get_json()["state"] == "closed"
     with app.app_context():
         assert db.session.scalar(select(Event.state).where(Event.id == event_id)) == "closed"

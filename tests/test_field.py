@@ -121,3 +121,46 @@ def test_the_tiles_put_the_workers_most_used_categories_first(world, login_as, r
                        r'value="(\d{5})"', page)
     assert tiles[0] == "10002" and len(tiles) == 9 and tiles[-1] == "99001"
     assert len(set(tiles)) == len(tiles)
+
+
+def test_on_site_the_worker_rejects_for_a_reason_with_a_photo(world, login_as, report):
+    from tests.pagehelpers import field_value, timeline
+    case = report("dispatcher", source="hotline", description="来电说有垃圾")
+    worker = login_as("worker")
+    detail = worker.get(f"/events/{case['id']}")
+    assert 'name="reason" value="不属于网格事项"' in detail.get_data(as_text=True)
+    photo = _photo(worker)
+    refused = worker.post(f"/events/{case['id']}/actions", data={
+        "action": "reject", "reason": "其他", "note": "", "photo_ids": str(photo),
+        "version": field_value(detail, "version")})
+    assert refused.status_code == 422  # 其他 needs words; the photo stays with the form
+    assert "选择“其他”时请写明原因" in text_of(refused)
+    assert f'name="photo_ids" value="{photo}"' in text_of(refused)
+    done = worker.post(f"/events/{case['id']}/actions", data={
+        "action": "reject", "reason": "不属实", "note": "现场无垃圾", "photo_ids": str(photo),
+        "version": field_value(detail, "version")})
+    assert done.status_code == 302
+    after = worker.get(f"/events/{case['id']}")
+    assert timeline(after)[0] == "不予立案" and "不属实：现场无垃圾" in text_of(after)
+    section = text_of(after).split('<section class="timeline">', 1)[1]
+    assert f"/attachments/{photo}/thumb" in section
+
+
+def test_a_check_without_the_workers_photo_is_refused_on_the_page(world, login_as, report, api):
+    from tests.pagehelpers import field_value
+    case = report("worker")
+    api("dispatcher").act(case["id"], "dispatch")
+    api("handler").act(case["id"], "accept")
+    api("handler").act(case["id"], "handle", note="已清理", photo=True)
+    worker = login_as("worker")
+    detail = worker.get(f"/events/{case['id']}")
+    page = text_of(detail)
+    assert "处置照片（对照核查）" in page and "现场照片（必填）" in page
+    refused = worker.post(f"/events/{case['id']}/actions", data={
+        "action": "close", "note": "已整改", "version": field_value(detail, "version")})
+    assert refused.status_code == 422 and "核查结案需附现场照片" in text_of(refused)
+    assert "已整改" in text_of(refused)
+    done = worker.post(f"/events/{case['id']}/actions", data={
+        "action": "close", "note": "已整改", "photo_ids": str(_photo(worker)),
+        "version": field_value(detail, "version")})
+    assert done.status_code == 302

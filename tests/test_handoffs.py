@@ -44,7 +44,7 @@ WALK = [
     ("worker", "rework", {"note": "仍有残留"}, {("handler", "task.accept")}),
     ("handler", "accept", {}, set()),
     ("handler", "handle", {"note": "已返工"}, {("worker", "task.check")}),
-    ("worker", "close", {"note": "核查通过"}, set()),
+    ("worker", "close", {"note": "核查通过", "photo": True}, set()),
     ("supervisor", "reopen", {"note": "群众反映反弹"}, {("handler", "task.accept")}),
     ("dispatcher", "suspend", {"note": "待协调"}, set()),
     ("dispatcher", "resume", {}, set()),

@@ -364,7 +364,10 @@ def test_the_action_forms_ask_for_what_the_services_require(login_as, report):
     assert len(forms) >= 4
     for action, body in forms:
         note_required = re.search(r'<textarea name="note"[^>]*\brequired\b', body) is not None
-        assert note_required == (action in NOTE_REQUIRED), action
+        # 不予立案 asks for its reason (不属实 / 重复 / …), which heads the note
+        reason_required = re.search(r'name="reason"[^>]*\brequired\b', body) is not None
+        assert (note_required or reason_required) == (action in NOTE_REQUIRED), action
+        assert reason_required == (action == "reject"), action
         assert ('name="photos"' in body) == (action in PHOTO_ACTIONS), action
 
 

@@ -65,7 +65,7 @@ def test_resident_reports_tracks_rates_and_reopens(world, live_server, open_cont
     api("dispatcher").act(event_id, "dispatch")
     api("handler").act(event_id, "accept")
     api("handler").act(event_id, "handle", note="已清运")
-    api("worker").act(event_id, "close", note="核查合格")
+    api("worker").act(event_id, "close", note="核查合格", photo=True)
 
     page.goto(f"{live_server}/t/{code}")
     assert page.locator(".status").inner_text() == "已办结"

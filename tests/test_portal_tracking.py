@@ -18,7 +18,7 @@ def _walk_to_closed(api, event_id, photo=None):
     fields = {"photo_ids": [photo]} if photo else {}
     api("handler").act(event_id, "handle", note="已清运，内部备注：司机老张", **fields)
     api("worker").act(event_id, "comment", note="内部沟通：下次早点来")
-    api("worker").act(event_id, "close", note="核查合格")
+    api("worker").act(event_id, "close", note="核查合格", photo=True)
 
 
 @pytest.fixture
@@ -248,7 +248,7 @@ def test_the_page_says_what_happens_next_and_how_long_it_takes(client, tracked, 
     assert "环卫所正在处置" in _next_step(client, code)
     api("handler").act(event_id, "handle", note="已清运")
     assert "网格员将到现场核查" in _next_step(client, code)
-    api("worker").act(event_id, "close", note="核查合格")
+    api("worker").act(event_id, "close", note="核查合格", photo=True)
     text = _next_step(client, code)
     assert "问题已办结" in text and "处置时限" not in text
 

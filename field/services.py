@@ -43,3 +43,8 @@ def most_used_categories(user, limit: int = 8) -> list[str]:
         select(Category.code).join(Event, Event.category_id == Category.id)
         .where(Event.reporter_id == user.id, Category.is_active.is_(True))
         .group_by(Category.code).order_by(func.count().desc(), Category.code).limit(limit)))
+
+
+def open_cases(user, limit: int):
+    """The open cases in the worker's grids, most urgent first (the map's pins)."""
+    return read_page(user, {"state": OPEN_STATES}, "urgency", None, limit)

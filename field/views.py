@@ -14,6 +14,8 @@ from core.inputs import is_id, load_form
 from events import intake
 from events.access import reportable_grids_clause
 from events.catalogue import COMMON_CATEGORIES, OTHER_CATEGORY
+from events.deadlines import clock_json
+from events.labels import state_label, time_left_label
 from events.models import Category
 from events.schemas import EventCreateIn
 from events.views import held_photos, unconfirmed_duplicates
@@ -116,3 +118,28 @@ def report():
         return render_template("field/report.html", **context), error.status
     flash(_("案件 %(number)s 已上报", number=event.number))
     return redirect(url_for("events.show_event", event_id=event.id))
+
+
+#: at most this many open cases on the map, most urgent first
+MAP_CASES = 300
+
+
+@bp.get("/map")
+@login_required
+def grid_map():
+    """The worker's grid(s): boundary and QR points as the base, open cases as pins coloured
+    by their clock, the worker's own position (static/js/fieldmap.js)."""
+    _worker_only()
+    grids = worker_grids()
+    now = clock.utcnow()
+    cases, _more = services.open_cases(current_user, MAP_CASES)
+    points = db.session.scalars(select(QrPoint).where(
+        QrPoint.grid_id.in_([g.id for g in grids]), QrPoint.is_active.is_(True))).all()
+    pins = [{"lat": e.lat, "lon": e.lon, "number": e.number, "category": e.category_name,
+             "state": state_label(e.state), "address": e.address or "",
+             "color": (clock_json(e, now) or {}).get("color", "grey"),
+             "left": time_left_label(e.due_at, now) if e.due_at else "",
+             "url": url_for("events.show_event", event_id=e.id)} for e in cases]
+    marks = [{"lat": p.lat, "lon": p.lon, "label": p.label, "kind": p.kind} for p in points]
+    return render_template("field/map.html", grids=grids, shapes=grids_geojson(grids),
+                           pins=pins, marks=marks)

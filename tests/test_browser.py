@@ -179,7 +179,8 @@ def test_a_case_goes_round_the_loop_on_phones(open_context, live_server, photo, 
     # the handler's photo is there to compare with; the worker's own is required
     expect(close.locator(".compare img")).to_have_count(1)
     confirm.click()
-    expect(worker.locator(".error[role=alert]")).to_contain_text("核查结案需附现场照片")
+    expect(worker.locator("p.error[role=alert]:not(.upload-error)")).to_contain_text(
+        "核查结案需附现场照片")
     close = open_action(worker, "核查结案")
     assert close.locator("textarea[name=note]").input_value() == "现场核查已整改到位"
     close.locator("input[name=photos]").set_input_files(photo)

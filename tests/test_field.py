@@ -164,3 +164,23 @@ def test_a_check_without_the_workers_photo_is_refused_on_the_page(world, login_a
         "action": "close", "note": "已整改", "photo_ids": str(_photo(worker)),
         "version": field_value(detail, "version")})
     assert done.status_code == 302
+
+
+def test_the_grid_map_pins_the_open_cases_of_the_workers_grids(world, login_as, report, api):
+    import json
+    from html import unescape
+    open_case = report("worker", description="还没处理")
+    closed = report("worker", description="已经办完", point=(43.6035, 126.487))
+    for who, action, extra in (("dispatcher", "dispatch", {}), ("handler", "accept", {}),
+                               ("handler", "handle", {"note": "已清"}),
+                               ("worker", "close", {"note": "合格", "photo": True})):
+        assert api(who).act(closed["id"], action, **extra).status_code == 200
+    report("w101002", point=POINT_GRID2)  # another grid's case
+    page = login_as("worker").get("/field/map").get_data(as_text=True)
+    pins = json.loads(unescape(re.search(r"data-pins='([^']*)'", page).group(1)))
+    assert [pin["number"] for pin in pins] == [open_case["number"]]
+    assert pins[0]["url"] == f"/events/{open_case['id']}" and pins[0]["color"] in (
+        "green", "yellow", "red")
+    marks = json.loads(unescape(re.search(r"data-marks='([^']*)'", page).group(1)))
+    assert len(marks) == 2  # the grid's QR points
+    assert login_as("dispatcher").get("/field/map").status_code == 403

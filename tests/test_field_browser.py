@@ -92,3 +92,19 @@ def test_scanning_a_point_checks_in_by_itself_and_the_day_shows_it(open_context,
     expect(page.locator(".checkins li.visited")).to_have_count(1)
     assert_fits_a_phone(page)
     page.screenshot(path=str(SHOTS / "field-4-checkins.png"), full_page=True)
+
+
+def test_the_grid_map_shows_open_cases_and_where_the_worker_is(open_context, live_server,
+                                                               report):
+    from playwright.sync_api import expect
+    for index in range(3):
+        report("worker", description=f"第{index}处", point=(43.603, 126.484 + index * 0.002))
+    page = _worker(open_context, live_server)
+    page.locator(".field-bar a", has_text="地图").click()
+    page.wait_for_url(re.compile(r"/field/map$"))
+    expect(page.locator("#field-map path.case-pin")).to_have_count(3)
+    expect(page.locator("#field-map path.me")).to_have_count(1)  # the phone's own position
+    page.locator("#field-map path.case-pin").first.click()
+    expect(page.locator(".leaflet-popup-content a.button")).to_have_text("查看案件")
+    assert_fits_a_phone(page)
+    page.screenshot(path=str(SHOTS / "field-5-map.png"))

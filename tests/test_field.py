@@ -184,3 +184,25 @@ def test_the_grid_map_pins_the_open_cases_of_the_workers_grids(world, login_as, 
     marks = json.loads(unescape(re.search(r"data-marks='([^']*)'", page).group(1)))
     assert len(marks) == 2  # the grid's QR points
     assert login_as("dispatcher").get("/field/map").status_code == 403
+
+
+def test_the_field_app_installs_to_the_home_screen(world, client):
+    manifest = client.get("/field/manifest.webmanifest")
+    assert manifest.mimetype == "application/manifest+json"
+    body = manifest.get_json(force=True)
+    assert (body["start_url"], body["scope"], body["display"]) == ("/field/", "/field/",
+                                                                    "standalone")
+    sizes = set()
+    for icon in body["icons"]:
+        with client.get(icon["src"]) as image:  # a static file: closed when read
+            assert image.status_code == 200 and image.mimetype == "image/png"
+        sizes.add(icon["sizes"])
+    assert {"192x192", "512x512"} <= sizes
+    worker = client.get("/field/sw.js")
+    assert worker.mimetype == "text/javascript" and worker.headers["Cache-Control"] == "no-cache"
+    source = worker.get_data(as_text=True)
+    assert "__VERSION__" not in source and re.search(r"gridgov-field-[0-9a-f]{12}", source)
+    # every file the worker keeps for the shell exists
+    for url in re.findall(r"'(/static/[^']+)'", source):
+        with client.get(url) as kept:
+            assert kept.status_code == 200, url

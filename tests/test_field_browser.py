@@ -108,3 +108,46 @@ def test_the_grid_map_shows_open_cases_and_where_the_worker_is(open_context, liv
     expect(page.locator(".leaflet-popup-content a.button")).to_have_text("查看案件")
     assert_fits_a_phone(page)
     page.screenshot(path=str(SHOTS / "field-5-map.png"))
+
+
+def _kept(page, url: str) -> bool:
+    return page.evaluate("""async url => {
+        const keys = await caches.keys();
+        for (const key of keys) if (await (await caches.open(key)).match(url)) return true;
+        return false; }""", url)
+
+
+def test_with_no_signal_the_app_opens_with_what_it_last_saw(open_context, live_server, report):
+    import time
+
+    from playwright.sync_api import expect
+    case = report("dispatcher", source="hotline", description="来电：路口垃圾")
+    page = _worker(open_context, live_server)
+    expect(page.locator(".field-cases li")).to_have_count(1)
+    assert page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+    for _ in range(50):  # the worker keeps the shell and the pages as it installs
+        if _kept(page, f"{live_server}/field/report") and _kept(page, f"{live_server}/field/"):
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("the service worker kept no pages")
+    context = page.context
+    cut = lambda route: route.abort("internetdisconnected")  # noqa: E731  the worker's too
+    context.set_offline(True)
+    context.route("**/*", cut)
+    try:
+        page.reload()
+        expect(page.locator("#offline")).to_be_visible()
+        expect(page.locator("#offline")).to_have_text(re.compile(
+            r"^离线：显示的是 \d\d-\d\d \d\d:\d\d 的数据$"))
+        expect(page.locator(".field-cases li")).to_have_count(1)  # the queue last seen
+        expect(page.locator(".field-cases")).to_contain_text(case["number"])
+        page.screenshot(path=str(SHOTS / "field-6-offline.png"))
+        page.goto(f"{live_server}/field/report")  # the patrol form opens too
+        expect(page.locator("#patrol")).to_be_visible()
+        expect(page.locator("#offline")).to_be_visible()
+    finally:
+        context.unroute("**/*", cut)
+        context.set_offline(False)
+    page.goto(f"{live_server}/field/")
+    expect(page.locator("#offline")).to_be_hidden()

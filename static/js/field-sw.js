@@ -1,0 +1,59 @@
+// The field app's service worker (served as /field/sw.js, scope /field/): the app shell and
+// the pages last seen are kept, so the app opens with no signal and shows what it last knew
+// (the page says how old). Pages: the network first, the last copy when there is none.
+// Static files: the copy at hand at once, refreshed behind it.
+var VERSION = 'gridgov-field-__VERSION__';
+var SHELL = ['/field/', '/field/report', '/field/checkins', '/field/map',
+  '/static/css/app.css', '/static/icon.svg', '/static/js/field-app.js', '/static/js/field.js',
+  '/static/js/pickers.js', '/static/js/gridmap.js', '/static/js/photos.js', '/static/js/shrink.js',
+  '/static/js/checkin.js', '/static/js/fieldmap.js', '/static/vendor/leaflet/leaflet.js',
+  '/static/vendor/leaflet/leaflet.css', '/static/vendor/leaflet/images/marker-icon.png',
+  '/static/vendor/leaflet/images/marker-icon-2x.png', '/static/vendor/leaflet/images/marker-shadow.png'];
+
+self.addEventListener('install', function (event) {
+  // one missing file must not keep the rest out: each is cached on its own
+  event.waitUntil(caches.open(VERSION).then(function (cache) {
+    return Promise.all(SHELL.map(function (url) {
+      return fetch(url, { credentials: 'same-origin' }).then(function (response) {
+        if (response.ok && !response.redirected) return cache.put(url, response);
+      }).catch(function () {});
+    }));
+  }).then(function () { return self.skipWaiting(); }));
+});
+
+self.addEventListener('activate', function (event) {
+  event.waitUntil(caches.keys().then(function (keys) {
+    return Promise.all(keys.filter(function (key) { return key.indexOf('gridgov-field-') === 0 && key !== VERSION; })
+      .map(function (key) { return caches.delete(key); }));
+  }).then(function () { return self.clients.claim(); }));
+});
+
+function keep(request, response) {
+  // only a page really served (not the login page a lapsed session is sent to)
+  if (response.ok && !response.redirected && response.type === 'basic') {
+    var copy = response.clone();
+    caches.open(VERSION).then(function (cache) { cache.put(request, copy); });
+  }
+  return response;
+}
+
+self.addEventListener('fetch', function (event) {
+  var request = event.request, url = new URL(request.url);
+  if (request.method !== 'GET' || url.origin !== self.location.origin) return;
+  if (request.mode === 'navigate') {
+    event.respondWith(fetch(request).then(function (response) { return keep(request, response); })
+      .catch(function () {
+        return caches.match(request, { ignoreSearch: false }).then(function (hit) {
+          return hit || caches.match(url.pathname) || caches.match('/field/');
+        });
+      }));
+    return;
+  }
+  if (url.pathname.indexOf('/static/') === 0) {
+    event.respondWith(caches.match(request).then(function (hit) {
+      var fresh = fetch(request).then(function (response) { return keep(request, response); })
+        .catch(function () { return hit || Response.error(); });
+      return hit || fresh;
+    }));
+  }
+});

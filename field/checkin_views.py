@@ -71,6 +71,17 @@ def check_in_page(token: str):
     return redirect(url_for("field.checkins_day"))
 
 
+@bp.get("/checkin-offline")
+@login_required
+def check_in_shell():
+    """The check-in page the service worker keeps for a QR point scanned with no signal: it
+    takes the point from the scanned address and keeps the visit on the phone."""
+    if current_user.role != "grid_worker":
+        abort(403)
+    return render_template("field/checkin.html", point=None, grids=worker_grids(),
+                           key="", error=None)
+
+
 @bp.get("/checkins")
 @login_required
 def checkins_day():

@@ -30,6 +30,8 @@ def _worker(static_folder: str) -> str:
 def service_worker():
     response = Response(_worker(current_app.static_folder), mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"  # the browser checks it on every visit
+    # its scope is the whole site: a QR point (/q/…) scanned with no signal is answered too
+    response.headers["Service-Worker-Allowed"] = "/"
     return response
 
 

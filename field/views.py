@@ -17,6 +17,7 @@ from events.catalogue import COMMON_CATEGORIES, OTHER_CATEGORY
 from events.deadlines import clock_json
 from events.labels import state_label, time_left_label
 from events.models import Category
+from events.photos import prepare_uploads
 from events.schemas import EventCreateIn
 from events.views import held_photos, unconfirmed_duplicates
 from field import services
@@ -108,11 +109,14 @@ def report():
         if duplicates:
             context.update(duplicates=duplicates)
             return render_template("field/report.html", **context), 200
+        # photos kept on the phone for lack of signal come as files; decoded before the unit
+        photos = prepare_uploads(request.files.getlist("photos"))
         event, _created = intake.report_once(
             current_user, now, category_code=data["category_code"], lat=data["lat"],
             lon=data["lon"], description=data["description"].strip(),
             address=data["address"], grid_code=data["grid_code"], source="patrol",
-            photo_ids=data["photo_ids"], idempotency_key=form.get("form_token") or None)
+            photo_ids=data["photo_ids"], photos=photos,
+            idempotency_key=form.get("form_token") or None)
     except AppError as error:
         context.update(error=error.message, fields=error.fields or {})
         return render_template("field/report.html", **context), error.status

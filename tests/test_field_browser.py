@@ -151,3 +151,71 @@ def test_with_no_signal_the_app_opens_with_what_it_last_saw(open_context, live_s
         context.set_offline(False)
     page.goto(f"{live_server}/field/")
     expect(page.locator("#offline")).to_be_hidden()
+
+
+def test_work_done_with_no_signal_is_sent_once_when_it_returns(open_context, live_server, world,
+                                                              tmp_path):
+    import time
+
+    from playwright.sync_api import expect
+    from sqlalchemy import func, select
+
+    from core.extensions import db
+    from events.models import Attachment, Event
+    from field.models import CheckIn
+    from portal.models import QrPoint
+    with world.app_context():
+        point = db.session.scalar(select(QrPoint).join(QrPoint.grid).where(
+            QrPoint.grid.has(code="220221101000001")).order_by(QrPoint.id))
+        token, where = point.token, (point.lat, point.lon)
+    photo = tmp_path / "ditch.jpg"
+    Image.new("RGB", (1200, 900), (80, 110, 90)).save(photo, "JPEG")
+    page = _worker(open_context, live_server, position=where)
+    assert page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+    for _ in range(50):
+        if all(_kept(page, f"{live_server}{path}") for path in
+               ("/field/", "/field/report", "/field/checkin-offline")):
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("the service worker kept no pages")
+    page.reload()  # the page is now the worker's to answer
+    context = page.context
+    cut = lambda route: route.abort("internetdisconnected")  # noqa: E731
+    context.set_offline(True)
+    context.route("**/*", cut)
+    try:
+        # a patrol report, photo and all, with no signal
+        page.goto(f"{live_server}/field/report")
+        page.locator(".tiles label.tile", has_text="暴露垃圾").click()
+        page.locator("input[name=photos]").set_input_files(photo)
+        expect(page.locator(".photo-picker .held li.pending img")).to_have_count(1)
+        page.get_by_label("3. 描述一下").fill("沟渠里有垃圾，没有信号")
+        expect(page.locator("#picked")).to_contain_text("清河镇第1网格")
+        page.get_by_role("button", name="上报（直接立案）").click()
+        page.wait_for_url(re.compile(r"/field/$"))
+        expect(page.locator("#kept")).to_contain_text("上报已存在手机上")
+        expect(page.locator("#outbox .waiting")).to_contain_text("1 条记录在手机上待发送")
+        # a QR point scanned with no signal: the visit is kept too
+        page.goto(f"{live_server}/q/{token}")
+        page.wait_for_url(re.compile(r"/field/$"))
+        expect(page.locator("#outbox .waiting")).to_contain_text("2 条记录在手机上待发送")
+        page.reload()  # still there after a reload with no signal
+        expect(page.locator("#outbox .waiting")).to_contain_text("2 条记录在手机上待发送")
+        expect(page.locator("#offline")).to_be_visible()
+        page.screenshot(path=str(SHOTS / "field-7-outbox.png"))
+        with world.app_context():
+            assert db.session.scalar(select(func.count()).select_from(Event)) == 0
+    finally:
+        context.unroute("**/*", cut)
+        context.set_offline(False)
+    expect(page.locator("#outbox")).to_be_hidden(timeout=15_000)  # sent when the signal is back
+    page.goto(f"{live_server}/field/")  # and a second chance to send changes nothing
+    with world.app_context():
+        cases = db.session.scalars(select(Event)).all()
+        assert [(c.source, c.state, c.description) for c in cases] == [
+            ("patrol", "filed", "沟渠里有垃圾，没有信号")]
+        assert db.session.scalar(select(func.count()).select_from(Attachment).where(
+            Attachment.event_id == cases[0].id)) == 1
+        visits = db.session.scalars(select(CheckIn)).all()
+        assert len(visits) == 1 and visits[0].distance_m == 0

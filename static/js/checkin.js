@@ -4,7 +4,14 @@
   var form = document.getElementById('checkin');
   if (!form || !navigator.geolocation) return;
   var text = form.querySelector('.gps-text'), sent = false;
-  function send() { if (!sent) { sent = true; form.submit(); } }
+  if (form.dataset.offlineShell) {
+    // the phone's copy answering a scanned /q/<token> with no signal: the visit is kept
+    var token = location.pathname.split('/').pop();
+    form.action = '/field/checkin/' + encodeURIComponent(token);
+    form.key.value = (self.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random();
+  }
+  // requestSubmit, not submit: the queue (field-queue.js) sees the submit event
+  function send() { if (!sent) { sent = true; form.requestSubmit ? form.requestSubmit() : form.submit(); } }
   text.textContent = form.dataset.waiting;
   navigator.geolocation.getCurrentPosition(function (position) {
     var c = position.coords;

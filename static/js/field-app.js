@@ -3,7 +3,7 @@
 (function () {
   var body = document.body, banner = document.getElementById('offline');
   if ('serviceWorker' in navigator && body.dataset.sw) {
-    navigator.serviceWorker.register(body.dataset.sw, { scope: '/field/' }).catch(function () {});
+    navigator.serviceWorker.register(body.dataset.sw, { scope: '/' }).catch(function () {});
   }
   // a page older than five minutes at load came from the phone's copy (the clocks of phone
   // and server may differ by a little)

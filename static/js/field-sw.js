@@ -1,9 +1,11 @@
-// The field app's service worker (served as /field/sw.js, scope /field/): the app shell and
+// The field app's service worker (served as /field/sw.js, scope / so that a QR point scanned
+// with no signal can be answered; it touches only /field/ pages, /q/ scans and /static/): the app shell and
 // the pages last seen are kept, so the app opens with no signal and shows what it last knew
 // (the page says how old). Pages: the network first, the last copy when there is none.
 // Static files: the copy at hand at once, refreshed behind it.
 var VERSION = 'gridgov-field-__VERSION__';
-var SHELL = ['/field/', '/field/report', '/field/checkins', '/field/map',
+var SHELL = ['/field/', '/field/report', '/field/checkins', '/field/map', '/field/checkin-offline',
+  '/static/js/field-queue.js',
   '/static/css/app.css', '/static/icon.svg', '/static/js/field-app.js', '/static/js/field.js',
   '/static/js/pickers.js', '/static/js/gridmap.js', '/static/js/photos.js', '/static/js/shrink.js',
   '/static/js/checkin.js', '/static/js/fieldmap.js', '/static/vendor/leaflet/leaflet.js',
@@ -40,12 +42,18 @@ function keep(request, response) {
 self.addEventListener('fetch', function (event) {
   var request = event.request, url = new URL(request.url);
   if (request.method !== 'GET' || url.origin !== self.location.origin) return;
+  if (request.mode === 'navigate' && url.pathname.indexOf('/q/') === 0) {
+    // a QR point scanned with no signal: the worker's check-in, kept on the phone
+    event.respondWith(fetch(request).catch(function () { return caches.match('/field/checkin-offline'); }));
+    return;
+  }
+  if (request.mode === 'navigate' && url.pathname.indexOf('/field/') !== 0) return;
   if (request.mode === 'navigate') {
     event.respondWith(fetch(request).then(function (response) { return keep(request, response); })
       .catch(function () {
-        return caches.match(request, { ignoreSearch: false }).then(function (hit) {
-          return hit || caches.match(url.pathname) || caches.match('/field/');
-        });
+        return caches.match(request).then(function (hit) {
+          return hit || caches.match(url.pathname);
+        }).then(function (hit) { return hit || caches.match('/field/'); });
       }));
     return;
   }

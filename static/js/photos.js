@@ -46,6 +46,19 @@
         remove.setAttribute('aria-label', box.dataset.remove);
         item.appendChild(img); item.appendChild(id); item.appendChild(remove);
       }, function (problem) {
+        if (!problem.shown && form.hasAttribute('data-queue')) {
+          // no signal: the photo stays on the phone and goes with the form when it is sent
+          return shrink(file).then(function (small) {
+            item.classList.remove('loading');
+            item.textContent = '';
+            var img = document.createElement('img'), remove = document.createElement('button');
+            img.src = URL.createObjectURL(small); img.alt = file.name;
+            remove.type = 'button'; remove.className = 'remove'; remove.textContent = '×';
+            remove.setAttribute('aria-label', box.dataset.remove);
+            item.pendingFile = small; item.classList.add('pending');
+            item.appendChild(img); item.appendChild(remove);
+          });
+        }
         item.remove();  // a network failure's own text is the browser's, in English: say ours
         say(problem.shown ? problem.message : box.dataset.failed + box.dataset.network);
       });
@@ -71,4 +84,11 @@
   }
 
   Array.prototype.forEach.call(document.querySelectorAll('.photo-picker'), picker);
+  // the photos kept on the phone for lack of signal, for the form's sending (field-queue.js)
+  Array.prototype.forEach.call(document.querySelectorAll('form[data-queue]'), function (form) {
+    form.gridgovPendingPhotos = function () {
+      return Array.prototype.map.call(form.querySelectorAll('.photo-picker .held li.pending'),
+        function (li) { return li.pendingFile; }).filter(Boolean);
+    };
+  });
 })();

@@ -219,3 +219,43 @@ def test_work_done_with_no_signal_is_sent_once_when_it_returns(open_context, liv
             Attachment.event_id == cases[0].id)) == 1
         visits = db.session.scalars(select(CheckIn)).all()
         assert len(visits) == 1 and visits[0].distance_m == 0
+
+
+def test_on_a_phone_the_worker_verifies_a_report_and_fails_a_check(open_context, live_server,
+                                                                    report, api, tmp_path):
+    from playwright.sync_api import expect
+
+    from tests.test_browser import open_action, state_of
+    photo = tmp_path / "site.jpg"
+    Image.new("RGB", (800, 600), (120, 100, 80)).save(photo, "JPEG")
+    called = report("dispatcher", source="hotline", description="来电：桥头垃圾")
+    handled = report("worker", description="巡查：路口垃圾",
+                     point=(POINT_GRID1[0] + 0.003, POINT_GRID1[1]))
+    api("dispatcher").act(handled["id"], "dispatch")
+    api("handler").act(handled["id"], "accept")
+    api("handler").act(handled["id"], "handle", note="已清运", photo=True)
+    page = _worker(open_context, live_server)
+    # 核实: from 待核实, confirm with an on-site photo → filed
+    page.locator(".field-tabs a", has_text="待核实").click()
+    page.locator(".field-cases a", has_text=called["number"]).click()
+    verify = open_action(page, "核实立案")
+    verify.locator("input[name=photos]").set_input_files(photo)
+    expect(verify.locator(".photo-picker .held img")).to_have_count(1)
+    assert_fits_a_phone(page)
+    verify.get_by_role("button", name="确认核实立案").click()
+    page.wait_for_url(re.compile(rf"/events/{called['id']}"))
+    expect(state_of(page)).to_have_text("已立案")
+    # 核查: the handler's photo beside the camera; it fails, back to the department
+    page.goto(f"{live_server}/field/?tab=check")
+    page.locator(".field-cases a", has_text=handled["number"]).click()
+    rework = open_action(page, "返工")
+    expect(rework.locator(".compare img")).to_have_count(1)
+    rework.get_by_label("说明").fill("垃圾仍有残留，请再清一次")
+    rework.locator("input[name=photos]").set_input_files(photo)
+    expect(rework.locator(".photo-picker .held img")).to_have_count(1)
+    page.screenshot(path=str(SHOTS / "field-8-rework.png"), full_page=True)
+    rework.get_by_role("button", name="确认返工").click()
+    page.wait_for_url(re.compile(rf"/events/{handled['id']}"))
+    expect(state_of(page)).to_have_text("已派遣")  # the department must sign for it again
+    assert api("handler").get(f"/api/v1/events/{handled['id']}").get_json()["state"] == \
+        "dispatched"

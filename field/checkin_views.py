@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from core import clock
 from core.database import write_transaction
-from core.errors import AppError
+from core.errors import AppError, Conflict
 from core.extensions import db
 from events.access import grid_scope_clause
 from field import checkins
@@ -22,10 +22,11 @@ DESK_ROLES = ("dispatcher", "supervisor", "admin")
 
 
 def _point(token: str) -> QrPoint:
-    point = db.session.scalar(select(QrPoint).where(QrPoint.token == token,
-                                                    QrPoint.is_active.is_(True)))
+    point = db.session.scalar(select(QrPoint).where(QrPoint.token == token))
     if point is None or not checkins.may_check_in(current_user, point):
         abort(404)
+    if not point.is_active:  # stopped since (a visit kept on the phone may arrive late)
+        raise Conflict(_("该点位已停用，打卡未记录"))
     return point
 
 

@@ -103,3 +103,16 @@ def test_a_report_from_a_check_in_starts_at_the_point(world, login_as, points):
     assert f'value="{points[0]["label"]}"' in page
     other = text_of(login_as("worker").get("/field/report?point=999999"))
     assert 'name="lat" value=""' in other
+
+
+def test_a_check_in_at_a_stopped_point_is_refused_in_words(world, login_as, points):
+    from tests.support import writing
+    worker = login_as("worker")
+    page = worker.get(f"/field/checkin/{points[0]['token']}").get_data(as_text=True)
+    key = re.search(r'name="key" value="([^"]+)"', page).group(1)
+    with writing(world):
+        db.session.get(QrPoint, points[0]["id"]).is_active = False
+    late = worker.post(f"/field/checkin/{points[0]['token']}", data={"key": key})
+    assert late.status_code == 409
+    assert '<p class="error" role="alert">该点位已停用，打卡未记录</p>' in text_of(late)
+    assert _visits(world) == []

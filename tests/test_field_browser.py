@@ -259,3 +259,44 @@ def test_on_a_phone_the_worker_verifies_a_report_and_fails_a_check(open_context,
     expect(state_of(page)).to_have_text("已派遣")  # the department must sign for it again
     assert api("handler").get(f"/api/v1/events/{handled['id']}").get_json()["state"] == \
         "dispatched"
+
+
+def test_a_kept_visit_the_server_refuses_stays_listed_with_its_reason(open_context, live_server,
+                                                                      world):
+    import time
+
+    from playwright.sync_api import expect
+    from sqlalchemy import select
+
+    from core.extensions import db
+    from portal.models import QrPoint
+    from tests.support import writing
+    with world.app_context():
+        point = db.session.scalar(select(QrPoint).join(QrPoint.grid).where(
+            QrPoint.grid.has(code="220221101000001")).order_by(QrPoint.id))
+        token, where, point_id = point.token, (point.lat, point.lon), point.id
+    page = _worker(open_context, live_server, position=where)
+    assert page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+    for _ in range(50):
+        if _kept(page, f"{live_server}/field/checkin-offline"):
+            break
+        time.sleep(0.1)
+    page.reload()
+    context = page.context
+    cut = lambda route: route.abort("internetdisconnected")  # noqa: E731
+    context.set_offline(True)
+    context.route("**/*", cut)
+    try:
+        page.goto(f"{live_server}/q/{token}")
+        page.wait_for_url(re.compile(r"/field/$"))
+        expect(page.locator("#outbox .waiting")).to_contain_text("1 条记录在手机上待发送")
+    finally:
+        with writing(world):  # meanwhile the point was stopped
+            db.session.get(QrPoint, point_id).is_active = False
+        context.unroute("**/*", cut)
+        context.set_offline(False)
+    refused = page.locator("#outbox li")
+    expect(refused).to_have_text(re.compile("打卡未能发送：该点位已停用，打卡未记录"), timeout=15_000)
+    page.screenshot(path=str(SHOTS / "field-9-refused.png"))
+    refused.get_by_role("button", name="删除").click()
+    expect(page.locator("#outbox")).to_be_hidden()

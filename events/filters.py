@@ -41,7 +41,8 @@ def normalize_phone(raw: str) -> str:
     return digits if 5 <= len(digits) <= 20 else ""
 
 
-def _local_midnight(day, days_after: int = 0) -> datetime:
+def local_midnight(day, days_after: int = 0) -> datetime:
+    """The towns' midnight starting `day` (+ `days_after`), as a UTC instant."""
     zone = ZoneInfo(current_app.config["LOCAL_TIMEZONE"])
     return datetime.combine(day + timedelta(days=days_after), time(), zone).astimezone(
         timezone.utc)
@@ -73,9 +74,9 @@ def apply_filters(query, user, args: dict, now: datetime, *, unindexed: bool = F
     if args.get("source"):
         query = query.where(Event.source == args["source"])
     if args.get("date_from"):
-        query = query.where(Event.created_at >= _local_midnight(args["date_from"]))
+        query = query.where(Event.created_at >= local_midnight(args["date_from"]))
     if args.get("date_to"):
-        query = query.where(Event.created_at < _local_midnight(args["date_to"], 1))
+        query = query.where(Event.created_at < local_midnight(args["date_to"], 1))
     if args.get("overdue"):
         query = query.where(Event.due_at < now)
     if args.get("supervised"):
@@ -119,8 +120,7 @@ def sort_of(args: dict, default: str) -> str:
         return args["sort"]
     if args.get("cursor"):
         try:
-            named = base64.urlsafe_b64decode(
-                args["cursor"] + "=" * (-len(args["cursor"]) % 4)).decode().split("|", 1)[0]
+            named = _cursor_fields(args["cursor"])[0]
         except (ValueError, UnicodeDecodeError, binascii.Error):
             named = None  # decode_cursor says what is wrong with it
         if named in SORTS:
@@ -128,10 +128,14 @@ def sort_of(args: dict, default: str) -> str:
     return default
 
 
+def _cursor_fields(cursor: str) -> list[str]:
+    """A cursor's "sort|group|instant|id", split (raises on what is no cursor)."""
+    return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().split("|")
+
+
 def decode_cursor(cursor: str, sort: str = "newest") -> tuple[int, datetime, int]:
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        named, group, stamp, ident = raw.split("|")
+        named, group, stamp, ident = _cursor_fields(cursor)
         moment = datetime.fromisoformat(stamp)
         if (named != sort or group not in ("0", "1") or moment.tzinfo is None
                 or not is_id(ident) or not 2000 <= moment.year <= 2200):

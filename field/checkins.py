@@ -2,7 +2,7 @@
 evidence of daily rounds (垃圾日产日清, 清雪). The day view says which points of the grid were
 visited and which not; the desk sees each worker's visits and each grid's coverage."""
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -14,6 +14,7 @@ from auth.models import User
 from core import clock
 from core.errors import Forbidden, InvalidInput
 from core.extensions import db
+from events.filters import local_midnight
 from events.intake import distance_m
 from field.models import CheckIn
 from grid.models import Grid, GridMember
@@ -73,10 +74,8 @@ def check_in(user, point: QrPoint, now: datetime, *, key: str, lat=None, lon=Non
 
 
 def local_day(day: date) -> tuple[datetime, datetime]:
-    """The local day as a UTC [start, end)."""
-    zone = ZoneInfo(current_app.config["LOCAL_TIMEZONE"])
-    start = datetime.combine(day, time(), zone)
-    return start.astimezone(timezone.utc), (start + timedelta(days=1)).astimezone(timezone.utc)
+    """The towns' day as a UTC [start, end)."""
+    return local_midnight(day), local_midnight(day, 1)
 
 
 def today() -> date:
@@ -146,12 +145,5 @@ def desk_view(grids, day: date) -> list[WorkerDay]:
         row = stats.get((user.id, grid_id))
         rows.append(WorkerDay(user, by_id[grid_id], row.visits if row else 0,
                               row.points if row else 0, points.get(grid_id, 0),
-                              _aware(row.first) if row else None,
-                              _aware(row.last) if row else None))
+                              row.first if row else None, row.last if row else None))
     return rows
-
-
-def _aware(value):
-    """min()/max() of a UTC column come back naive from SQLite."""
-    return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None \
-        else value

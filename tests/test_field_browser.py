@@ -1,6 +1,7 @@
 """The grid worker's phone app in a real Chromium (issue 10): a 390×844 touch screen with
 its position granted and set by the test."""
 import re
+from contextlib import contextmanager
 
 import pytest
 from PIL import Image
@@ -117,25 +118,51 @@ def _kept(page, url: str) -> bool:
         return false; }""", url)
 
 
-def test_with_no_signal_the_app_opens_with_what_it_last_saw(open_context, live_server, report):
+def _installed(page, live_server, *paths) -> None:
+    """Wait until the service worker runs and keeps `paths`; then let it answer the page."""
     import time
+    assert page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+    for _ in range(50):  # the worker keeps the shell and the pages as it installs
+        if all(_kept(page, f"{live_server}{path}") for path in paths):
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError(f"the service worker kept none of {paths}")
+    page.reload()
 
+
+@contextmanager
+def _no_signal(context):
+    """No network for the pages nor for their service worker (setOffline alone spares it)."""
+    cut = lambda route: route.abort("internetdisconnected")  # noqa: E731
+    context.set_offline(True)
+    context.route("**/*", cut)
+    try:
+        yield
+    finally:
+        context.unroute("**/*", cut)
+        context.set_offline(False)
+
+
+def _first_point(world):
+    """The first QR point of 清河镇第1网格: (token, (lat, lon), id)."""
+    from sqlalchemy import select
+
+    from core.extensions import db
+    from portal.models import QrPoint
+    with world.app_context():
+        point = db.session.scalar(select(QrPoint).join(QrPoint.grid).where(
+            QrPoint.grid.has(code="220221101000001")).order_by(QrPoint.id))
+        return point.token, (point.lat, point.lon), point.id
+
+
+def test_with_no_signal_the_app_opens_with_what_it_last_saw(open_context, live_server, report):
     from playwright.sync_api import expect
     case = report("dispatcher", source="hotline", description="来电：路口垃圾")
     page = _worker(open_context, live_server)
     expect(page.locator(".field-cases li")).to_have_count(1)
-    assert page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
-    for _ in range(50):  # the worker keeps the shell and the pages as it installs
-        if _kept(page, f"{live_server}/field/report") and _kept(page, f"{live_server}/field/"):
-            break
-        time.sleep(0.1)
-    else:
-        raise AssertionError("the service worker kept no pages")
-    context = page.context
-    cut = lambda route: route.abort("internetdisconnected")  # noqa: E731  the worker's too
-    context.set_offline(True)
-    context.route("**/*", cut)
-    try:
+    _installed(page, live_server, "/field/", "/field/report")
+    with _no_signal(page.context):
         page.reload()
         expect(page.locator("#offline")).to_be_visible()
         expect(page.locator("#offline")).to_have_text(re.compile(
@@ -146,45 +173,24 @@ def test_with_no_signal_the_app_opens_with_what_it_last_saw(open_context, live_s
         page.goto(f"{live_server}/field/report")  # the patrol form opens too
         expect(page.locator("#patrol")).to_be_visible()
         expect(page.locator("#offline")).to_be_visible()
-    finally:
-        context.unroute("**/*", cut)
-        context.set_offline(False)
     page.goto(f"{live_server}/field/")
     expect(page.locator("#offline")).to_be_hidden()
 
 
 def test_work_done_with_no_signal_is_sent_once_when_it_returns(open_context, live_server, world,
                                                               tmp_path):
-    import time
-
     from playwright.sync_api import expect
     from sqlalchemy import func, select
 
     from core.extensions import db
     from events.models import Attachment, Event
     from field.models import CheckIn
-    from portal.models import QrPoint
-    with world.app_context():
-        point = db.session.scalar(select(QrPoint).join(QrPoint.grid).where(
-            QrPoint.grid.has(code="220221101000001")).order_by(QrPoint.id))
-        token, where = point.token, (point.lat, point.lon)
+    token, where, _id = _first_point(world)
     photo = tmp_path / "ditch.jpg"
     Image.new("RGB", (1200, 900), (80, 110, 90)).save(photo, "JPEG")
     page = _worker(open_context, live_server, position=where)
-    assert page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
-    for _ in range(50):
-        if all(_kept(page, f"{live_server}{path}") for path in
-               ("/field/", "/field/report", "/field/checkin-offline")):
-            break
-        time.sleep(0.1)
-    else:
-        raise AssertionError("the service worker kept no pages")
-    page.reload()  # the page is now the worker's to answer
-    context = page.context
-    cut = lambda route: route.abort("internetdisconnected")  # noqa: E731
-    context.set_offline(True)
-    context.route("**/*", cut)
-    try:
+    _installed(page, live_server, "/field/", "/field/report", "/field/checkin-offline")
+    with _no_signal(page.context):
         # a patrol report, photo and all, with no signal
         page.goto(f"{live_server}/field/report")
         page.locator(".tiles label.tile", has_text="暴露垃圾").click()
@@ -206,9 +212,6 @@ def test_work_done_with_no_signal_is_sent_once_when_it_returns(open_context, liv
         page.screenshot(path=str(SHOTS / "field-7-outbox.png"))
         with world.app_context():
             assert db.session.scalar(select(func.count()).select_from(Event)) == 0
-    finally:
-        context.unroute("**/*", cut)
-        context.set_offline(False)
     expect(page.locator("#outbox")).to_be_hidden(timeout=15_000)  # sent when the signal is back
     page.goto(f"{live_server}/field/")  # and a second chance to send changes nothing
     with world.app_context():
@@ -263,38 +266,20 @@ def test_on_a_phone_the_worker_verifies_a_report_and_fails_a_check(open_context,
 
 def test_a_kept_visit_the_server_refuses_stays_listed_with_its_reason(open_context, live_server,
                                                                       world):
-    import time
-
     from playwright.sync_api import expect
-    from sqlalchemy import select
 
     from core.extensions import db
     from portal.models import QrPoint
     from tests.support import writing
-    with world.app_context():
-        point = db.session.scalar(select(QrPoint).join(QrPoint.grid).where(
-            QrPoint.grid.has(code="220221101000001")).order_by(QrPoint.id))
-        token, where, point_id = point.token, (point.lat, point.lon), point.id
+    token, where, point_id = _first_point(world)
     page = _worker(open_context, live_server, position=where)
-    assert page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
-    for _ in range(50):
-        if _kept(page, f"{live_server}/field/checkin-offline"):
-            break
-        time.sleep(0.1)
-    page.reload()
-    context = page.context
-    cut = lambda route: route.abort("internetdisconnected")  # noqa: E731
-    context.set_offline(True)
-    context.route("**/*", cut)
-    try:
+    _installed(page, live_server, "/field/checkin-offline")
+    with _no_signal(page.context):
         page.goto(f"{live_server}/q/{token}")
         page.wait_for_url(re.compile(r"/field/$"))
         expect(page.locator("#outbox .waiting")).to_contain_text("1 条记录在手机上待发送")
-    finally:
         with writing(world):  # meanwhile the point was stopped
             db.session.get(QrPoint, point_id).is_active = False
-        context.unroute("**/*", cut)
-        context.set_offline(False)
     refused = page.locator("#outbox li")
     expect(refused).to_have_text(re.compile("打卡未能发送：该点位已停用，打卡未记录"), timeout=15_000)
     page.screenshot(path=str(SHOTS / "field-9-refused.png"))

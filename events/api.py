@@ -48,14 +48,19 @@ def _summaries(rows) -> list[dict]:
     return [summary_json(row, now) for row in rows]
 
 
+def _idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key", "").strip() or None
+    if key and len(key) > 128:
+        raise InvalidInput("Idempotency-Key 过长", fields={"Idempotency-Key": ["at most 128 chars"]})
+    return key
+
+
 @bp.post("/events")
 @token_required
 def create_event():
     user = g.api_user
     data = EventCreateIn().load(json_body())
-    key = request.headers.get("Idempotency-Key", "").strip() or None
-    if key and len(key) > 128:
-        raise InvalidInput("Idempotency-Key 过长", fields={"Idempotency-Key": ["at most 128 chars"]})
+    key = _idempotency_key()
     now = clock.utcnow()
     event, created = intake.report_once(user, now, idempotency_key=key, **data)
     # a new case answers with what was written; a replayed one is read as rows
@@ -107,11 +112,12 @@ def get_event(event_id: int):
 def act_on_event(event_id: int):
     user = g.api_user
     data = ActionIn().load(json_body())
+    key = _idempotency_key()
     services.require_site_photo(user, data["action"], data["photo_ids"])
     with write_transaction():
         event = load_visible_event(user, event_id)  # read under the write lock
         services.perform_action(user, event, data.pop("action"), clock.utcnow(),
-                                expected_version=data.pop("version"), **data)
+                                expected_version=data.pop("version"), key=key, **data)
     return event_detail(user, event.id)
 
 
@@ -227,7 +233,10 @@ def api_operations() -> dict:
             "responses": {**api.ok("the case", "EventDetailOut"), **api.errors("401", "404")}}},
         "/events/{event_id}/actions": {"post": {
             "summary": "Take a lifecycle action (verify, dispatch, accept, …)",
-            "parameters": [EVENT_ID],
+            "parameters": [EVENT_ID, api.param(
+                "Idempotency-Key", {"type": "string", "maxLength": 128}, where="header",
+                description="the same action with the same key again changes nothing and "
+                            "answers with the case (a phone resending its kept work)")],
             "requestBody": {"required": True, **api.json_content(api.ref("ActionIn"))},
             "responses": {**api.ok("the case after the action", "EventDetailOut"),
                           **api.errors("401", "403", "404", "409", "422")}}},

@@ -22,6 +22,8 @@ from events.routing import suggest_department
 from events.signals import announce_move
 
 MAX_EXTENSION_HOURS = 240
+#: where perform_action leaves a request's idempotency key for the row _transition writes
+ACTION_KEY = "gridgov.action_key"
 
 
 def _require_note(action: str, note: str | None) -> str:
@@ -66,8 +68,10 @@ def _transition(actor, event: Event, action: str, now: datetime, *, note: str | 
     if photo_ids and action not in lifecycle.PHOTO_ACTIONS:
         raise InvalidInput(_("该操作不能附带照片"), fields={"photo_ids": ["not accepted for this action"]})
     from_state = event.state
+    key = db.session.info.pop(ACTION_KEY, None)  # the request's own key goes on its first row
+    data = {**(data or {}), "key": key} if key else (data or {})
     log = EventLog(event=event, actor_id=actor.id, actor_label=actor.display_name, action=action,
-                   from_state=from_state, to_state=target, note=note, data=data or {},
+                   from_state=from_state, to_state=target, note=note, data=data,
                    created_at=now, attachments=[])
     db.session.add(log)
     event.state = target
@@ -318,10 +322,23 @@ def require_site_photo(actor, action: str, photo_ids) -> None:
         raise InvalidInput(_("核查结案需附现场照片"), fields={"photo_ids": ["a photo is required"]})
 
 
+def replayed_action(actor, event, action: str, key: str | None) -> EventLog | None:
+    """The row this user's action with this key already wrote on the case, if any: a phone
+    that sends its kept work again (the answer was lost on a weak signal) changes nothing."""
+    if not key:
+        return None
+    return next((log for log in event.logs if log.actor_id == actor.id and log.action == action
+                 and (log.data or {}).get("key") == key), None)
+
+
 def perform_action(actor, event, action: str, now: datetime, *, expected_version=None,
-                   **params) -> EventLog:
+                   key: str | None = None, **params) -> EventLog:
     """Route an action name from a form or the API to its service. `expected_version` is
-    the case's version the caller saw: another change since is a conflict, not overwritten."""
+    the case's version the caller saw: another change since is a conflict, not overwritten.
+    `key` (an idempotency key) makes a repeat of the same request answer with the first."""
+    replay = replayed_action(actor, event, action, key)
+    if replay is not None:
+        return replay
     if expected_version is not None and expected_version != event.version:
         raise StaleVersion(_("案件已被他人修改（当前版本 %(version)s），请查看最新流转记录后再操作",
                              version=event.version), current_version=event.version)
@@ -337,4 +354,9 @@ def perform_action(actor, event, action: str, now: datetime, *, expected_version
         raise InvalidInput(_("「%(action)s」不接受参数：%(params)s",
                              action=labels.action_label(action), params=", ".join(extra)),
                            fields={name: ["not accepted for this action"] for name in extra})
-    return service(actor, event, now, **given)
+    if key:
+        db.session.info[ACTION_KEY] = key
+    try:
+        return service(actor, event, now, **given)
+    finally:
+        db.session.info.pop(ACTION_KEY, None)

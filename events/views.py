@@ -122,8 +122,10 @@ def _render_detail(event: Event, *, error: str | None = None, form=None, status:
         visible=visible_clause(current_user)) if event.state in ("reported", "filed") else []
     actions = allowed_actions(current_user, event)
     handled = [log for log in event.logs if log.action == "handle"]
+    in_field = current_user.role == "grid_worker"
     return render_template(
         "events/detail.html", event=event, actions=actions, primary=lifecycle.next_step(actions),
+        in_field=in_field, action_key=uuid.uuid4().hex if in_field else None,
         departments=departments, suggested=suggested, map=grid_map(event),
         duplicates=duplicates, error=error, form=form or {}, back=back,
         held=held_photos(form) if form else [],
@@ -178,14 +180,18 @@ def act_on_event(event_id: int):
             raise InvalidInput(_("请选择督办对象"), fields={"recipients": ["required"]})
         photos = prepare_uploads(request.files.getlist("photos"))
         services.require_site_photo(current_user, action, data["photo_ids"] or photos)
+        key = form.get("action_key", "").strip() or None  # a phone's kept work, sent again
+        if key and len(key) > 128:
+            raise InvalidInput(_("表单已损坏，请刷新页面后重试"), fields={"action_key": ["too long"]})
         with write_transaction():
             event = _load(event_id)
-            services.perform_action(
-                current_user, event, data.pop("action"), clock.utcnow(),
-                expected_version=data.pop("version"),
-                duplicate_of=_duplicate_of(event, form.get("duplicate_of") or ""),
-                photo_ids=data.pop("photo_ids") + _add_photos(photos),
-                **{k: v for k, v in data.items() if k != "duplicate_of"})
+            if services.replayed_action(current_user, event, action, key) is None:
+                services.perform_action(
+                    current_user, event, data.pop("action"), clock.utcnow(),
+                    expected_version=data.pop("version"), key=key,
+                    duplicate_of=_duplicate_of(event, form.get("duplicate_of") or ""),
+                    photo_ids=data.pop("photo_ids") + _add_photos(photos),
+                    **{k: v for k, v in data.items() if k != "duplicate_of"})
     except AppError as error:
         return _render_detail(_load(event_id), error=error.message, form=form, back=back,
                               status=error.status if error.status != 400 else 409)

@@ -223,3 +223,22 @@ def test_a_rejection_needs_a_known_reason_and_other_needs_words(report, api):
     assert api("worker").act(eid, "reject").status_code == 422  # no reason, no note
     assert api("dispatcher").act(eid, "comment", note="x", reason="不属实").status_code == 422
     assert api("worker").get(f"/api/v1/events/{eid}").get_json()["state"] == "reported"
+
+
+def test_an_action_repeated_with_its_idempotency_key_is_done_once(report, api):
+    event = report("dispatcher", source="hotline")
+    key = {"Idempotency-Key": "phone-7f3a"}
+    answers = [api("worker").post(f"/api/v1/events/{event['id']}/actions", headers=key, json={
+        "action": "verify", "note": "属实", "version": event["version"]}) for _ in range(2)]
+    assert [a.status_code for a in answers] == [200, 200]
+    assert answers[0].get_json()["version"] == answers[1].get_json()["version"]
+    history, _ = _history(api, "dispatcher", event["id"])
+    assert [h[0] for h in history] == ["create", "verify"]
+    # another user's same key is theirs, not a replay of the worker's
+    other = api("dispatcher").post(f"/api/v1/events/{event['id']}/actions", headers=key,
+                                   json={"action": "verify", "version": event["version"]})
+    assert other.status_code == 409
+    too_long = api("worker").post(f"/api/v1/events/{event['id']}/actions",
+                                  headers={"Idempotency-Key": "k" * 129},
+                                  json={"action": "comment", "note": "x"})
+    assert too_long.status_code == 422

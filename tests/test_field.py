@@ -58,10 +58,14 @@ def test_the_field_app_is_the_grid_workers(world, login_as, who):
     assert client.get("/field/report").status_code == 403
 
 
-def _photo(client) -> int:
+def _jpeg() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (80, 60), (10, 120, 10)).save(out, "JPEG")
-    answer = client.post("/uploads", data={"file": (io.BytesIO(out.getvalue()), "p.jpg")},
+    return out.getvalue()
+
+
+def _photo(client) -> int:
+    answer = client.post("/uploads", data={"file": (io.BytesIO(_jpeg()), "p.jpg")},
                          content_type="multipart/form-data",
                          headers={"Accept": "application/json"})
     assert answer.status_code == 201
@@ -206,3 +210,46 @@ def test_the_field_app_installs_to_the_home_screen(world, client):
     for url in re.findall(r"'(/static/[^']+)'", source):
         with client.get(url) as kept:
             assert kept.status_code == 200, url
+
+
+def test_an_action_sent_again_from_the_phone_changes_nothing(world, login_as, report):
+    """The phone sends its kept 核实 again (the first answer was lost): one verify, one photo."""
+    from events.models import Attachment, EventLog
+    from sqlalchemy import func
+    from tests.pagehelpers import field_value, timeline
+    case = report("dispatcher", source="hotline", description="来电：桥下垃圾")
+    worker = login_as("worker")
+    detail = worker.get(f"/events/{case['id']}")
+    key = field_value(detail, "action_key")
+    assert re.fullmatch(r"[0-9a-f]{32}", key)
+    form = {"action": "verify", "note": "属实", "version": field_value(detail, "version"),
+            "action_key": key}
+    for _ in range(2):
+        sent = worker.post(f"/events/{case['id']}/actions", data={
+            **form, "photos": (io.BytesIO(_jpeg()), "site.jpg")},
+            content_type="multipart/form-data")
+        assert sent.status_code == 302  # both times: done
+    after = worker.get(f"/events/{case['id']}")
+    assert timeline(after) == ["核实立案", "上报"]
+    with world.app_context():
+        logs = db.session.scalars(select(EventLog).where(
+            EventLog.event_id == case["id"], EventLog.action == "verify")).all()
+        assert len(logs) == 1
+        assert db.session.scalar(select(func.count()).select_from(Attachment).where(
+            Attachment.event_id == case["id"])) == 1  # the second photo was never stored
+    # the same key on another action is no replay: the case moved on, so it is refused
+    other = worker.post(f"/events/{case['id']}/actions", data={
+        **form, "action": "reject", "reason": "不属实", "note": "误报"})
+    assert other.status_code == 409 and "案件已被他人修改" in text_of(other)
+    assert worker.post(f"/events/{case['id']}/actions", data={
+        **form, "action_key": "k" * 129}).status_code == 422
+
+
+def test_the_case_page_is_part_of_the_field_app_for_a_worker(world, login_as, report):
+    case = report("dispatcher", source="hotline", description="来电：桥下垃圾")
+    page = text_of(login_as("worker").get(f"/events/{case['id']}"))
+    assert 'class="field-bar"' in page and 'id="outbox"' in page  # its bar and its outbox
+    assert re.search(r'<form [^>]*data-queue="核实立案 [^"]+"', page)
+    assert f'data-open="/events/{case["id"]}"' in page
+    desk = text_of(login_as("dispatcher").get(f"/events/{case['id']}"))
+    assert "field-bar" not in desk and "data-queue" not in desk and "action_key" not in desk

@@ -16,9 +16,12 @@ def _worker(open_context, live_server, position=POINT_GRID1):
     context = open_context({**PHONE, "permissions": ["geolocation"],
                             "geolocation": {"latitude": position[0], "longitude": position[1],
                                             "accuracy": 12}})
-    page = context.new_page()
+    return _log_in(context.new_page(), live_server, "worker")
+
+
+def _log_in(page, live_server, username):
     page.goto(f"{live_server}/login")
-    page.get_by_label("用户名").fill("worker")
+    page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="登录").click()
     page.wait_for_url(re.compile(r"/field/$"))
@@ -285,3 +288,134 @@ def test_a_kept_visit_the_server_refuses_stays_listed_with_its_reason(open_conte
     page.screenshot(path=str(SHOTS / "field-9-refused.png"))
     refused.get_by_role("button", name="删除").click()
     expect(page.locator("#outbox")).to_be_hidden()
+
+
+def test_verify_and_check_made_with_no_signal_are_sent_once(open_context, live_server, world,
+                                                            report, api, tmp_path):
+    """核实 and 核查 with no signal: the cases of the queue were kept on the phone (never opened
+    yet), the handler's photo shows beside the camera, and both are sent once, photos and all."""
+    from playwright.sync_api import expect
+    from sqlalchemy import select
+
+    from core.extensions import db
+    from events.models import Event, EventLog
+    from tests.test_browser import open_action
+    photo = tmp_path / "site.jpg"
+    Image.new("RGB", (1200, 900), (120, 100, 80)).save(photo, "JPEG")
+    called = report("dispatcher", source="hotline", description="来电：桥头垃圾")
+    handled = report("worker", description="巡查：路口垃圾",
+                     point=(POINT_GRID1[0] + 0.003, POINT_GRID1[1]))
+    api("dispatcher").act(handled["id"], "dispatch")
+    api("handler").act(handled["id"], "accept")
+    api("handler").act(handled["id"], "handle", note="已清运", photo=True)
+    page = _worker(open_context, live_server)
+    _installed(page, live_server, "/field/", f"/events/{called['id']}",
+               f"/events/{handled['id']}")
+    with _no_signal(page.context):
+        page.locator(".field-cases a", has_text=called["number"]).click()
+        page.wait_for_url(re.compile(rf"/events/{called['id']}$"))
+        expect(page.locator("#offline")).to_be_visible()
+        verify = open_action(page, "核实立案")
+        verify.get_by_label("说明").fill("现场属实")
+        verify.locator("input[name=photos]").set_input_files(photo)
+        expect(verify.locator(".photo-picker .held li.pending img")).to_have_count(1)
+        verify.get_by_role("button", name="确认核实立案").click()
+        page.wait_for_url(re.compile(r"/field/$"))
+        expect(page.locator("#kept")).to_contain_text("核实立案已存在手机上")
+        page.locator(".field-cases a", has_text=handled["number"]).click()
+        page.wait_for_url(re.compile(rf"/events/{handled['id']}$"))
+        close = open_action(page, "核查结案")
+        handler_photo = close.locator(".compare img")
+        expect(handler_photo).to_have_count(1)
+        assert handler_photo.evaluate("img => img.complete && img.naturalWidth > 0")
+        close.get_by_label("说明").fill("已清理干净")
+        close.locator("input[name=photos]").set_input_files(photo)
+        expect(close.locator(".photo-picker .held li.pending img")).to_have_count(1)
+        assert_fits_a_phone(page)
+        page.screenshot(path=str(SHOTS / "field-10-offline-check.png"), full_page=True)
+        close.get_by_role("button", name="确认核查结案").click()
+        page.wait_for_url(re.compile(r"/field/$"))
+        expect(page.locator("#outbox .waiting")).to_contain_text("2 条记录在手机上待发送")
+    # sent when the signal is back, and the queue shown afresh
+    expect(page.locator("#kept")).to_have_text("有信号了：手机上的 2 条记录已发送", timeout=15_000)
+    expect(page.locator("#outbox")).to_be_hidden()
+    expect(page.locator(".field-cases")).to_have_count(0)
+    with world.app_context():
+        states = {e.id: e.state for e in db.session.scalars(select(Event))}
+        assert states == {called["id"]: "filed", handled["id"]: "closed"}
+        logs = db.session.scalars(select(EventLog).where(
+            EventLog.action.in_(("verify", "close")))).all()
+        assert sorted((log.action, log.note, len(log.attachments)) for log in logs) == [
+            ("close", "已清理干净", 1), ("verify", "现场属实", 1)]
+
+
+def test_a_kept_verify_for_a_case_that_moved_on_says_what_happened(open_context, live_server,
+                                                                   report, api):
+    from playwright.sync_api import expect
+
+    from tests.test_browser import open_action
+    called = report("dispatcher", source="hotline", description="来电：桥头垃圾")
+    page = _worker(open_context, live_server)
+    _installed(page, live_server, "/field/", f"/events/{called['id']}")
+    with _no_signal(page.context):
+        page.locator(".field-cases a", has_text=called["number"]).click()
+        open_action(page, "核实立案").get_by_role("button", name="确认核实立案").click()
+        page.wait_for_url(re.compile(r"/field/$"))
+        # meanwhile the dispatcher, who took a second call, turned it down as a duplicate
+        assert api("dispatcher").act(called["id"], "reject", reason="重复",
+                                     note="与前一来电重复").status_code == 200
+    refused = page.locator("#outbox li")
+    expect(refused).to_contain_text(f"核实立案 {called['number']}未能发送：案件已被他人修改",
+                                    timeout=15_000)
+    # the home was shown afresh: the case is no longer the worker's to verify
+    expect(page.locator(".field-cases a", has_text=called["number"])).to_have_count(0)
+    page.screenshot(path=str(SHOTS / "field-11-moved-on.png"))
+    refused.get_by_role("link", name="查看案件").click()
+    page.wait_for_url(re.compile(rf"/events/{called['id']}$"))
+    expect(page.locator(".case-head .state")).to_have_text("不予立案")
+
+
+def test_a_phone_passed_on_keeps_each_workers_work_their_own(open_context, live_server, report,
+                                                             api):
+    """Logging out clears the worker's pages from the phone; what they kept waits for them,
+    and is never sent under the next worker's login."""
+    from playwright.sync_api import expect
+
+    from tests.test_browser import open_action
+    called = report("dispatcher", source="hotline", description="来电：桥头垃圾")
+    page = _worker(open_context, live_server)
+    _installed(page, live_server, "/field/", f"/events/{called['id']}")
+    page.locator(".field-cases a", has_text=called["number"]).click()
+    tries = []
+
+    def lost(route):  # a weak signal: the sending fails
+        tries.append(route.request.url)
+        route.abort("internetdisconnected")
+    page.route("**/events/*/actions", lost)
+    open_action(page, "核实立案").get_by_role("button", name="确认核实立案").click()
+    page.wait_for_url(re.compile(r"/field/$"))
+    expect(page.locator("#outbox .waiting")).to_contain_text("1 条记录在手机上待发送")
+    for _ in range(50):  # the form's own try, then the home's
+        if len(tries) >= 2:
+            break
+        page.wait_for_timeout(100)
+    page.unroute("**/events/*/actions", lost)
+    page.locator(".field-bar summary").click()
+    page.get_by_role("button", name="退出").click()
+    page.wait_for_url(re.compile(r"/login"))
+    assert not _kept(page, f"{live_server}/events/{called['id']}")
+    assert not _kept(page, f"{live_server}/field/")
+    _log_in(page, live_server, "w101002")  # a worker of another grid
+    expect(page.locator(".field-tabs")).to_be_visible()
+    expect(page.locator("#outbox")).to_be_hidden()
+    assert page.evaluate("""() => new Promise(done => {
+        indexedDB.open('gridgov-field').onsuccess = e => e.target.result.transaction('outbox')
+          .objectStore('outbox').count().onsuccess = c => done(c.target.result); })""") == 1
+    assert api("dispatcher").get(f"/api/v1/events/{called['id']}").get_json()["state"] == \
+        "reported"
+    page.locator(".field-bar summary").click()
+    page.get_by_role("button", name="退出").click()
+    page.wait_for_url(re.compile(r"/login"))
+    _log_in(page, live_server, "worker")  # back in hand: sent
+    expect(page.locator("#kept")).to_have_text("有信号了：手机上的 1 条记录已发送", timeout=15_000)
+    assert api("dispatcher").get(f"/api/v1/events/{called['id']}").get_json()["state"] == "filed"

@@ -1,8 +1,9 @@
-// Work done with no signal (issue 10): a patrol report or a check-in sent while offline — or
-// whose sending fails on a weak signal — is kept on the phone (IndexedDB, photos included)
-// and sent, oldest first, when the signal returns. Each carries its key (the report's
-// form_token, the check-in's key), so sending one twice never makes two. A send the server
-// refuses (the case moved on, a field is wrong) stays listed with the server's words.
+// Work done with no signal (issue 10): a patrol report, a check-in or an action on a case
+// (核实, 核查 …) sent while offline — or whose sending fails on a weak signal — is kept on the
+// phone (IndexedDB, photos included) and sent, oldest first, when the signal returns. Each
+// carries its key (the report's form_token, the check-in's key, the action's action_key), so
+// sending one twice never makes two. A send the server refuses (the case moved on, a field
+// is wrong) stays listed with the server's words and a link to the case.
 (function () {
   var DB = 'gridgov-field', STORE = 'outbox';
 
@@ -23,7 +24,13 @@
       });
     });
   }
-  function all() { return run('readonly', function (store) { return store.getAll(); }); }
+  // a phone may pass from hand to hand: each sees and sends only the work they kept
+  var user = document.body.dataset.user || '';
+  function all() {
+    return run('readonly', function (store) { return store.getAll(); }).then(function (items) {
+      return items.filter(function (item) { return item.user === user; });
+    });
+  }
 
   function entries(data) {  // FormData → [[name, value, filename]]: Files and Blobs keep
     var list = [];
@@ -44,6 +51,7 @@
   function flush() {
     if (sending || !navigator.onLine) return Promise.resolve();
     sending = true;
+    var sent = 0, refused = 0;
     return all().then(function (items) {
       var chain = Promise.resolve(true);
       items.filter(function (item) { return !item.failed; }).forEach(function (item) {
@@ -52,7 +60,12 @@
           return fetch(item.url, { method: 'POST', body: formData(item.fields), credentials: 'same-origin' })
             .then(function (response) {
               if (response.redirected && /\/login/.test(response.url)) return false;  // log in first
-              if (response.ok) return run('readwrite', function (store) { store.delete(item.id); }).then(function () { return true; });
+              if (response.ok) {
+                sent += 1;
+                return run('readwrite', function (store) { store.delete(item.id); }).then(function () { return true; });
+              }
+              if (response.status >= 500 || response.status === 429) return false;  // later
+              refused += 1;
               return response.text().then(function (html) {
                 item.failed = problem(html) || String(response.status);
                 return run('readwrite', function (store) { store.put(item); }).then(function () { return true; });
@@ -61,7 +74,16 @@
         });
       });
       return chain;
-    }).then(show, show).then(function () { sending = false; });
+    }).then(show, show).then(function () {
+      sending = false;
+      var box = document.getElementById('outbox');
+      if ((sent || refused) && box && document.querySelector('.field-tabs')) {
+        // the server answered: the home's queue shown may be old (what was sent, or a case
+        // that moved on meanwhile), so it is shown afresh, and what was sent is said
+        if (sent) sessionStorage.setItem('gridgov.kept', box.dataset.sent.replace('{n}', sent));
+        location.reload();
+      }
+    });
   }
 
   function show() {
@@ -78,14 +100,21 @@
         text.textContent = box.dataset.failed.replace('{what}', item.label).replace('{why}', item.failed);
         drop.type = 'button'; drop.className = 'button'; drop.textContent = box.dataset.drop;
         drop.addEventListener('click', function () { run('readwrite', function (s) { s.delete(item.id); }).then(show); });
-        li.appendChild(text); li.appendChild(drop); list.appendChild(li);
+        li.appendChild(text);
+        if (item.open) {  // the case moved on meanwhile: see what happened there
+          var look = document.createElement('a');
+          look.className = 'button'; look.href = item.open; look.textContent = box.dataset.open;
+          li.appendChild(look);
+        }
+        li.appendChild(drop); list.appendChild(li);
       });
     });
   }
 
-  function add(url, data, label) {
+  function add(url, data, label, open) {
     return run('readwrite', function (store) {
-      store.add({ url: url, fields: entries(data), label: label, made: new Date().toISOString() });
+      store.add({ url: url, fields: entries(data), label: label, open: open || null, user: user,
+                  made: new Date().toISOString() });
     }).then(show);
   }
 
@@ -94,17 +123,19 @@
     form.addEventListener('submit', function (event) {
       if (!window.fetch || !window.indexedDB) return;  // the plain form post
       event.preventDefault();
-      var data = new FormData(form), button = form.querySelector('button[type=submit]');
+      // the attribute, not form.action: an input named "action" (the case forms) shadows it
+      var data = new FormData(form), button = form.querySelector('button[type=submit]'),
+          url = new URL(form.getAttribute('action') || location.href, location.href).href;
       (form.gridgovPendingPhotos ? form.gridgovPendingPhotos() : []).forEach(function (file) { data.append('photos', file, file.name); });
       var keep = function () {
-        return add(form.action, data, form.dataset.queue).then(function () {
+        return add(url, data, form.dataset.queue, form.dataset.open).then(function () {
           sessionStorage.setItem('gridgov.kept', form.dataset.kept);
           location.href = form.dataset.after || '/field/';
         });
       };
       if (!navigator.onLine) { keep(); return; }
       if (button) button.disabled = true;
-      fetch(form.action, { method: 'POST', body: data, credentials: 'same-origin' }).then(function (response) {
+      fetch(url, { method: 'POST', body: data, credentials: 'same-origin' }).then(function (response) {
         // the page the server answered with (its flash message read once): shown as it is
         return response.text().then(function (html) {
           if (response.redirected) history.replaceState(null, '', response.url);

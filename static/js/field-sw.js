@@ -1,6 +1,6 @@
 // The field app's service worker (served as /field/sw.js, scope / so that a QR point scanned
-// with no signal can be answered; it touches only /field/ pages, /q/ scans and /static/): the app shell and
-// the pages last seen are kept, so the app opens with no signal and shows what it last knew
+// with no signal can be answered; it touches only /field/ pages, case pages, /q/ scans, photo
+// thumbnails and /static/): the app shell, the cases of the worker's queue and the pages last seen are kept, so the app opens with no signal and shows what it last knew
 // (the page says how old). Pages: the network first, the last copy when there is none.
 // Static files: the copy at hand at once, refreshed behind it.
 var VERSION = 'gridgov-field-__VERSION__';
@@ -12,15 +12,23 @@ var SHELL = ['/field/', '/field/report', '/field/checkins', '/field/map', '/fiel
   '/static/vendor/leaflet/leaflet.css', '/static/vendor/leaflet/images/marker-icon.png',
   '/static/vendor/leaflet/images/marker-icon-2x.png', '/static/vendor/leaflet/images/marker-shadow.png'];
 
-self.addEventListener('install', function (event) {
-  // one missing file must not keep the rest out: each is cached on its own
-  event.waitUntil(caches.open(VERSION).then(function (cache) {
+// the shell's files not at hand yet (all at install; the pages again after a logout cleared
+// them): one missing file must not keep the rest out, so each is cached on its own
+function fill() {
+  return caches.open(VERSION).then(function (cache) {
     return Promise.all(SHELL.map(function (url) {
-      return fetch(url, { credentials: 'same-origin' }).then(function (response) {
-        if (response.ok && !response.redirected) return cache.put(url, response);
+      return cache.match(url).then(function (hit) {
+        if (hit) return null;
+        return fetch(url, { credentials: 'same-origin' }).then(function (response) {
+          if (response.ok && !response.redirected) return cache.put(url, response);
+        });
       }).catch(function () {});
     }));
-  }).then(function () { return self.skipWaiting(); }));
+  });
+}
+
+self.addEventListener('install', function (event) {
+  event.waitUntil(fill().then(function () { return self.skipWaiting(); }));
 });
 
 self.addEventListener('activate', function (event) {
@@ -28,6 +36,35 @@ self.addEventListener('activate', function (event) {
     return Promise.all(keys.filter(function (key) { return key.indexOf('gridgov-field-') === 0 && key !== VERSION; })
       .map(function (key) { return caches.delete(key); }));
   }).then(function () { return self.clients.claim(); }));
+});
+
+// the pages kept: the app's own and the cases a worker opens (核实 and 核查 work offline too)
+var CASE = /^\/events\/\d+$/, THUMB = /^\/attachments\/\d+\/thumb$/, WARM_MAX = 40;
+function kept(path) { return path.indexOf('/field/') === 0 || CASE.test(path); }
+
+// the field home names the cases of its queue: each is fetched and kept, with its photos'
+// thumbnails, so one never opened yet still opens with no signal
+function warm(urls) {
+  return caches.open(VERSION).then(function (cache) {
+    return Promise.all(urls.slice(0, WARM_MAX).map(function (href) {
+      var url = new URL(href, self.location.origin);
+      if (url.origin !== self.location.origin || !CASE.test(url.pathname)) return null;
+      return fetch(url.pathname, { credentials: 'same-origin' }).then(function (response) {
+        if (!response.ok || response.redirected) return null;
+        return response.clone().text().then(function (html) {
+          var thumbs = html.match(/\/attachments\/\d+\/thumb/g) || [];
+          return cache.put(url.pathname, response).then(function () {
+            return Promise.all(thumbs.map(function (thumb) {
+              return cache.match(thumb).then(function (hit) { return hit || cache.add(thumb); });
+            }));
+          });
+        });
+      }).catch(function () {});
+    }));
+  });
+}
+self.addEventListener('message', function (event) {
+  if (event.data && Array.isArray(event.data.warm)) event.waitUntil(fill().then(function () { return warm(event.data.warm); }));
 });
 
 function keep(request, response) {
@@ -47,7 +84,7 @@ self.addEventListener('fetch', function (event) {
     event.respondWith(fetch(request).catch(function () { return caches.match('/field/checkin-offline'); }));
     return;
   }
-  if (request.mode === 'navigate' && url.pathname.indexOf('/field/') !== 0) return;
+  if (request.mode === 'navigate' && !kept(url.pathname)) return;
   if (request.mode === 'navigate') {
     event.respondWith(fetch(request).then(function (response) { return keep(request, response); })
       .catch(function () {
@@ -55,6 +92,12 @@ self.addEventListener('fetch', function (event) {
           return hit || caches.match(url.pathname);
         }).then(function (hit) { return hit || caches.match('/field/'); });
       }));
+    return;
+  }
+  if (THUMB.test(url.pathname)) {  // a photo's thumbnail never changes: the copy at hand
+    event.respondWith(caches.match(request).then(function (hit) {
+      return hit || fetch(request).then(function (response) { return keep(request, response); });
+    }));
     return;
   }
   if (url.pathname.indexOf('/static/') === 0) {

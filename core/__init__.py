@@ -4,6 +4,7 @@ from pathlib import Path
 from flask import Flask, has_request_context, request, session
 
 from core.config import BASE_DIR, Config
+from core import compression
 from core.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
@@ -39,6 +40,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
+    compression.init_app(app)
 
     from core import database, errors, health, cli, inputs, security, templating
     with app.app_context():

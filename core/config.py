@@ -105,6 +105,10 @@ class Config:
     RATELIMIT_KEY_PREFIX = "gridgov"
     #: Redis down: count in each process's memory meanwhile instead of refusing requests
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    #: Flask-Compress: pages, JSON, CSS and scripts go compressed (zstd, br or gzip, as the
+    #: browser accepts) — the field app on a village signal weighs a third; off: COMPRESS=0
+    COMPRESS_REGISTER = os.environ.get("COMPRESS", "1") != "0"
+    COMPRESS_MIN_SIZE = 1024
     #: resident reports: per phone/IP and per QR point
     REPORT_LIMIT_PER_IP = "10 per hour"
     REPORT_LIMIT_PER_POINT = "60 per hour"

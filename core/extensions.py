@@ -1,5 +1,6 @@
 """Unbound extension objects; bound to the app in create_app()."""
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -18,5 +19,7 @@ migrate = Migrate()
 login_manager = LoginManager()
 babel = Babel()
 csrf = CSRFProtect()
+#: responses compressed for the browsers that accept it (settings: COMPRESS_* in Config)
+compress = Compress()
 #: limits are declared on the public views; storage from RATELIMIT_STORAGE_URI
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

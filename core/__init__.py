@@ -59,6 +59,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     import grid.models, auth.models, workcal.calendar, events.models  # noqa: F401
     import notify.models, portal.models, field.models  # noqa: F401
     import auth
+    import dashboard
     import demo
     import events
     import field
@@ -73,6 +74,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     notify.init_app(app)
     portal.init_app(app)
     field.init_app(app)
+    dashboard.init_app(app)
     demo.init_app(app)
     cli.init_app(app)
     return app

@@ -72,10 +72,29 @@ def apply_plan(event, calendar=None, periods=None) -> None:
     event.deadline_provisional = plan.provisional
 
 
-def start_stage(event, now: datetime) -> None:
-    """The case entered a state: start that stage's clock, or stop the clock if none."""
+def start_stage(event, now: datetime, action: str = "", actor_id: int | None = None) -> None:
+    """The case entered a state by `action`: the running stage (if any) is kept as a
+    StageRun, then that state's clock starts, or the clock stops if it has none."""
     with db.session.no_autoflush:  # lookups only; the caller flushes the case once
+        _end_run(event, now, action, actor_id)
         _start_stage(event, now)
+
+
+def _end_run(event, now: datetime, action: str, actor_id: int | None) -> None:
+    """Keep the running stage's run: what it was allowed and used, and whether in time."""
+    from events.models import StageRun
+    if event.id is None or event.clock_stage is None or event.clock_limit_min is None:
+        return
+    if event.clock_started_at is not None:
+        used = escalation.used_minutes(clock_of(event), now, DbCalendar(),
+                                       region_periods(event.town))
+    else:  # ended while suspended: what it had used when paused
+        used = event.clock_used_min or 0
+    db.session.add(StageRun(
+        event_id=event.id, seq=event.clock_seq, stage=event.clock_stage,
+        department_id=event.department_id, limit_min=event.clock_limit_min, used_min=used,
+        due_at=event.due_at, ended_at=now, action=action or "system", actor_id=actor_id,
+        is_on_time=used <= event.clock_limit_min))
 
 
 def _start_stage(event, now: datetime) -> None:
@@ -118,7 +137,7 @@ def pause_clock(event, now: datetime) -> None:
 def resume_clock(event, now: datetime) -> None:
     """Resume: a new deadline from what remains of the limit."""
     if event.clock_stage is None or STAGE_OF_STATE.get(event.state) != event.clock_stage:
-        start_stage(event, now)
+        start_stage(event, now, "resume")
         return
     event.clock_started_at = now
     apply_plan(event)

@@ -214,6 +214,38 @@ class Escalation(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class StageRun(db.Model):
+    """One run of a stage clock (核实, 派遣, 签收, 处置, 核查), kept when the stage ends: the
+    history the metrics read (按期处置率, 按时核实率, 平均处置时长 …). The case's clock columns
+    hold only the running stage, and the next stage overwrites them (DESIGN, Metrics)."""
+
+    __tablename__ = "stage_run"
+    __table_args__ = (
+        UniqueConstraint("event_id", "seq"),
+        # a period's runs of a stage, e.g. the 处置 runs ended in November
+        Index("ix_stage_run_stage_ended", "stage", "ended_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"))
+    #: the case's clock_seq of the run
+    seq: Mapped[int] = mapped_column(Integer)
+    stage: Mapped[str] = mapped_column(String(16))
+    #: the department holding the case during the run (a rework may send it elsewhere next)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    #: the limit with every approved 延期, and what was used of it (pauses left out), in
+    #: working minutes (natural minutes for 紧急 cases)
+    limit_min: Mapped[float] = mapped_column(Float)
+    used_min: Mapped[float] = mapped_column(Float)
+    #: the deadline when the stage ended (none while it was suspended)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: the action that ended it (handle, close, rework, verify, reject, return …)
+    action: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    is_on_time: Mapped[bool] = mapped_column(Boolean)
+
+
 class EventLog(db.Model):
     """流转记录 — append-only: one row per action taken on a case."""
 

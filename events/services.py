@@ -80,7 +80,7 @@ def _transition(actor, event: Event, action: str, now: datetime, *, note: str | 
     elif action == "resume":
         deadlines.resume_clock(event, now)
     elif target != from_state:
-        deadlines.start_stage(event, now)
+        deadlines.start_stage(event, now, action, actor.id)
     event.updated_at = now
     flag_modified(event, "updated_at")  # every action bumps the version, even a comment
     db.session.flush()

@@ -1,0 +1,77 @@
+"""GET /api/v1/stats: the figures of the caller's scope for a period (综合评价)."""
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, g, request
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from core import clock, openapi as api
+from core.bearer import token_required
+from core.errors import InvalidInput
+from core.extensions import db
+from dashboard import metrics
+from dashboard.schemas import StatsQueryIn
+from dashboard.stats import Period, figures
+from events.filters import SOURCES
+from events.models import Category, Department
+from grid.models import Grid, Region
+
+bp = Blueprint("dashboard_api", __name__, url_prefix="/api/v1")
+
+#: what each filter names, and the message when it names nothing
+_KNOWN = {"town": (Region.code, "镇（街道）代码不存在"), "grid": (Grid.code, "网格代码不存在"),
+          "department": (Department.code, "责任单位代码不存在"),
+          "category": (Category.code, "事项代码不存在")}
+
+
+def local_today() -> date:
+    return clock.utcnow().astimezone(ZoneInfo(current_app.config["LOCAL_TIMEZONE"])).date()
+
+
+def period_of(args: dict) -> Period:
+    """The dates asked for; by default this month up to today (the towns' dates)."""
+    today = local_today()
+    last = args.get("date_to") or max(today, args.get("date_from") or today)
+    first = args.get("date_from") or last.replace(day=1)
+    return Period(first, last)
+
+
+def check_codes(args: dict) -> None:
+    """A filter naming nothing is a mistake to say, not a page of zeros."""
+    for name, (column, message) in _KNOWN.items():
+        query = select(column).where(column == args.get(name))
+        if name == "town":
+            query = query.where(Region.level == "town")
+        if args.get(name) and db.session.scalar(query) is None:
+            raise InvalidInput(_(message), fields={name: ["unknown code"]})
+
+
+@bp.get("/stats")
+@token_required
+def stats():
+    args = StatsQueryIn().load(request.args)
+    check_codes(args)
+    period = period_of(args)
+    answer = figures(g.api_user, args, period, clock.utcnow())
+    return {**answer, "period": {"from": period.first.isoformat(), "to": period.last.isoformat()}}
+
+
+def api_operations() -> dict:
+    described = "; ".join(f"{m.key} {m.label} = {m.formula}" for m in metrics.RATES)
+    return {"/stats": {"get": {
+        "summary": "综合评价: the figures of the caller's scope for a period",
+        "description": "Rates are fractions 0–1, null when the denominator is 0. " + described,
+        "parameters": [
+            api.param("town", {"type": "string", "maxLength": 12}, description="town code"),
+            api.param("grid", {"type": "string", "maxLength": 15}, description="grid code"),
+            api.param("department", {"type": "string", "maxLength": 32},
+                      description="department code"),
+            api.param("category", {"type": "string", "maxLength": 5},
+                      description="category code"),
+            api.param("source", {"type": "string", "enum": list(SOURCES)}),
+            api.param("from", {"type": "string", "format": "date"},
+                      description="first local date (default: the 1st of `to`'s month)"),
+            api.param("to", {"type": "string", "format": "date"},
+                      description="last local date, inclusive (default: today)")],
+        "responses": {**api.ok("the figures", "StatsOut"), **api.errors("401", "422")}}}}

@@ -10,6 +10,7 @@ from core import clock, openapi as api
 from core.bearer import token_required
 from core.errors import InvalidInput
 from core.extensions import db
+from core.inputs import N_
 from dashboard import metrics
 from dashboard.schemas import StatsQueryIn
 from dashboard.stats import Period, figures
@@ -20,9 +21,10 @@ from grid.models import Grid, Region
 bp = Blueprint("dashboard_api", __name__, url_prefix="/api/v1")
 
 #: what each filter names, and the message when it names nothing
-_KNOWN = {"town": (Region.code, "镇（街道）代码不存在"), "grid": (Grid.code, "网格代码不存在"),
-          "department": (Department.code, "责任单位代码不存在"),
-          "category": (Category.code, "事项代码不存在")}
+_KNOWN = {"town": (Region.code, N_("镇（街道）代码不存在")),
+          "grid": (Grid.code, N_("网格代码不存在")),
+          "department": (Department.code, N_("责任单位代码不存在")),
+          "category": (Category.code, N_("事项代码不存在"))}
 
 
 def local_today() -> date:

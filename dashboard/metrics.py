@@ -7,6 +7,11 @@ fractions the API answers (0–1, None when the denominator is 0)."""
 from dataclasses import dataclass
 
 
+def N_(text: str) -> str:
+    """Marks a label or formula for the catalogue (`make extract`); the pages translate it."""
+    return text
+
+
 @dataclass(frozen=True)
 class Metric:
     key: str
@@ -20,36 +25,36 @@ class Metric:
 
 
 METRICS = (
-    Metric("reported", "上报数", "期内上报的案件数（按来源：巡查、群众、热线、Open311）"),
-    Metric("valid_report_rate", "有效上报率", "（上报数 − 不予立案数）÷ 上报数",
+    Metric("reported", N_("上报数"), N_("期内上报的案件数（按来源：巡查、群众、热线、Open311）")),
+    Metric("valid_report_rate", N_("有效上报率"), N_("（上报数 − 不予立案数）÷ 上报数"),
            of=("valid_reports", "reported")),
-    Metric("filed", "立案数", "期内立案的案件数"),
-    Metric("due_to_close", "应结案数",
-           "期内立案、到期末已结案或已超过处置时限的案件数（挂账中的不计）"),
-    Metric("closed", "结案数", "应结案中到期末已结案的案件数"),
-    Metric("closed_on_time", "按期结案数", "结案数中处置在（延期后的）时限内完成的案件数"),
-    Metric("close_rate", "结案率", "结案数 ÷ 应结案数", of=("closed", "due_to_close")),
-    Metric("on_time_close_rate", "按期结案率", "按期结案数 ÷ 应结案数",
+    Metric("filed", N_("立案数"), N_("期内立案的案件数")),
+    Metric("due_to_close", N_("应结案数"),
+           N_("期内立案、到期末已结案或已超过处置时限的案件数（挂账中的不计）")),
+    Metric("closed", N_("结案数"), N_("应结案中到期末已结案的案件数")),
+    Metric("closed_on_time", N_("按期结案数"), N_("结案数中处置在（延期后的）时限内完成的案件数")),
+    Metric("close_rate", N_("结案率"), N_("结案数 ÷ 应结案数"), of=("closed", "due_to_close")),
+    Metric("on_time_close_rate", N_("按期结案率"), N_("按期结案数 ÷ 应结案数"),
            of=("closed_on_time", "due_to_close")),
-    Metric("on_time_handle_rate", "按期处置率",
-           "期内完成的处置中在（延期后的）时限内完成的比例", of=("handled_on_time", "handled")),
-    Metric("rework_rate", "返工率", "期内立案案件的返工次数 ÷ 应结案数",
+    Metric("on_time_handle_rate", N_("按期处置率"),
+           N_("期内完成的处置中在（延期后的）时限内完成的比例"), of=("handled_on_time", "handled")),
+    Metric("rework_rate", N_("返工率"), N_("期内立案案件的返工次数 ÷ 应结案数"),
            of=("reworks", "due_to_close"), lower_is_better=True),
-    Metric("extension_rate", "延期率", "获批延期的案件数 ÷ 立案数",
+    Metric("extension_rate", N_("延期率"), N_("获批延期的案件数 ÷ 立案数"),
            of=("extended", "filed"), lower_is_better=True),
-    Metric("return_rate", "回退率", "被回退过的案件数 ÷ 立案数",
+    Metric("return_rate", N_("回退率"), N_("被回退过的案件数 ÷ 立案数"),
            of=("returned", "filed"), lower_is_better=True),
-    Metric("overdue_now", "超期数", "此刻在办且已超过当前环节时限的案件数（挂账中的不计）"),
-    Metric("overdue_rate", "超期率", "超期数 ÷ 此刻在办的案件数",
+    Metric("overdue_now", N_("超期数"), N_("此刻在办且已超过当前环节时限的案件数（挂账中的不计）")),
+    Metric("overdue_rate", N_("超期率"), N_("超期数 ÷ 此刻在办的案件数"),
            of=("overdue_now", "open_now"), lower_is_better=True),
-    Metric("avg_handle_hours", "平均处置时长", "期内完成的处置平均用时（工作时；紧急案件按自然时）"),
-    Metric("on_time_verify_rate", "按时核实率", "期内完成的核实中在时限内完成的比例",
+    Metric("avg_handle_hours", N_("平均处置时长"), N_("期内完成的处置平均用时（工作时；紧急案件按自然时）")),
+    Metric("on_time_verify_rate", N_("按时核实率"), N_("期内完成的核实中在时限内完成的比例"),
            of=("verified_on_time", "verified")),
-    Metric("on_time_check_rate", "按时核查率", "期内完成的核查中在时限内完成的比例",
+    Metric("on_time_check_rate", N_("按时核查率"), N_("期内完成的核查中在时限内完成的比例"),
            of=("checked_on_time", "checked")),
-    Metric("proactive_rate", "主动发现率", "网格员巡查发现并立案的案件数 ÷ 立案数",
+    Metric("proactive_rate", N_("主动发现率"), N_("网格员巡查发现并立案的案件数 ÷ 立案数"),
            of=("patrol_filed", "filed")),
-    Metric("satisfaction_rate", "满意率", "（满意 + 基本满意）÷ 评价数",
+    Metric("satisfaction_rate", N_("满意率"), N_("（满意 + 基本满意）÷ 评价数"),
            of=("satisfied", "rated")),
 )
 BY_KEY = {metric.key: metric for metric in METRICS}

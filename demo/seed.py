@@ -193,10 +193,12 @@ def _walk(rng, event, target, when, now, dispatcher, worker, handlers, superviso
     if event.state == "reported":
         if target == "reported":
             return
+        # 其他问题 is verified by the town's desk, the rest by the grid's worker
+        verifier = dispatcher if event.category.verifier == "dispatcher" else worker
         if target == "rejected":
-            services.reject_event(worker, event, later(10, 240), note="现场核实无此问题")
+            services.reject_event(verifier, event, later(10, 240), note="现场核实无此问题")
             return
-        services.verify_event(worker, event, later(10, 240), note="现场核实属实")
+        services.verify_event(verifier, event, later(10, 240), note="现场核实属实")
     if target in ("filed", "rejected"):
         if target == "rejected":
             services.reject_event(dispatcher, event, later(10, 120), note="不属于受理范围")

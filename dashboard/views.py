@@ -1,0 +1,123 @@
+"""数据看板: the supervisor's home (dispatchers see their town's, admins the whole tree) —
+the period's figures with their change, the overdue board, the trend and the categories,
+and each town's (or grid's) figures, filtered by period, town, grid, department, category
+and source; every figure's formula one tap away."""
+import json
+from datetime import timedelta
+
+from flask import Blueprint, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from core import clock
+from core.errors import AppError
+from core.extensions import db
+from core.inputs import load_form
+from core.roles import role_required
+from dashboard import board, metrics
+from dashboard.api import check_codes, local_today, period_of
+from dashboard.schemas import StatsQueryIn
+from dashboard.stats import Period, figures
+from events.access import grid_scope_clause
+from events.models import Category, Department
+from grid.models import Grid, Region
+
+bp = Blueprint("dashboard", __name__)
+
+#: the filters' labels, as the page names a bad one
+FIELDS = {"town": _l("镇（街道）"), "grid": _l("网格"), "department": _l("责任单位"),
+          "category": _l("事项"), "source": _l("来源"), "from": _l("开始日期"), "to": _l("结束日期")}
+PRESETS = ("today", "week", "month", "year")
+#: the cards on top: figure, and whether a rise is good news
+CARDS = (("reported", None), ("filed", None), ("close_rate", True),
+         ("on_time_close_rate", True), ("overdue_now", False), ("satisfaction_rate", True))
+
+
+def preset_period(name: str | None) -> Period | None:
+    """今日 / 本周 (from Monday) / 本月 / 本年, up to today."""
+    today = local_today()
+    first = {"today": today, "week": today - timedelta(days=today.weekday()),
+             "month": today.replace(day=1), "year": today.replace(month=1, day=1)}.get(name)
+    return Period(first, today) if first else None
+
+
+def previous(period: Period, preset: str | None = None) -> Period:
+    """What the period is compared with: 本周 with the same days of last week, 本月 with the
+    same days of last month, 本年 with last year's; any other period with the days of the
+    same length just before."""
+    first, last = period.first, period.last
+    if preset == "week":
+        return Period(first - timedelta(days=7), last - timedelta(days=7))
+    if preset == "month":  # 1st–17th of this month: the 1st–17th of the last
+        end_of_last = first - timedelta(days=1)
+        return Period(end_of_last.replace(day=1),
+                      end_of_last.replace(day=min(last.day, end_of_last.day)))
+    if preset == "year":
+        return Period(first.replace(year=first.year - 1), _year_before(last))
+    length = last - first + timedelta(days=1)
+    return Period(first - length, last - length)
+
+
+def _year_before(day):
+    return day.replace(year=day.year - 1, day=28) if (day.month, day.day) == (2, 29) \
+        else day.replace(year=day.year - 1)
+
+
+def _choices() -> dict:
+    grids = db.session.execute(select(Grid.code, Grid.name, Grid.town_id)
+                               .where(grid_scope_clause(current_user)).order_by(Grid.code)).all()
+    town_ids = {grid.town_id for grid in grids}
+    towns = db.session.execute(select(Region.code, Region.name).where(Region.id.in_(town_ids))
+                               .order_by(Region.code)).all()
+    departments = db.session.execute(
+        select(Department.code, Department.name).where(
+            Department.is_active.is_(True), Department.region_id.in_(town_ids))
+        .order_by(Department.name)).all()
+    categories = db.session.execute(select(Category.code, Category.name)
+                                    .order_by(Category.code)).all()
+    return dict(towns=towns, grids=grids, departments=departments, categories=categories,
+                sources=("patrol", "resident", "hotline", "open311"))
+
+
+def _change(now_value, before_value):
+    if now_value is None or before_value is None:
+        return None
+    return now_value - before_value
+
+
+@bp.get("/dashboard")
+@role_required("supervisor", "dispatcher", "admin")
+def home():
+    raw = {key: value for key, value in request.args.items() if key in FIELDS or key == "period"}
+    kept = {key: value for key, value in raw.items() if key not in ("period", "from", "to")}
+    context = dict(_choices(), args=raw, error=None, metrics=metrics, preset=None, period=None,
+                   preset_urls={name: url_for("dashboard.home", period=name, **kept)
+                                for name in PRESETS})
+    try:
+        args = load_form(StatsQueryIn(), request.args, FIELDS)
+        check_codes(args)
+    except AppError as error:
+        context["error"] = error.message
+        return render_template("dashboard/home.html", **context), error.status
+    preset = request.args.get("period") if not (args["date_from"] or args["date_to"]) else None
+    period = preset_period(preset) or period_of(args)
+    if preset_period(preset) is None and not (args["date_from"] or args["date_to"]):
+        preset = "month"
+    now = clock.utcnow()
+    compared = previous(period, preset)
+    current, before = figures(current_user, args, period, now), \
+        figures(current_user, args, compared, now)
+    kind, units = board.units(current_user, args, period, now)
+    context.update(
+        preset=preset, period=period, before=compared, figures=current,
+        cards=[(key, current[key], _change(current[key], before[key]), good)
+               for key, good in CARDS],
+        overdue=board.overdue_board(current_user, args, now), unit_kind=kind, units=units,
+        chart_data=json.dumps({
+            "trend": board.trend(current_user, args, period, now),
+            "categories": [list(row) for row in board.top_categories(
+                current_user, args, period, now)],
+            "labels": {"reported": _("上报"), "filed": _("立案"), "closed": _("结案")}},
+            ensure_ascii=False).replace("<", "\\u003c"))  # no </script> inside the script
+    return render_template("dashboard/home.html", **context)

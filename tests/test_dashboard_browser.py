@@ -1,0 +1,83 @@
+"""数据看板 in a real Chromium (issue 11): a county supervisor's home on a desk at 1920×1080
+and on a phone at 390×844 — figures, charts drawn by ECharts, a formula one tap away, the
+overdue board linking to the case. Screenshots go to /tmp/gridgov-shots."""
+import random
+import re
+
+import pytest
+
+from tests.support import DEMO_PASSWORD, writing
+from tests.test_browser import PHONE, SHOTS, assert_fits_a_phone
+
+WALL = {"viewport": {"width": 1920, "height": 1080}, "locale": "zh-CN"}
+
+
+@pytest.fixture
+def busy(world, now, freeze):
+    """The demo county with 150 cases over the last two months, the clock at `now`."""
+    from sqlalchemy import select
+
+    from core.extensions import db
+    from demo.seed import _build_cases
+    from grid.models import Region
+    freeze(now)
+    with writing(world):
+        towns = db.session.scalars(select(Region).where(Region.level == "town")
+                                   .order_by(Region.code)).all()
+        _build_cases(random.Random(11), towns, 150, now)
+    return world
+
+
+def _supervisor(open_context, live_server, options):
+    page = open_context(options).new_page()
+    errors = []
+    page.on("console", lambda message: errors.append(message.text)
+            if message.type == "error" else None)
+    page.goto(f"{live_server}/login")
+    page.get_by_label("用户名").fill("supervisor")
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(re.compile(r"/dashboard$"))
+    return page, errors
+
+
+def test_the_county_board_on_a_desk(busy, open_context, live_server):
+    from playwright.sync_api import expect
+    page, errors = _supervisor(open_context, live_server, WALL)
+    expect(page.locator("h1")).to_contain_text("数据看板")
+    expect(page.locator("#trend-chart svg path").first).to_be_attached()
+    expect(page.locator("#category-chart svg")).to_be_attached()
+    assert page.locator(".kpi").count() == 7
+    assert page.locator(".units tbody tr").count() == 2  # 清河镇 and 柳湾镇
+    # the formula of 结案率, one click away
+    card = page.locator(".kpi", has_text="结案率").first
+    card.locator("summary").click()
+    expect(card.locator("details.info p")).to_contain_text("结案数 ÷ 应结案数")
+    page.screenshot(path=str(SHOTS / "dashboard-1-desk.png"), full_page=True)
+    card.locator("summary").click()
+    # a town's own board: its grids
+    page.locator(".units a", has_text="清河镇").click()
+    expect(page.locator(".units h2")).to_contain_text("各网格")
+    # the latest overdue case opens
+    first = page.locator(".overdue-board tbody a").first
+    number = first.inner_text()
+    first.click()
+    expect(page.locator(".case-head")).to_contain_text(number)
+    assert not errors, errors
+
+
+def test_the_board_on_a_phone(busy, open_context, live_server):
+    from playwright.sync_api import expect
+    page, errors = _supervisor(open_context, live_server, PHONE)
+    expect(page.locator("#trend-chart svg path").first).to_be_attached()
+    assert_fits_a_phone(page)
+    page.screenshot(path=str(SHOTS / "dashboard-2-phone.png"), full_page=True)
+    page.get_by_role("link", name="本周").click()
+    expect(page.get_by_role("link", name="本周")).to_have_class(re.compile("primary"))
+    assert not errors, errors
+    page.locator(".board-filters summary").click()
+    page.get_by_label("结束日期").fill("2026-01-01")
+    page.get_by_role("button", name="统计").click()
+    expect(page.locator("p.error")).to_contain_text("结束日期早于开始日期")
+    assert_fits_a_phone(page)
+    page.screenshot(path=str(SHOTS / "dashboard-3-phone-error.png"), full_page=True)

@@ -109,6 +109,9 @@ class Config:
     #: browser accepts) — the field app on a village signal weighs a third; off: COMPRESS=0
     COMPRESS_REGISTER = os.environ.get("COMPRESS", "1") != "0"
     COMPRESS_MIN_SIZE = 1024
+    #: 考核排名 (dashboard/ranking.py): how many towns are commended and criticised per level
+    RANKING_TOP_N = 5
+    RANKING_BOTTOM_N = int(os.environ.get("RANKING_BOTTOM_N", "5"))
     #: resident reports: per phone/IP and per QR point
     REPORT_LIMIT_PER_IP = "10 per hour"
     REPORT_LIMIT_PER_POINT = "60 per hour"

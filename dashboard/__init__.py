@@ -4,7 +4,7 @@
 def init_app(app) -> None:
     from core.openapi import register_api
     from dashboard.api import api_operations, bp as api_bp
-    from dashboard.schemas import StatsOut
+    from dashboard.schemas import RankingOut, StatsOut
     from dashboard.views import bp as views_bp
     from core.extensions import csrf
     csrf.exempt(api_bp)
@@ -12,7 +12,7 @@ def init_app(app) -> None:
     app.register_blueprint(views_bp)
     # a supervisor's home is the dashboard (dispatchers keep the desk, with the board a tap away)
     app.extensions.setdefault("gridgov.home", {})["supervisor"] = "dashboard.home"
-    register_api(app, api_operations, [StatsOut])
+    register_api(app, api_operations, [StatsOut, RankingOut])
 
     @app.template_global()
     def figure(key: str, value, change: bool = False) -> str:

@@ -8,11 +8,12 @@ from sqlalchemy import select
 
 from core import clock, openapi as api
 from core.bearer import token_required
-from core.errors import InvalidInput
+from core.errors import Forbidden, InvalidInput
 from core.extensions import db
 from core.inputs import N_
 from dashboard import metrics
-from dashboard.schemas import StatsQueryIn
+from dashboard.rankings import rank_towns
+from dashboard.schemas import RankingQueryIn, StatsQueryIn
 from dashboard.stats import Period, figures
 from events.filters import SOURCES
 from events.models import Category, Department
@@ -59,6 +60,20 @@ def stats():
     return {**answer, "period": {"from": period.first.isoformat(), "to": period.last.isoformat()}}
 
 
+#: who sees the 考核 rankings
+RANKING_ROLES = ("supervisor", "dispatcher", "admin")
+
+
+@bp.get("/rankings")
+@token_required
+def rankings():
+    if g.api_user.role not in RANKING_ROLES:
+        raise Forbidden(_("只有督办领导、派遣员和管理员可以查看考核排名"))
+    args = RankingQueryIn().load(request.args)
+    return rank_towns(g.api_user, args["level"], args["period"] or str(local_today().year),
+                      clock.utcnow())
+
+
 def api_operations() -> dict:
     described = "; ".join(f"{m.key} {m.label} = {m.formula}" for m in metrics.RATES)
     return {"/stats": {"get": {
@@ -76,4 +91,16 @@ def api_operations() -> dict:
                       description="first local date (default: the 1st of `to`'s month)"),
             api.param("to", {"type": "string", "format": "date"},
                       description="last local date, inclusive (default: today)")],
-        "responses": {**api.ok("the figures", "StatsOut"), **api.errors("401", "422")}}}}
+        "responses": {**api.ok("the figures", "StatsOut"), **api.errors("401", "422")}}},
+        "/rankings": {"get": {
+            "summary": "考核排名: the demonstration towns of a level ranked by 综合指标值",
+            "description": "Top 5 commended, bottom N criticised, bottom N two years running "
+                           "warned of elimination, the best 市级 town named to take the place. "
+                           "Ties: higher 按期结案率, then 结案率, then the lower town code.",
+            "parameters": [
+                api.param("level", {"type": "string", "enum": ["provincial", "city", "county"],
+                                    "default": "provincial"}),
+                api.param("period", {"type": "string", "pattern": r"^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$"},
+                          description="2026, 2026-Q3 or 2026-09 (default: this year)")],
+            "responses": {**api.ok("the ranking", "RankingOut"),
+                          **api.errors("401", "403", "422")}}}}

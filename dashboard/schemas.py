@@ -54,3 +54,29 @@ StatsOut = Schema.from_dict({
     "score": fields.Float(allow_none=True, metadata={"description": "综合指标值 0–100"}),
     "grade": fields.String(allow_none=True, validate=validate.OneOf("ABCDE")),
 }, name="StatsOut")
+
+
+class RankingQueryIn(QuerySchema):
+    level = fields.String(load_default="provincial", validate=validate.OneOf(
+        ("provincial", "city", "county"), error=N_("示范镇级别无效")))
+    period = fields.String(load_default=None, validate=validate.Length(max=7))
+
+
+_ranked_town = Schema.from_dict({
+    "town_code": fields.String(), "town_name": fields.String(),
+    "score": fields.Float(allow_none=True, metadata={"description": "综合指标值 0–100"}),
+    "grade": fields.String(allow_none=True), "rank": fields.Integer(allow_none=True),
+    "mark": fields.String(allow_none=True, validate=validate.OneOf(
+        ("commend", "criticize", "eliminate_warning")), metadata={
+        "description": "commend 通报表扬 (the top 5), criticize 通报批评 (the bottom N), "
+                       "eliminate_warning 淘汰预警 (the bottom N two years running)"}),
+}, name="RankedTownOut")
+
+RankingOut = Schema.from_dict({
+    "level": fields.String(), "period": fields.String(),
+    "kind": fields.String(validate=validate.OneOf(("year", "quarter", "month"))),
+    "from": fields.String(), "to": fields.String(),
+    "items": fields.List(fields.Nested(_ranked_town)),
+    "replacement_candidate": fields.Dict(allow_none=True, metadata={
+        "description": "递补: the best 市级 town, when a provincial town is warned"}),
+}, name="RankingOut")

@@ -121,3 +121,38 @@ def home():
             "labels": {"reported": _("上报"), "filed": _("立案"), "closed": _("结案")}},
             ensure_ascii=False).replace("<", "\\u003c"))  # no </script> inside the script
     return render_template("dashboard/home.html", **context)
+
+
+#: the marks as the bulletin words them
+MARKS = {"commend": _l("通报表扬"), "criticize": _l("通报批评"), "eliminate_warning": _l("淘汰预警")}
+LEVEL_LABELS = {"provincial": _l("省级示范镇"), "city": _l("市级示范镇"), "county": _l("县级示范镇")}
+
+
+def period_choices(today) -> list[tuple[str, str]]:
+    """This year and last, this year's quarters and months so far: (value, label)."""
+    year = today.year
+    choices = [(str(year), _("%(year)s 年", year=year)), (str(year - 1), _("%(year)s 年", year=year - 1))]
+    choices += [(f"{year}-Q{q}", _("%(year)s 年第 %(q)s 季度", year=year, q=q))
+                for q in range(1, (today.month - 1) // 3 + 2)]
+    choices += [(f"{year}-{m:02d}", _("%(year)s 年 %(month)s 月", year=year, month=m))
+                for m in range(today.month, 0, -1)]
+    return choices
+
+
+@bp.get("/dashboard/rankings")
+@role_required("supervisor", "dispatcher", "admin")
+def rankings():
+    from dashboard.rankings import rank_towns
+    from dashboard.schemas import RankingQueryIn
+    today = local_today()
+    context = dict(levels=LEVEL_LABELS, marks=MARKS, choices=period_choices(today), error=None,
+                   level=request.args.get("level", "provincial"),
+                   period=request.args.get("period") or str(today.year), result=None)
+    try:
+        args = load_form(RankingQueryIn(), request.args, {"level": _l("级别"), "period": _l("考核期")})
+        context["result"] = rank_towns(current_user, args["level"],
+                                       args["period"] or str(today.year), clock.utcnow())
+    except AppError as error:
+        context["error"] = error.message
+        return render_template("dashboard/rankings.html", **context), error.status
+    return render_template("dashboard/rankings.html", **context)

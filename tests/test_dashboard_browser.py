@@ -8,6 +8,7 @@ import pytest
 
 from tests.support import DEMO_PASSWORD, writing
 from tests.test_browser import PHONE, SHOTS, assert_fits_a_phone
+from tests.test_rankings import county  # noqa: F401  (four 省级 and two 市级 towns)
 
 WALL = {"viewport": {"width": 1920, "height": 1080}, "locale": "zh-CN"}
 
@@ -81,3 +82,25 @@ def test_the_board_on_a_phone(busy, open_context, live_server):
     expect(page.locator("p.error")).to_contain_text("结束日期早于开始日期")
     assert_fits_a_phone(page)
     page.screenshot(path=str(SHOTS / "dashboard-3-phone-error.png"), full_page=True)
+
+
+def test_the_rankings_on_a_desk_and_a_phone(county, open_context, live_server):
+    from playwright.sync_api import expect
+
+    from tests.factories import PASSWORD
+    for options, name in ((WALL, "dashboard-4-rankings-desk.png"),
+                          (PHONE, "dashboard-5-rankings-phone.png")):
+        page = open_context(options).new_page()
+        page.goto(f"{live_server}/login")
+        page.get_by_label("用户名").fill("county-lead")
+        page.get_by_label("密码").fill(PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_url(re.compile(r"/dashboard$"))
+        page.get_by_role("link", name="考核排名").click()
+        page.get_by_label("考核期").select_option("2026")
+        page.get_by_role("button", name="排名").click()
+        expect(page.locator("tr.eliminate_warning")).to_contain_text("P4镇")
+        expect(page.locator("p.warning")).to_contain_text("C2镇")
+        if options is PHONE:
+            assert_fits_a_phone(page)
+        page.screenshot(path=str(SHOTS / name), full_page=True)

@@ -1,0 +1,83 @@
+"""考核排名 of the demonstration towns a caller may see: each town's 综合指标值 for a month,
+a quarter or a year (dashboard/stats.py), put in order and marked by dashboard/ranking.py."""
+import re
+from calendar import monthrange
+from datetime import date
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from core.errors import InvalidInput
+from core.extensions import db
+from dashboard import ranking
+from dashboard.stats import Period, figures
+from events.access import grid_scope_clause
+from grid.models import Grid, Region
+
+#: the API's level names → Region.demo_level (示范镇 level)
+LEVELS = {"provincial": "省级", "city": "市级", "county": "县级"}
+_PERIOD = re.compile(r"^(\d{4})(?:-(?:Q([1-4])|(0[1-9]|1[0-2])))?$")
+
+
+def parse_period(text: str) -> tuple[Period, str]:
+    """"2026" → the year, "2026-Q3" → July–September, "2026-09" → September; with its kind
+    (year / quarter / month)."""
+    found = _PERIOD.match(text or "")
+    if not found or not 2000 <= int(found.group(1)) <= 2200:
+        raise InvalidInput(_("考核期无效：如 2026、2026-Q3 或 2026-09"),
+                           fields={"period": ["expected YYYY, YYYY-Qn or YYYY-MM"]})
+    year, quarter, month = int(found.group(1)), found.group(2), found.group(3)
+    if quarter:
+        first_month = 3 * (int(quarter) - 1) + 1
+        return Period(date(year, first_month, 1),
+                      date(year, first_month + 2, monthrange(year, first_month + 2)[1])), "quarter"
+    if month:
+        m = int(month)
+        return Period(date(year, m, 1), date(year, m, monthrange(year, m)[1])), "month"
+    return Period(date(year, 1, 1), date(year, 12, 31)), "year"
+
+
+def towns_of_level(user, level: str) -> list[tuple[str, str]]:
+    """(code, name) of the demonstration towns of `level` within the caller's reach."""
+    reach = select(Grid.town_id).where(grid_scope_clause(user))
+    return db.session.execute(select(Region.code, Region.name).where(
+        Region.level == "town", Region.demo_level == LEVELS[level], Region.id.in_(reach))
+        .order_by(Region.code)).all()
+
+
+def _entries(user, towns, period: Period, now) -> list[ranking.Entry]:
+    entries = []
+    for code, name in towns:
+        got = figures(user, {"town": code}, period, now)
+        entries.append(ranking.Entry(code=code, name=name, score=got["score"], grade=got["grade"],
+                                     on_time_close_rate=got["on_time_close_rate"],
+                                     close_rate=got["close_rate"]))
+    return entries
+
+
+def rank_towns(user, level: str, period_text: str, now) -> dict:
+    """The ranking the API answers: items in order, and the 递补 candidate if any."""
+    period, kind = parse_period(period_text)
+    towns = towns_of_level(user, level)
+    limits = dict(top_n=current_app.config["RANKING_TOP_N"],
+                  bottom_n=current_app.config["RANKING_BOTTOM_N"])
+    last_year_bottom = set()
+    if kind == "year":
+        before = Period(period.first.replace(year=period.first.year - 1),
+                        period.last.replace(year=period.last.year - 1))
+        last_year_bottom = ranking.bottom_codes(ranking.rank(
+            _entries(user, towns, before, now), **limits))
+    ranked = ranking.rank(_entries(user, towns, period, now), **limits,
+                          last_year_bottom=last_year_bottom, yearly=kind == "year")
+    candidate = None
+    if level == "provincial" and any(e.mark == ranking.ELIMINATE_WARNING for e in ranked):
+        city = ranking.rank(_entries(user, towns_of_level(user, "city"), period, now), **limits)
+        candidate = ranking.replacement_candidate(ranked, city)
+    return {"level": level, "period": period_text, "kind": kind,
+            "from": period.first.isoformat(), "to": period.last.isoformat(),
+            "items": [{"town_code": e.code, "town_name": e.name, "score": e.score,
+                       "grade": e.grade, "rank": e.rank, "mark": e.mark} for e in ranked],
+            "replacement_candidate": None if candidate is None else {
+                "town_code": candidate.code, "town_name": candidate.name,
+                "score": candidate.score, "grade": candidate.grade}}

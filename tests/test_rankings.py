@@ -1,0 +1,107 @@
+"""考核排名 through the API (issue 11): towns of a demonstration level ranked by the score
+their own cases give, the plan's marks, two years at the bottom and the 市级 town to step up;
+seen only by those who supervise, within their reach."""
+import re
+from datetime import datetime, timezone
+
+import pytest
+
+from tests.factories import make_case, make_county, make_town, make_user
+from tests.support import writing
+
+
+@pytest.fixture
+def county(world, freeze, monkeypatch):
+    """Four 省级 towns whose 2026 cases are 4, 3, 1 and 0 of 4 closed; P4 was also the worst
+    of 2025 (P3 the best); two 市级 towns, C2 the better."""
+    monkeypatch.setitem(world.config, "RANKING_TOP_N", 1)
+    monkeypatch.setitem(world.config, "RANKING_BOTTOM_N", 1)
+    spring = datetime(2026, 3, 10, 2, 0, tzinfo=timezone.utc)
+    last_year = datetime(2025, 5, 6, 2, 0, tzinfo=timezone.utc)
+    with writing(world):
+        county = make_county()
+        make_user("county-lead", "supervisor", region=county)
+        towns = {}
+        for name, level, closed, earlier in (("P1", "省级", 4, None), ("P2", "省级", 3, None),
+                                             ("P3", "省级", 1, "closed"), ("P4", "省级", 0, "filed"),
+                                             ("C1", "市级", 2, None), ("C2", "市级", 4, None)):
+            town = make_town(county=county, name=f"{name}镇")
+            town.demo_level, town.demo_year = level, 2024
+            for n in range(4):
+                make_case(town.grids[0], state="closed" if n < closed else "filed", now=spring)
+            if earlier:
+                make_case(town.grids[0], state=earlier, now=last_year)
+            towns[name] = town.code
+    freeze(datetime(2026, 6, 1, 2, 0, tzinfo=timezone.utc))
+    return towns
+
+
+def _ranking(api, who="county-lead", **query):
+    answer = api(who).get("/api/v1/rankings?" + "&".join(f"{k}={v}" for k, v in query.items()))
+    assert answer.status_code == 200, answer.get_json()
+    return answer.get_json()
+
+
+def test_the_year_ranks_commends_and_warns_the_town_two_years_at_the_bottom(county, api):
+    got = _ranking(api, level="provincial", period="2026")
+    assert got["from"] == "2026-01-01" and got["to"] == "2026-12-31" and got["kind"] == "year"
+    items = [(i["town_name"], i["rank"], i["mark"]) for i in got["items"]]
+    assert items == [("P1镇", 1, "commend"), ("P2镇", 2, None), ("P3镇", 3, None),
+                     ("P4镇", 4, "eliminate_warning")]
+    # every score is the town's own figures: (40·k/4 + 25·k/4 + 10 + 10) / 85
+    assert [i["score"] for i in got["items"]] == [100.0, 80.9, 42.6, 23.5]
+    assert [i["grade"] for i in got["items"]] == ["A", "B", "D", "E"]
+    assert got["replacement_candidate"]["town_name"] == "C2镇"
+    stats = api("county-lead").get(f"/api/v1/stats?town={county['P2']}&from=2026-01-01&to=2026-12-31")
+    assert stats.get_json()["score"] == 80.9
+
+
+def test_a_month_criticises_and_never_warns(county, api):
+    got = _ranking(api, level="provincial", period="2026-03")
+    assert [i["mark"] for i in got["items"]] == ["commend", None, None, "criticize"]
+    assert got["replacement_candidate"] is None
+    quarter = _ranking(api, level="provincial", period="2026-Q1")
+    assert (quarter["from"], quarter["to"]) == ("2026-01-01", "2026-03-31")
+    empty = _ranking(api, level="provincial", period="2026-Q3")  # nothing filed: unranked
+    assert [i["rank"] for i in empty["items"]] == [None] * 4
+
+
+def test_levels_and_reach(county, api):
+    city = _ranking(api, level="city", period="2026")
+    assert [i["town_name"] for i in city["items"]] == ["C2镇", "C1镇"]
+    assert _ranking(api, level="county", period="2026")["items"] == []
+    # the demo county's supervisor sees the demo's 省级 town, not this county's
+    assert [i["town_name"] for i in _ranking(api, "supervisor", period="2026")["items"]] == ["清河镇"]
+
+
+@pytest.mark.parametrize("query, status", [("period=2026-13", 422), ("period=26", 422),
+                                           ("period=2026-Q5", 422), ("level=national", 422),
+                                           ("period=1999", 422)])
+def test_bad_queries_are_named(county, api, query, status):
+    answer = api("county-lead").get(f"/api/v1/rankings?{query}")
+    assert answer.status_code == status
+    assert set(answer.get_json()["fields"]) & {"period", "level"}
+
+
+def test_only_those_who_supervise_see_rankings(county, api):
+    assert api("worker").get("/api/v1/rankings").status_code == 403
+    assert api("handler").get("/api/v1/rankings").status_code == 403
+    assert api("dispatcher").get("/api/v1/rankings").status_code == 200
+
+
+def test_the_rankings_page(county, login_as, world):
+    from tests.factories import PASSWORD
+    from tests.pagehelpers import text_of
+    client = world.test_client()
+    client.post("/login", data={"username": "county-lead", "password": PASSWORD})
+    page = text_of(client.get("/dashboard/rankings?level=provincial&period=2026"))
+    rows = re.findall(r'<tr class="([a-z_]*)"><td class="place">([^<]+)</td>\s*<td><a [^>]+>([^<]+)</a>',
+                      page)
+    assert rows == [("commend", "1", "P1镇"), ("", "2", "P2镇"), ("", "3", "P3镇"),
+                    ("eliminate_warning", "4", "P4镇")]
+    assert "通报表扬" in page and "淘汰预警" in page
+    assert re.search(r'<p class="warning" role="status">递补：C2镇', page)
+    refused = client.get("/dashboard/rankings?period=2026-13")
+    assert refused.status_code == 422
+    assert re.search(r'<p class="error" role="alert">考核期无效', text_of(refused))
+    assert login_as("worker").get("/dashboard/rankings").status_code == 403

@@ -5,7 +5,9 @@ and source; every figure's formula one tap away."""
 import json
 from datetime import timedelta
 
-from flask import Blueprint, render_template, request, url_for
+from urllib.parse import quote
+
+from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -16,6 +18,7 @@ from core.extensions import db
 from core.inputs import load_form
 from core.roles import role_required
 from dashboard import board, metrics
+from events.labels import holder_label
 from dashboard.api import check_codes, local_today, period_of
 from dashboard.schemas import StatsQueryIn
 from dashboard.stats import Period, figures
@@ -86,6 +89,18 @@ def _change(now_value, before_value):
     return now_value - before_value
 
 
+def _board_query() -> tuple[dict, Period, str | None]:
+    """The board's filters and period from the URL: (args, period, preset); AppError names
+    a bad one."""
+    args = load_form(StatsQueryIn(), request.args, FIELDS)
+    check_codes(args)
+    dated = args["date_from"] or args["date_to"]
+    preset = None if dated else request.args.get("period")
+    if preset_period(preset) is None and not dated:
+        preset = "month"
+    return args, preset_period(preset) or period_of(args), preset
+
+
 @bp.get("/dashboard")
 @role_required("supervisor", "dispatcher", "admin")
 def home():
@@ -95,15 +110,10 @@ def home():
                    preset_urls={name: url_for("dashboard.home", period=name, **kept)
                                 for name in PRESETS})
     try:
-        args = load_form(StatsQueryIn(), request.args, FIELDS)
-        check_codes(args)
+        args, period, preset = _board_query()
     except AppError as error:
         context["error"] = error.message
         return render_template("dashboard/home.html", **context), error.status
-    preset = request.args.get("period") if not (args["date_from"] or args["date_to"]) else None
-    period = preset_period(preset) or period_of(args)
-    if preset_period(preset) is None and not (args["date_from"] or args["date_to"]):
-        preset = "month"
     now = clock.utcnow()
     compared = previous(period, preset)
     current, before = figures(current_user, args, period, now), \
@@ -156,3 +166,39 @@ def rankings():
         context["error"] = error.message
         return render_template("dashboard/rankings.html", **context), error.status
     return render_template("dashboard/rankings.html", **context)
+
+
+@bp.get("/dashboard/export/<any(units, overdue, rankings):table>.<any(xlsx, csv):fmt>")
+@role_required("supervisor", "dispatcher", "admin")
+def export(table: str, fmt: str):
+    """A table of the board or of the rankings, as the page shows it, to Excel or CSV."""
+    from dashboard import exports
+    now = clock.utcnow()
+    if table == "rankings":
+        from dashboard.rankings import rank_towns
+        from dashboard.schemas import RankingQueryIn
+        args = load_form(RankingQueryIn(), request.args, {"level": _l("级别"), "period": _l("考核期")})
+        result = rank_towns(current_user, args["level"], args["period"] or str(local_today().year),
+                            now)
+        rows = [{**item, "mark": str(MARKS[item["mark"]]) if item["mark"] else ""}
+                for item in result["items"]]
+        name = f"{_('考核排名')}-{result['period']}"
+    else:
+        args, period, _preset = _board_query()
+        span = f"{period.first.isoformat()}_{period.last.isoformat()}"
+        if table == "units":
+            _kind, rows = board.units(current_user, args, period, now)
+            name = f"{_('综合评价')}-{span}"
+        else:
+            rows = [{"number": row.number, "category": row.category_name, "grid": row.grid_name,
+                     "holder": holder_label(row), "due_at": row.due_at,
+                     "late_hours": round((now - row.due_at).total_seconds() / 3600, 1)}
+                    for row in board.overdue_board(current_user, args, now, limit=1000)]
+            name = f"{_('超期案件')}-{now.date().isoformat()}"
+    columns = exports.COLUMNS[table]()
+    body = exports.xlsx(name, columns, rows) if fmt == "xlsx" else exports.to_csv(columns, rows)
+    mimetype = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                if fmt == "xlsx" else "text/csv")
+    answer = Response(body, mimetype=mimetype)
+    answer.headers["Content-Disposition"] = "attachment; filename*=UTF-8''" + quote(f"{name}.{fmt}")
+    return answer

@@ -95,3 +95,59 @@ def test_the_board_in_english(world, login_as):
     page = text_of(supervisor.get("/dashboard"))
     assert "<h1>Dashboard" in page and "Close rate" in page and "closed ÷ due to close" in page
     assert "结案率" not in page and "数据看板" not in page
+
+
+def test_the_tables_export_to_excel_cell_by_cell_and_to_csv(tuesday, login_as):  # noqa: F811
+    import csv
+    import io
+    from datetime import datetime
+
+    from openpyxl import load_workbook
+    supervisor = login_as("dispatcher")  # the town's: one row a grid
+    day = "from=2026-03-10&to=2026-03-10"
+    page = text_of(supervisor.get(f"/dashboard?{day}"))
+    assert f'href="/dashboard/export/units.xlsx?from=2026-03-10&to=2026-03-10"' in page
+    answer = supervisor.get(f"/dashboard/export/units.xlsx?{day}")
+    assert answer.status_code == 200
+    assert "attachment" in answer.headers["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(answer.get_data())).active
+    assert sheet.freeze_panes == "A2"
+    header = [cell.value for cell in sheet[1]]
+    assert header[:4] == ["名称", "代码", "上报数", "立案数"]
+    rows = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
+    first = rows["清河镇第1网格"]
+    col = {name: index for index, name in enumerate(header)}
+    assert first[col["上报数"]].value == 5 and first[col["上报数"]].data_type == "n"
+    assert first[col["结案率"]].value == pytest.approx(2 / 3)
+    assert first[col["结案率"]].number_format == "0.0%"
+    assert first[col["综合指标值"]].value == pytest.approx(51.7)
+    assert first[col["等级"]].value == "D"
+    assert rows["清河镇第2网格"][col["结案率"]].value is None  # nothing due: empty, not 0
+    # the overdue board: case D, its deadline in the towns' time
+    overdue = load_workbook(io.BytesIO(supervisor.get(
+        f"/dashboard/export/overdue.xlsx?{day}").get_data())).active
+    values = [[cell.value for cell in row] for row in overdue.iter_rows()]
+    assert values[0] == ["编号", "类别", "网格", "当前办理", "处置时限", "超期小时"]
+    assert len(values) == 2 and values[1][1] == "暴露垃圾" and values[1][3] == "环卫所"
+    assert values[1][4] == datetime(2026, 3, 10, 15, 0)  # 09:30 + 4 工作时 (lunch 12:00–13:30)
+    assert values[1][5] == pytest.approx(21.0)  # until 2026-03-11 12:00
+    text = supervisor.get(f"/dashboard/export/units.csv?{day}").get_data().decode("utf-8-sig")
+    table = list(csv.reader(io.StringIO(text)))
+    assert table[0][:3] == ["名称", "代码", "上报数"]
+    grid1 = next(row for row in table if row[0] == "清河镇第1网格")
+    assert grid1[2] == "5" and "66.7%" in grid1
+    assert supervisor.get("/dashboard/export/units.xlsx?from=bad").status_code == 422
+    assert login_as("worker").get("/dashboard/export/units.csv").status_code == 403
+
+
+def test_a_name_that_reads_as_a_formula_stays_text(world):
+    from dashboard.exports import Column, to_csv, xlsx
+    import io
+
+    from openpyxl import load_workbook
+    with world.test_request_context():
+        rows = [{"name": "=HYPERLINK(1)", "n": 1}]
+        columns = [Column("名称", "name"), Column("数", "n", "int")]
+        sheet = load_workbook(io.BytesIO(xlsx("t", columns, rows))).active
+        assert sheet["A2"].data_type == "s" and sheet["A2"].value.startswith("'=")
+        assert "'=HYPERLINK" in to_csv(columns, rows).decode("utf-8-sig")

@@ -24,7 +24,7 @@ def tuesday(world, freeze, report, api):
     A patrol: handled 10:00 (in time), 返工 10:10, handled again 10:20, closed 10:30; 满意
     B patrol: accepted 09:05, handled 16:00 (late: due 14:35), closed 16:30; 不满意
     C hotline: rejected by the worker at 09:30 (不属实)
-    D hotline: verified 09:20, accepted 09:30, never handled (due 14:00): overdue
+    D hotline: verified 09:20, accepted 09:30, never handled (due 15:00): overdue
     E patrol: dispatched, then suspended (挂账)"""
     def at(*hm):
         freeze(local(2026, 3, 10, *hm))

@@ -306,7 +306,7 @@ def _build_check_ins(rng, now: datetime) -> None:
 
 
 def seed_demo(now: datetime, *, password: str | None = None, cases: int = 300,
-              if_empty: bool = False) -> list[str]:
+              if_empty: bool = False, history: bool = False) -> list[str]:
     """Create the demo world once; on later runs only (re)set passwords when one is given."""
     if if_empty and db.session.scalar(select(User.id).limit(1)) is not None:
         return ["database already has users: no demo data loaded"]
@@ -332,6 +332,10 @@ def seed_demo(now: datetime, *, password: str | None = None, cases: int = 300,
     _build_cases(rng, towns, cases, now)
     if cases:
         _build_check_ins(rng, now)
+    made = None
+    if history:  # the programme's two years: more 示范镇 and their cases (demo/history.py)
+        from demo.history import generate_history
+        made = generate_history(now, rng, hash_password(password))
     db.session.flush()
     from events.sweep import escalate_due
     swept = escalate_due(now)
@@ -341,7 +345,11 @@ def seed_demo(now: datetime, *, password: str | None = None, cases: int = 300,
              f"users: {db.session.scalar(select(func.count()).select_from(User))}",
              "cases: " + ", ".join(f"{state} {count}" for state, count in sorted(totals.items())),
              f"escalation: {swept}",
-             "demo users: " + ", ".join(DEMO_USERS) + " (grid workers w…, handlers h… too)"]
+             "demo users: " + ", ".join(DEMO_USERS + (("province",) if made else ()))
+             + " (grid workers w…, handlers h… too)"]
+    if made:
+        lines.insert(2, f"programme history: {made['towns']} demonstration towns, "
+                        f"{made['cases']} past cases")
     if generated:
         lines.append(f"password for every demo user: {password}")
     return lines

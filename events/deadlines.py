@@ -91,7 +91,7 @@ def _end_run(event, now: datetime, action: str, actor_id: int | None) -> None:
     else:  # ended while suspended: what it had used when paused
         used = event.clock_used_min or 0
     db.session.add(StageRun(
-        event_id=event.id, seq=event.clock_seq, stage=event.clock_stage,
+        event=event, seq=event.clock_seq, stage=event.clock_stage,
         department_id=event.department_id, limit_min=event.clock_limit_min, used_min=used,
         due_at=event.due_at, ended_at=now, action=action or "system", actor_id=actor_id,
         is_on_time=used <= event.clock_limit_min))

@@ -245,6 +245,10 @@ class StageRun(db.Model):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     is_on_time: Mapped[bool] = mapped_column(Boolean)
 
+    #: named so the unit of work writes the case first: a concurrent change of the same case
+    #: then fails on its version (409), before this row meets its unique key
+    event: Mapped[Event] = relationship()
+
 
 class EventLog(db.Model):
     """流转记录 — append-only: one row per action taken on a case."""

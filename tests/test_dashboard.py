@@ -22,7 +22,8 @@ def test_a_supervisor_lands_on_the_dashboard(world, client):
 
 
 def test_the_board_shows_the_days_figures_and_the_overdue_case(tuesday, login_as):  # noqa: F811
-    page = text_of(login_as("supervisor").get("/dashboard?from=2026-03-10&to=2026-03-10"))
+    answer = login_as("supervisor").get("/dashboard?from=2026-03-10&to=2026-03-10")
+    page = text_of(answer)
     cards = _cards(page)
     assert cards["上报数"] == "5" and cards["立案数"] == "4"
     assert cards["结案率"] == "66.7%" and cards["按期结案率"] == "33.3%"
@@ -35,8 +36,9 @@ def test_the_board_shows_the_days_figures_and_the_overdue_case(tuesday, login_as
     assert board.count("<tr>") == 2 and "环卫所" in board
     # the formula of each figure is on the page
     assert "结案数 ÷ 应结案数" in page and "（满意 + 基本满意）÷ 评价数" in page
-    data = json.loads(re.search(r'<script type="application/json" id="board-data">(.*?)</script>',
-                                page, re.S).group(1))
+    import html
+    data = json.loads(html.unescape(re.search(r'<div id="board-data" hidden data-board="([^"]*)"',
+                                              answer.get_data(as_text=True)).group(1)))
     assert data["trend"] == {"days": ["2026-03-10"], "reported": [5], "filed": [4],
                              "closed": [2]}
     assert data["categories"] == [["暴露垃圾", 5]]

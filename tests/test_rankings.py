@@ -105,3 +105,28 @@ def test_the_rankings_page(county, login_as, world):
     assert refused.status_code == 422
     assert re.search(r'<p class="error" role="alert">考核期无效', text_of(refused))
     assert login_as("worker").get("/dashboard/rankings").status_code == 403
+
+
+def test_the_demo_programme_ranks_from_its_own_cases(world, api, freeze):
+    """`make run`'s history: every mark of the plan shows, and a score is what the town's
+    cases give — there is no stored score to show instead."""
+    import random
+
+    from auth.services import hash_password
+    from demo.history import generate_history
+    from tests.support import DEMO_PASSWORD
+    now = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)
+    freeze(now)
+    with writing(world):
+        made = generate_history(now, random.Random(3), hash_password(DEMO_PASSWORD))
+    assert made["towns"] == 26 and made["cases"] > 4000
+    got = _ranking(api, "province", level="provincial", period="2026")
+    assert len(got["items"]) == 12
+    marks = {i["mark"] for i in got["items"]}
+    assert {"commend", "criticize", "eliminate_warning"} <= marks
+    assert got["replacement_candidate"]["town_name"] in {
+        i["town_name"] for i in _ranking(api, "province", level="city", period="2026")["items"]}
+    worst = got["items"][-1]
+    figures = api("province").get(
+        f"/api/v1/stats?town={worst['town_code']}&from=2026-01-01&to=2026-12-31").get_json()
+    assert figures["score"] == worst["score"] and figures["filed"] > 50

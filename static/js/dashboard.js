@@ -1,10 +1,10 @@
 // 数据看板's charts (Apache ECharts, vendored): the day-by-day trend and the categories most
-// reported, from the figures the page carries (#board-data). Without script the page still
+// reported, from the figures the page carries (#board-data's data-board). Without script the page still
 // has every figure in its cards and tables.
 (function () {
   var source = document.getElementById('board-data');
   if (!source || !window.echarts) return;
-  var data = JSON.parse(source.textContent), charts = [];
+  var data = JSON.parse(source.dataset.board), charts = [];
   var colors = ['#0b63c5', '#c98a00', '#1e8e3e'];
   var font = { fontFamily: getComputedStyle(document.body).fontFamily };
 

@@ -13,6 +13,8 @@ def init_app(app) -> None:
     # a supervisor's home is the dashboard (dispatchers keep the desk, with the board a tap away)
     app.extensions.setdefault("gridgov.home", {})["supervisor"] = "dashboard.home"
     register_api(app, api_operations, [StatsOut, RankingOut])
+    from dashboard.cli import bulletin_command
+    app.cli.add_command(bulletin_command)
 
     @app.template_global()
     def figure(key: str, value, change: bool = False) -> str:

@@ -81,3 +81,14 @@ def overdue_board(user, args: dict, now, limit: int = OVERDUE_BOARD) -> list:
     """The open cases past their deadline, the latest first, with who holds them."""
     rows, _cursor = read_page(user, {**args, "overdue": True}, "urgency", None, limit)
     return [row for row in rows if row.due_at is not None and row.due_at < now]
+
+
+def hot_grids(user, args: dict, period: Period, now, limit: int = 5) -> list[tuple]:
+    """(grid name, town name, cases reported) for the grids most reported in the period."""
+    count = func.count().label("n")
+    town = Region.__table__.alias("town")
+    return db.session.execute(
+        _cases(user, args, now).add_columns(Grid.name, town.c.name, count)
+        .join(Grid, Grid.id == Event.grid_id).join(town, town.c.id == Event.town_id)
+        .where(Event.created_at >= period.start, Event.created_at < period.end)
+        .group_by(Grid.name, town.c.name).order_by(count.desc(), Grid.name).limit(limit)).all()

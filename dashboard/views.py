@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from core import clock
-from core.errors import AppError
+from core.errors import AppError, InvalidInput
 from core.extensions import db
 from core.inputs import load_form
 from core.roles import role_required
@@ -201,4 +201,49 @@ def export(table: str, fmt: str):
                 if fmt == "xlsx" else "text/csv")
     answer = Response(body, mimetype=mimetype)
     answer.headers["Content-Disposition"] = "attachment; filename*=UTF-8''" + quote(f"{name}.{fmt}")
+    return answer
+
+
+def _bulletin_facts():
+    """The bulletin the URL asks for: a region within the viewer's reach (their own by
+    default) and a month (the last one by default)."""
+    from dashboard.bulletin import facts
+    from core.errors import Forbidden
+    code = request.args.get("region") or ""
+    if code:
+        region = db.session.scalar(select(Region).where(Region.code == code[:12]))
+        if region is None:
+            raise InvalidInput(_("区划代码不存在"), fields={"region": ["unknown code"]})
+    elif current_user.region_id:
+        region = db.session.get(Region, current_user.region_id)
+    else:  # an admin: the first county
+        region = db.session.scalar(select(Region).where(Region.level == "county")
+                                   .order_by(Region.code))
+    mine = current_user.region.path if current_user.region is not None else None
+    if current_user.role != "admin" and (mine is None or not region.path.startswith(mine)
+                                         or (current_user.role == "dispatcher"
+                                             and region.id != current_user.region_id)):
+        raise Forbidden(_("无权查看该地区的通报"))
+    month = request.args.get("month") or (local_today().replace(day=1)
+                                          - timedelta(days=1)).strftime("%Y-%m")
+    return facts(region, month, clock.utcnow())
+
+
+@bp.get("/dashboard/bulletin")
+@role_required("supervisor", "dispatcher", "admin")
+def bulletin():
+    from dashboard.bulletin import change, shown
+    made = _bulletin_facts()
+    return render_template("dashboard/bulletin.html", made=made, shown=shown, change=change,
+                           marks=MARKS)
+
+
+@bp.get("/dashboard/bulletin.pdf")
+@role_required("supervisor", "dispatcher", "admin")
+def bulletin_pdf():
+    from dashboard.bulletin import pdf
+    made = _bulletin_facts()
+    answer = Response(pdf(made), mimetype="application/pdf")
+    answer.headers["Content-Disposition"] = "attachment; filename*=UTF-8''" + quote(
+        f"{made['title']}.pdf")
     return answer

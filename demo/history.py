@@ -4,7 +4,7 @@ demonstration town's cases since January of last year, so the rankings have some
 rank: commendation, criticism and, for two towns at the bottom both years, an elimination
 warning with a 市级 town to step up.
 
-Only cases are made, never scores: each town has a steady quality (how many of its cases
+Only cases are made, never scores: each town has a quality each year (how many of its cases
 close, on time, reworked, rated well, found on patrol) and its rows — cases, their logs,
 stage runs and ratings — follow from it; every figure on the pages is computed from them.
 The rows go in with bulk INSERTs (a few thousand cases in a second or two), not through the
@@ -22,36 +22,38 @@ from grid.locate import grid_fields
 from grid.models import Grid, Region
 from portal.models import Rating
 
-#: (county code, name, [(town name, level, quality)]) — quality 0–1 drives the outcomes;
-#: 青石镇 and 白桦镇 are the weak 省级 towns, 松花镇 the best 市级 one
+#: (county code, name, [(town name, level, quality last year, quality this year)]) — quality
+#: 0–1 drives the outcomes. 青石镇, 白桦镇 and 溪河镇 are weak both years (淘汰预警); 拉法镇 and
+#: 法特镇 slipped this year (通报批评); 红石砬子镇 and 二道甸子镇 recovered; 松花镇 is the best
+#: 市级 town (递补)
 COUNTIES = (
-    ("220281000000", "蛟河市", (("天岗镇", "省级", .93), ("新站镇", "省级", .88),
-                              ("拉法镇", "省级", .84), ("青石镇", "省级", .42),
-                              ("黄松甸镇", "市级", .80), ("漂河镇", "市级", .66),
-                              ("松花镇", "市级", .97), ("前进乡", "县级", .74))),
-    ("220282000000", "桦甸市", (("夹皮沟镇", "省级", .90), ("红石砬子镇", "省级", .78),
-                              ("二道甸子镇", "省级", .81), ("白桦镇", "省级", .38),
-                              ("八道河子镇", "市级", .71), ("金沙镇", "市级", .62),
-                              ("公吉乡", "县级", .69), ("横道河子乡", "县级", .58))),
-    ("220283000000", "舒兰市", (("平安镇", "省级", .86), ("法特镇", "省级", .74),
-                              ("溪河镇", "省级", .70), ("上营镇", "市级", .76),
-                              ("天德乡", "市级", .55), ("亮甲山乡", "县级", .82),
-                              ("莲花乡", "县级", .66), ("水曲柳镇", "县级", .61))),
+    ("220281000000", "蛟河市", (("天岗镇", "省级", .93, .93), ("新站镇", "省级", .88, .90),
+                              ("拉法镇", "省级", .86, .60), ("青石镇", "省级", .45, .42),
+                              ("黄松甸镇", "市级", .80, .80), ("漂河镇", "市级", .66, .66),
+                              ("松花镇", "市级", .96, .97), ("前进乡", "县级", .74, .74))),
+    ("220282000000", "桦甸市", (("夹皮沟镇", "省级", .90, .91), ("红石砬子镇", "省级", .62, .86),
+                              ("二道甸子镇", "省级", .64, .84), ("白桦镇", "省级", .40, .38),
+                              ("八道河子镇", "市级", .71, .71), ("金沙镇", "市级", .62, .62),
+                              ("公吉乡", "县级", .69, .69), ("横道河子乡", "县级", .58, .58))),
+    ("220283000000", "舒兰市", (("平安镇", "省级", .86, .87), ("法特镇", "省级", .80, .66),
+                              ("溪河镇", "省级", .60, .64), ("上营镇", "市级", .76, .76),
+                              ("天德乡", "市级", .55, .55), ("亮甲山乡", "县级", .82, .82),
+                              ("莲花乡", "县级", .66, .66), ("水曲柳镇", "县级", .61, .61))),
 )
-#: the demo's own towns join the programme with these qualities
-OWN_QUALITY = {"220221101000": .8, "220221102000": .72}
+#: the demo's own towns join the programme with these qualities (both years)
+OWN_QUALITY = {"220221101000": (.8, .8), "220221102000": (.72, .72)}
 PER_MONTH = 9  # cases a town reports in a month
 CATEGORIES = ("06010", "06042", "09006", "09009", "10001", "06036", "07001", "06001")
 
 
-def _extra_towns(rng) -> list[tuple[Region, float]]:
+def _extra_towns(rng) -> list[tuple[Region, tuple[float, float]]]:
     city = db.session.scalar(select(Region).where(Region.code == "220200000000"))
     made = []
     for c, (code, name, towns) in enumerate(COUNTIES):
         county = Region(code=code, name=name, level="county", parent=city,
                         path=city.path + code + "/")
         db.session.add(county)
-        for t, (town_name, level, quality) in enumerate(towns):
+        for t, (town_name, level, *quality) in enumerate(towns):
             town_code = f"{code[:6]}{101 + t:03d}000"
             town = Region(code=town_code, name=town_name, level="town", parent=county,
                           path=county.path + town_code + "/", demo_level=level,
@@ -63,7 +65,7 @@ def _extra_towns(rng) -> list[tuple[Region, float]]:
             db.session.add(Grid(code=f"{town_code}001", name=f"{town_name}第1网格", town_id=town.id,
                                 **grid_fields({"type": "Polygon", "coordinates": [ring]})))
             db.session.add(Department(code=f"{town_code}-HW", name="环卫所", region_id=town.id))
-            made.append((town, quality))
+            made.append((town, tuple(quality)))
     db.session.flush()
     return made
 
@@ -80,7 +82,8 @@ def _outcome(rng, quality: float) -> dict:
     """What became of one case of a town of `quality` (each draw leans on it)."""
     def chance(p):
         return rng.random() < p
-    return {"patrol": chance(.15 + .5 * quality), "rejected": chance(.04 + .06 * (1 - quality)),
+    patrol = chance(.15 + .5 * quality)  # a worker's own report is filed: never rejected
+    return {"patrol": patrol, "rejected": not patrol and chance(.08 + .1 * (1 - quality)),
             "closed": chance(.55 + .45 * quality), "on_time": chance(.2 + .8 * quality),
             "rework": chance(.25 * (1 - quality)), "rated": chance(.5),
             "satisfied": chance(.35 + .65 * quality)}
@@ -105,14 +108,14 @@ def generate_history(now: datetime, rng: random.Random, password_hash: str) -> d
     blank = {c.name: None for c in Event.__table__.columns if c.name != "id"}
     start = datetime(now.year - 1, 1, 1, tzinfo=timezone.utc)
     events, plans = [], []
-    for town, quality in towns:
+    for town, (last_year, this_year) in towns:
         month = start
         while month < now - timedelta(days=3):
             for _ in range(PER_MONTH):
                 created = month + timedelta(days=rng.uniform(0, 28), hours=rng.uniform(0, 9))
                 if created > now - timedelta(days=3):
                     continue
-                fate = _outcome(rng, quality)
+                fate = _outcome(rng, this_year if created.year == now.year else last_year)
                 year = created.year
                 counters[town.id, year] = counters.get((town.id, year), 0) + 1
                 category_id, category_name = rng.choice(categories)

@@ -73,6 +73,9 @@ def assert_fits_a_phone(page):
     scroll_width, inner_width = page.evaluate(
         "() => [document.documentElement.scrollWidth, window.innerWidth]")
     assert scroll_width <= inner_width, f"page scrolls sideways: {scroll_width} > {inner_width}"
+    # a phone's browser widens its layout to fit what overflows: hold it to the screen's width
+    width = page.viewport_size["width"]
+    assert scroll_width <= width, f"page wider than the phone: {scroll_width} > {width}"
     small = [t for t in page.evaluate(TARGETS_JS) if t["height"] < MIN_TARGET_PX]
     assert not small, f"touch targets under {MIN_TARGET_PX}px on {page.url}: {small}"
 

@@ -104,3 +104,19 @@ def test_the_rankings_on_a_desk_and_a_phone(county, open_context, live_server):
         if options is PHONE:
             assert_fits_a_phone(page)
         page.screenshot(path=str(SHOTS / name), full_page=True)
+
+
+def test_the_bulletin_on_a_desk_and_a_phone(busy, open_context, live_server):
+    from playwright.sync_api import expect
+    for options, name in ((WALL, "dashboard-6-bulletin-desk.png"),
+                          (PHONE, "dashboard-7-bulletin-phone.png")):
+        page, errors = _supervisor(open_context, live_server, options)
+        page.get_by_role("link", name="月度通报").click()
+        expect(page.locator(".bulletin h1")).to_have_text("永吉县2026年2月网格化治理工作通报")
+        if options is PHONE:
+            assert_fits_a_phone(page)
+        page.screenshot(path=str(SHOTS / name), full_page=True)
+        assert not errors, errors
+    page.emulate_media(media="print")
+    expect(page.locator(".topbar")).to_be_hidden()  # printed: the document alone
+    page.screenshot(path=str(SHOTS / "dashboard-8-bulletin-print.png"), full_page=True)

@@ -5,6 +5,7 @@ def init_app(app) -> None:
     from core.openapi import register_api
     from dashboard.api import api_operations, bp as api_bp
     from dashboard.schemas import RankingOut, StatsOut
+    from dashboard import wall_views  # noqa: F401  (its routes are on dashboard.views.bp)
     from dashboard.views import bp as views_bp
     from core.extensions import csrf
     csrf.exempt(api_bp)

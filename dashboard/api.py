@@ -100,7 +100,7 @@ def api_operations() -> dict:
             "parameters": [
                 api.param("level", {"type": "string", "enum": ["provincial", "city", "county"],
                                     "default": "provincial"}),
-                api.param("period", {"type": "string", "pattern": r"^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$"},
+                api.param("period", {"type": "string", "pattern": r"^2[01]\d\d(-Q[1-4]|-(0[1-9]|1[0-2]))?$"},
                           description="2026, 2026-Q3 or 2026-09 (default: this year)")],
             "responses": {**api.ok("the ranking", "RankingOut"),
                           **api.errors("401", "403", "422")}}}}

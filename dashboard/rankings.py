@@ -24,7 +24,7 @@ def parse_period(text: str) -> tuple[Period, str]:
     """"2026" → the year, "2026-Q3" → July–September, "2026-09" → September; with its kind
     (year / quarter / month)."""
     found = _PERIOD.match(text or "")
-    if not found or not 2000 <= int(found.group(1)) <= 2200:
+    if not found or not 2000 <= int(found.group(1)) <= 2199:
         raise InvalidInput(_("考核期无效：如 2026、2026-Q3 或 2026-09"),
                            fields={"period": ["expected YYYY, YYYY-Qn or YYYY-MM"]})
     year, quarter, month = int(found.group(1)), found.group(2), found.group(3)

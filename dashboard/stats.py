@@ -15,7 +15,7 @@ category and source."""
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, exists, false, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 
 from core.extensions import db
 from dashboard import metrics

@@ -22,6 +22,7 @@ from events.labels import holder_label
 from dashboard.api import check_codes, local_today, period_of
 from dashboard.schemas import StatsQueryIn
 from dashboard.stats import Period, figures
+from dashboard.wall import grid_counts, grid_shapes
 from events.access import grid_scope_clause
 from events.models import Category, Department
 from grid.models import Grid, Region
@@ -124,11 +125,15 @@ def home():
         cards=[(key, current[key], _change(current[key], before[key]), good)
                for key, good in CARDS],
         overdue=board.overdue_board(current_user, args, now), unit_kind=kind, units=units,
+        shapes=grid_shapes(current_user, args),
         chart_data=json.dumps({
             "trend": board.trend(current_user, args, period, now),
             "categories": [list(row) for row in board.top_categories(
                 current_user, args, period, now)],
-            "labels": {"reported": _("上报"), "filed": _("立案"), "closed": _("结案")}},
+            "grids": grid_counts(current_user, args, period, now),
+            "list": url_for("events.list_events"),
+            "labels": {"reported": _("上报"), "filed": _("立案"), "closed": _("结案"),
+                       "open": _("在办"), "overdue": _("超期")}},
             ensure_ascii=False))  # an attribute: escaped like any text
     return render_template("dashboard/home.html", **context)
 
@@ -247,3 +252,4 @@ def bulletin_pdf():
     answer.headers["Content-Disposition"] = "attachment; filename*=UTF-8''" + quote(
         f"{made['title']}.pdf")
     return answer
+

@@ -5,7 +5,8 @@ import socket
 
 import pytest
 
-pytest_plugins = ["tests.fixtures.database", "tests.fixtures.demo", "tests.fixtures.browser"]
+pytest_plugins = ["tests.fixtures.database", "tests.fixtures.demo", "tests.fixtures.browser",
+                  "tests.fixtures.dashboard"]
 
 
 @pytest.fixture(autouse=True)

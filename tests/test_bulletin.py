@@ -1,12 +1,9 @@
 """月度通报 (issue 11): a region's month — headline figures against the month before, the
 rankings with their marks, the longest-overdue cases, the categories and grids most
 reported — as a page, as a PDF whose text is checked, and from the CLI."""
-import io
-
 import pytest
 
 from tests.pagehelpers import text_of
-from tests.test_stats import local, tuesday  # noqa: F401  (the hand-built day)
 
 COUNTY = "220221000000"
 
@@ -20,7 +17,7 @@ def _pdf_text(data: bytes) -> str:
         document.close()
 
 
-def test_the_bulletin_page_says_the_month(tuesday, login_as):  # noqa: F811
+def test_the_bulletin_page_says_the_month(tuesday, login_as):
     page = text_of(login_as("supervisor").get(f"/dashboard/bulletin?region={COUNTY}&month=2026-03"))
     assert "永吉县2026年3月网格化治理工作通报" in page
     assert "统计期：2026-03-01 至 2026-03-31" in page
@@ -32,7 +29,7 @@ def test_the_bulletin_page_says_the_month(tuesday, login_as):  # noqa: F811
     assert "<td>暴露垃圾</td><td>5</td>" in page
 
 
-def test_the_pdf_and_the_cli_write_the_same_bulletin(tuesday, login_as, world, tmp_path):  # noqa: F811
+def test_the_pdf_and_the_cli_write_the_same_bulletin(tuesday, login_as, world, tmp_path):
     answer = login_as("supervisor").get(f"/dashboard/bulletin.pdf?region={COUNTY}&month=2026-03")
     assert answer.status_code == 200 and answer.mimetype == "application/pdf"
     text = _pdf_text(answer.get_data())

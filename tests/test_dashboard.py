@@ -6,7 +6,7 @@ import re
 import pytest
 
 from tests.pagehelpers import text_of
-from tests.test_stats import local, tuesday  # noqa: F401  (the hand-built day)
+from tests.fixtures.dashboard import local
 
 
 def _cards(page: str) -> dict:
@@ -21,7 +21,7 @@ def test_a_supervisor_lands_on_the_dashboard(world, client):
         client.get(answer.headers["Location"]).headers.get("Location", "").endswith("/dashboard")
 
 
-def test_the_board_shows_the_days_figures_and_the_overdue_case(tuesday, login_as):  # noqa: F811
+def test_the_board_shows_the_days_figures_and_the_overdue_case(tuesday, login_as):
     answer = login_as("supervisor").get("/dashboard?from=2026-03-10&to=2026-03-10")
     page = text_of(answer)
     cards = _cards(page)
@@ -44,7 +44,7 @@ def test_the_board_shows_the_days_figures_and_the_overdue_case(tuesday, login_as
     assert data["categories"] == [["暴露垃圾", 5]]
 
 
-def test_the_week_compares_with_the_week_before(tuesday, login_as, freeze):  # noqa: F811
+def test_the_week_compares_with_the_week_before(tuesday, login_as, freeze):
     freeze(local(2026, 3, 17, 12, 0))  # the next Tuesday: last week had Tuesday's cases
     page = text_of(login_as("supervisor").get("/dashboard?period=week"))
     assert "2026-03-16 – 2026-03-17" in page
@@ -99,7 +99,7 @@ def test_the_board_in_english(world, login_as):
     assert "结案率" not in page and "数据看板" not in page
 
 
-def test_the_tables_export_to_excel_cell_by_cell_and_to_csv(tuesday, login_as):  # noqa: F811
+def test_the_tables_export_to_excel_cell_by_cell_and_to_csv(tuesday, login_as):
     import csv
     import io
     from datetime import datetime
@@ -108,7 +108,7 @@ def test_the_tables_export_to_excel_cell_by_cell_and_to_csv(tuesday, login_as): 
     supervisor = login_as("dispatcher")  # the town's: one row a grid
     day = "from=2026-03-10&to=2026-03-10"
     page = text_of(supervisor.get(f"/dashboard?{day}"))
-    assert f'href="/dashboard/export/units.xlsx?from=2026-03-10&to=2026-03-10"' in page
+    assert 'href="/dashboard/export/units.xlsx?from=2026-03-10&to=2026-03-10"' in page
     answer = supervisor.get(f"/dashboard/export/units.xlsx?{day}")
     assert answer.status_code == 200
     assert "attachment" in answer.headers["Content-Disposition"]

@@ -1,32 +1,12 @@
 """数据看板 in a real Chromium (issue 11): a county supervisor's home on a desk at 1920×1080
 and on a phone at 390×844 — figures, charts drawn by ECharts, a formula one tap away, the
 overdue board linking to the case. Screenshots go to /tmp/gridgov-shots."""
-import random
 import re
 
-import pytest
-
-from tests.support import DEMO_PASSWORD, writing
+from tests.support import DEMO_PASSWORD
 from tests.test_browser import PHONE, SHOTS, assert_fits_a_phone
-from tests.test_rankings import county  # noqa: F401  (four 省级 and two 市级 towns)
 
 WALL = {"viewport": {"width": 1920, "height": 1080}, "locale": "zh-CN"}
-
-
-@pytest.fixture
-def busy(world, now, freeze):
-    """The demo county with 150 cases over the last two months, the clock at `now`."""
-    from sqlalchemy import select
-
-    from core.extensions import db
-    from demo.seed import _build_cases
-    from grid.models import Region
-    freeze(now)
-    with writing(world):
-        towns = db.session.scalars(select(Region).where(Region.level == "town")
-                                   .order_by(Region.code)).all()
-        _build_cases(random.Random(11), towns, 150, now)
-    return world
 
 
 def _supervisor(open_context, live_server, options):
@@ -56,6 +36,13 @@ def test_the_county_board_on_a_desk(busy, open_context, live_server):
     expect(card.locator("details.info p")).to_contain_text("结案数 ÷ 应结案数")
     page.screenshot(path=str(SHOTS / "dashboard-1-desk.png"), full_page=True)
     card.locator("summary").click()
+    # the map: one shape a grid, coloured by its overdue cases; a click lists its cases
+    shapes = page.locator("#board-map path.leaflet-interactive")
+    assert shapes.count() == 22
+    assert len(set(shapes.evaluate_all("els => els.map(e => e.getAttribute('fill'))"))) > 1
+    shapes.first.dispatch_event("click")
+    page.wait_for_url(re.compile(r"/events\?grid=\d{15}"))
+    page.go_back()
     # a town's own board: its grids
     page.locator(".units a", has_text="清河镇").click()
     expect(page.locator(".units h2")).to_contain_text("各网格")

@@ -6,34 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from tests.factories import make_case, make_county, make_town, make_user
 from tests.support import writing
-
-
-@pytest.fixture
-def county(world, freeze, monkeypatch):
-    """Four 省级 towns whose 2026 cases are 4, 3, 1 and 0 of 4 closed; P4 was also the worst
-    of 2025 (P3 the best); two 市级 towns, C2 the better."""
-    monkeypatch.setitem(world.config, "RANKING_TOP_N", 1)
-    monkeypatch.setitem(world.config, "RANKING_BOTTOM_N", 1)
-    spring = datetime(2026, 3, 10, 2, 0, tzinfo=timezone.utc)
-    last_year = datetime(2025, 5, 6, 2, 0, tzinfo=timezone.utc)
-    with writing(world):
-        county = make_county()
-        make_user("county-lead", "supervisor", region=county)
-        towns = {}
-        for name, level, closed, earlier in (("P1", "省级", 4, None), ("P2", "省级", 3, None),
-                                             ("P3", "省级", 1, "closed"), ("P4", "省级", 0, "filed"),
-                                             ("C1", "市级", 2, None), ("C2", "市级", 4, None)):
-            town = make_town(county=county, name=f"{name}镇")
-            town.demo_level, town.demo_year = level, 2024
-            for n in range(4):
-                make_case(town.grids[0], state="closed" if n < closed else "filed", now=spring)
-            if earlier:
-                make_case(town.grids[0], state=earlier, now=last_year)
-            towns[name] = town.code
-    freeze(datetime(2026, 6, 1, 2, 0, tzinfo=timezone.utc))
-    return towns
 
 
 def _ranking(api, who="county-lead", **query):

@@ -1,67 +1,10 @@
 """综合评价 (issue 11): GET /api/v1/stats on hand-built cases whose answers are known — the
 period's boundaries in Asia/Shanghai, rejection, rework, suspension, lateness, ratings —
 and scoped to what the caller may see."""
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 import pytest
 
-from core.extensions import db
-from events.models import Event
-from portal.models import Rating
-from tests.support import POINT_GRID1, POINT_GRID2, writing
-
-CST = ZoneInfo("Asia/Shanghai")
-
-
-def local(*args):
-    return datetime(*args, tzinfo=CST)
-
-
-@pytest.fixture
-def tuesday(world, freeze, report, api):
-    """Five reports on Tuesday 2026-03-10 in 清河镇第1网格 (06010 暴露垃圾, 4 工作时):
-    A patrol: handled 10:00 (in time), 返工 10:10, handled again 10:20, closed 10:30; 满意
-    B patrol: accepted 09:05, handled 16:00 (late: due 14:35), closed 16:30; 不满意
-    C hotline: rejected by the worker at 09:30 (不属实)
-    D hotline: verified 09:20, accepted 09:30, never handled (due 15:00): overdue
-    E patrol: dispatched, then suspended (挂账)"""
-    def at(*hm):
-        freeze(local(2026, 3, 10, *hm))
-
-    def step(who, eid, action, *hm, **fields):
-        at(*hm)
-        answer = api(who).act(eid, action, **fields)
-        assert answer.status_code == 200, answer.get_json()
-
-    at(9, 0)
-    a, b, e = (report("worker", description=f"巡查{n}")["id"] for n in "ABE")
-    c, d = (report("dispatcher", source="hotline", description=f"来电{n}")["id"] for n in "CD")
-    step("dispatcher", a, "dispatch", 9, 0)
-    step("handler", a, "accept", 9, 0)
-    step("handler", a, "handle", 10, 0, note="已清运")
-    step("worker", a, "rework", 10, 10, note="没扫干净", photo=True)
-    step("handler", a, "accept", 10, 15)
-    step("handler", a, "handle", 10, 20, note="已清扫")
-    step("worker", a, "close", 10, 30, note="干净了", photo=True)
-    step("dispatcher", b, "dispatch", 9, 0)
-    step("handler", b, "accept", 9, 5)
-    step("handler", b, "handle", 16, 0, note="已清运")
-    step("worker", b, "close", 16, 30, note="可以", photo=True)
-    step("worker", c, "reject", 9, 30, reason="不属实")
-    step("worker", d, "verify", 9, 20, note="属实")
-    step("dispatcher", d, "dispatch", 9, 25)
-    step("handler", d, "accept", 9, 30)
-    step("dispatcher", e, "dispatch", 9, 0)
-    step("dispatcher", e, "suspend", 9, 40, note="待天晴施工")
-    with writing(world):
-        for eid, verdict in ((a, "满意"), (b, "不满意")):
-            closed = db.session.get(Event, eid).closed_at
-            db.session.add(Rating(event_id=eid, rating=verdict, closed_at=closed,
-                                  created_at=local(2026, 3, 10, 18, 0)))
-    at(12, 0)
-    freeze(local(2026, 3, 11, 12, 0))
-    return dict(A=a, B=b, C=c, D=d, E=e)
+from tests.fixtures.dashboard import local
+from tests.support import POINT_GRID2
 
 
 def _stats(api, who="supervisor", **query):

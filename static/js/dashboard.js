@@ -40,5 +40,23 @@
     });
     charts.push(bars);
   }
+  // the grids coloured by how many of their cases are overdue now; a tap opens their list
+  var mapBox = document.getElementById('board-map');
+  if (mapBox && window.gridgovMap) {
+    var grid = window.gridgovMap(mapBox);
+    grid.layer.eachLayer(function (shape) {
+      var code = shape.feature.properties.code;
+      var c = data.grids[code] || { reported: 0, open: 0, overdue: 0 };
+      var fill = c.overdue >= 5 ? '#c5221f' : c.overdue >= 2 ? '#e8710a' : c.overdue >= 1 ? '#f9ab00' : '#1e8e3e';
+      shape.setStyle({ color: '#13294b', weight: 1, fillColor: fill, fillOpacity: 0.5 });
+      shape.unbindTooltip();  // the figures, on hover or tap, instead of the name labels
+      shape.bindTooltip(document.createTextNode(shape.feature.properties.name + '：' +
+        data.labels.reported + ' ' + c.reported + '，' + data.labels.open + ' ' + c.open + '，' +
+        data.labels.overdue + ' ' + c.overdue));
+      shape.on('click', function () {
+        location.href = data.list + '?grid=' + encodeURIComponent(code) + (c.overdue ? '&overdue=1' : '');
+      });
+    });
+  }
   window.addEventListener('resize', function () { charts.forEach(function (c) { c.resize(); }); });
 })();

@@ -1,0 +1,73 @@
+"""大屏: the wall display's figures as one JSON answer, fetched again every few seconds by
+static/js/wall.js — today and this week against the days before, the overdue board, the
+last fortnight's trend, the categories, and each grid's open and overdue cases for the map.
+Answers for the viewer's scope, like the board."""
+from datetime import timedelta
+
+from sqlalchemy import and_, func, select
+
+from core.extensions import db
+from dashboard import board
+from dashboard.stats import OPEN_STATES, Period, _cases, _count, figures
+from events.access import grid_scope_clause
+from events.labels import holder_label, time_left_label
+from events.models import Event
+from grid.locate import grids_geojson
+from grid.models import Grid
+
+#: the most grids a map draws (a county has hundreds; a province's own view stays readable)
+MAX_GRIDS = 2000
+CARDS = ("reported", "filed", "closed", "overdue_now", "on_time_close_rate")
+
+
+def grid_counts(user, args: dict, period: Period, now) -> dict:
+    """{grid code: {reported (in the period), open, overdue (now)}} for the map."""
+    counts = {}
+    reported = db.session.execute(
+        _cases(user, args, now).add_columns(Grid.code, func.count())
+        .join(Grid, Grid.id == Event.grid_id)
+        .where(Event.created_at >= period.start, Event.created_at < period.end)
+        .group_by(Grid.code)).all()
+    for code, n in reported:
+        counts.setdefault(code, {"reported": 0, "open": 0, "overdue": 0})["reported"] = n
+    running = Event.state.in_(OPEN_STATES)
+    for code, open_n, overdue_n in db.session.execute(
+            _cases(user, args, now).add_columns(Grid.code, func.count(),
+                                                _count(and_(running, Event.due_at < now)))
+            .join(Grid, Grid.id == Event.grid_id).where(running).group_by(Grid.code)):
+        counts.setdefault(code, {"reported": 0, "open": 0, "overdue": 0}).update(
+            open=open_n, overdue=overdue_n)
+    return counts
+
+
+def grid_shapes(user, args: dict) -> dict:
+    """The grids the map draws: the viewer's, or one town's or grid's when the filter says."""
+    query = select(Grid).where(grid_scope_clause(user)).order_by(Grid.code).limit(MAX_GRIDS)
+    if args.get("grid"):
+        query = query.where(Grid.code == args["grid"])
+    elif args.get("town"):
+        from grid.models import Region
+        query = query.where(Grid.town_id == select(Region.id).where(
+            Region.code == args["town"]).scalar_subquery())
+    return grids_geojson(db.session.scalars(query))
+
+
+def wall_data(user, args: dict, today, now) -> dict:
+    day = Period(today, today)
+    week = Period(today - timedelta(days=today.weekday()), today)
+    days_before = {"day": Period(today - timedelta(days=1), today - timedelta(days=1)),
+                   "week": Period(week.first - timedelta(days=7), week.last - timedelta(days=7))}
+    cards = {}
+    for name, period in (("day", day), ("week", week)):
+        now_figures = figures(user, args, period, now)
+        before = figures(user, args, days_before[name], now)
+        cards[name] = {key: {"value": now_figures[key], "before": before[key]} for key in CARDS}
+    fortnight = Period(today - timedelta(days=13), today)
+    overdue = [{"id": row.id, "number": row.number, "category": row.category_name,
+                "grid": row.grid_name, "holder": holder_label(row),
+                "late": time_left_label(row.due_at, now)}
+               for row in board.overdue_board(user, args, now, limit=8)]
+    return {"at": now.isoformat(), "cards": cards, "overdue": overdue,
+            "trend": board.trend(user, args, fortnight, now),
+            "categories": [list(row) for row in board.top_categories(user, args, fortnight, now, 8)],
+            "grids": grid_counts(user, args, fortnight, now)}

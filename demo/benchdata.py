@@ -93,6 +93,8 @@ def generate(now: datetime, cases: int, due: int, seed: int = 7) -> dict:
                 row.update(state=state, department_id=rng.choice(departments[grid.town_id]),
                            closed_at=created + timedelta(hours=6) if state == "closed" else None,
                            rejected_at=created + timedelta(hours=1) if state == "rejected" else None)
+            if row["state"] not in ("reported", "rejected"):  # 立案 within the hour
+                row["filed_at"] = created + timedelta(minutes=rng.uniform(5, 60))
             events.append(row)
         ids = range(first_id + chunk_start, first_id + chunk_start + len(events))
         logs = [{"event_id": event_id, "action": "create", "from_state": None,

@@ -29,7 +29,7 @@ def fill(path: Path, cases: int, env: dict) -> None:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     for cmd in (["db", "upgrade"], ["calendar", "seed"],
-                ["seed-demo", "--password", "bench-pass-1", "--cases", "0", "--no-history"],
+                ["seed-demo", "--password", "bench-pass-1", "--cases", "0"],
                 ["bench-data", "--cases", str(cases)]):
         started = time.monotonic()
         subprocess.run(FLASK + cmd, env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)

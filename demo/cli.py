@@ -15,15 +15,16 @@ from demo.seed import seed_demo
 @click.option("--password", help="Password for every demo user (otherwise generated and printed).")
 @click.option("--cases", default=300, show_default=True, help="How many demo cases.")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
-@click.option("--history/--no-history", default=True, show_default=True,
-              help="Also two years of the demonstration programme: 24 more towns and their cases.")
+@click.option("--history/--no-history", default=None,
+              help="Also two years of the demonstration programme: 24 more towns and their "
+                   "cases (default: with any cases; `--cases 0` is the bare world).")
 def seed_demo_command(password, cases, if_empty, history):
     """Load the demo county, towns, grids, departments, users and cases (idempotent)."""
     if password is not None and len(password) < 8:
         raise click.ClickException("password must have at least 8 characters")
     with write_transaction():
         report = seed_demo(clock.utcnow(), password=password, cases=cases, if_empty=if_empty,
-                           history=history)
+                           history=cases > 0 if history is None else history)
     for line in report:
         click.echo(line)
 

@@ -105,10 +105,15 @@ def generate(now: datetime, cases: int, due: int, seed: int = 7) -> dict:
             db.session.execute(insert(EventLog.__table__), logs)
         made["cases"] += len(events)
     with write_transaction():
-        for (town_id, year), last in counters.items():
-            row = db.session.get(EventCounter, (town_id, year))
-            if row is None:
-                db.session.add(EventCounter(town_id=town_id, year=year, last_number=last))
-            else:
-                row.last_number = last
+        store_counters(counters)
     return made
+
+
+def store_counters(counters: dict) -> None:
+    """The last case number handed out per (town, year), after a bulk insert numbered them."""
+    for (town_id, year), last in counters.items():
+        row = db.session.get(EventCounter, (town_id, year))
+        if row is None:
+            db.session.add(EventCounter(town_id=town_id, year=year, last_number=last))
+        else:
+            row.last_number = last

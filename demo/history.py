@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import func, insert, select
 
 from core.extensions import db
+from demo.benchdata import store_counters
 from events.intake import format_number
 from events.models import Category, Department, Event, EventCounter, EventLog, StageRun
 from grid.locate import grid_fields
@@ -146,12 +147,7 @@ def generate_history(now: datetime, rng: random.Random, password_hash: str) -> d
     db.session.execute(insert(StageRun.__table__), runs)
     if ratings:
         db.session.execute(insert(Rating.__table__), ratings)
-    for (town_id, year), last in counters.items():
-        counter = db.session.get(EventCounter, (town_id, year))
-        if counter is None:
-            db.session.add(EventCounter(town_id=town_id, year=year, last_number=last))
-        else:
-            counter.last_number = last
+    store_counters(counters)
     return {"towns": len(towns), "cases": len(events)}
 
 

@@ -114,6 +114,20 @@ def test_the_grid_map_shows_open_cases_and_where_the_worker_is(open_context, liv
     page.screenshot(path=str(SHOTS / "field-5-map.png"))
 
 
+def _to_verify_and_to_check(report, api, tmp_path, size):
+    """A site photo of `size`, a hotline call waiting for 核实 and a handled case waiting for
+    核查 (the handler's photo on it), both in the worker's grid."""
+    photo = tmp_path / "site.jpg"
+    Image.new("RGB", size, (120, 100, 80)).save(photo, "JPEG")
+    called = report("dispatcher", source="hotline", description="来电：桥头垃圾")
+    handled = report("worker", description="巡查：路口垃圾",
+                     point=(POINT_GRID1[0] + 0.003, POINT_GRID1[1]))
+    api("dispatcher").act(handled["id"], "dispatch")
+    api("handler").act(handled["id"], "accept")
+    api("handler").act(handled["id"], "handle", note="已清运", photo=True)
+    return photo, called, handled
+
+
 def _kept(page, url: str) -> bool:
     return page.evaluate("""async url => {
         const keys = await caches.keys();
@@ -232,14 +246,7 @@ def test_on_a_phone_the_worker_verifies_a_report_and_fails_a_check(open_context,
     from playwright.sync_api import expect
 
     from tests.test_browser import open_action, state_of
-    photo = tmp_path / "site.jpg"
-    Image.new("RGB", (800, 600), (120, 100, 80)).save(photo, "JPEG")
-    called = report("dispatcher", source="hotline", description="来电：桥头垃圾")
-    handled = report("worker", description="巡查：路口垃圾",
-                     point=(POINT_GRID1[0] + 0.003, POINT_GRID1[1]))
-    api("dispatcher").act(handled["id"], "dispatch")
-    api("handler").act(handled["id"], "accept")
-    api("handler").act(handled["id"], "handle", note="已清运", photo=True)
+    photo, called, handled = _to_verify_and_to_check(report, api, tmp_path, (800, 600))
     page = _worker(open_context, live_server)
     # 核实: from 待核实, confirm with an on-site photo → filed
     page.locator(".field-tabs a", has_text="待核实").click()
@@ -300,14 +307,7 @@ def test_verify_and_check_made_with_no_signal_are_sent_once(open_context, live_s
     from core.extensions import db
     from events.models import Event, EventLog
     from tests.test_browser import open_action
-    photo = tmp_path / "site.jpg"
-    Image.new("RGB", (1200, 900), (120, 100, 80)).save(photo, "JPEG")
-    called = report("dispatcher", source="hotline", description="来电：桥头垃圾")
-    handled = report("worker", description="巡查：路口垃圾",
-                     point=(POINT_GRID1[0] + 0.003, POINT_GRID1[1]))
-    api("dispatcher").act(handled["id"], "dispatch")
-    api("handler").act(handled["id"], "accept")
-    api("handler").act(handled["id"], "handle", note="已清运", photo=True)
+    photo, called, handled = _to_verify_and_to_check(report, api, tmp_path, (1200, 900))
     page = _worker(open_context, live_server)
     _installed(page, live_server, "/field/", f"/events/{called['id']}",
                f"/events/{handled['id']}")

@@ -12,7 +12,7 @@ from core.errors import Forbidden, InvalidInput
 from core.extensions import db
 from core.inputs import N_
 from dashboard import metrics
-from dashboard.rankings import rank_towns
+from dashboard.rankings import rank_departments, rank_towns
 from dashboard.schemas import RankingQueryIn, StatsQueryIn
 from dashboard.stats import Period, figures
 from events.filters import SOURCES
@@ -70,8 +70,11 @@ def rankings():
     if g.api_user.role not in RANKING_ROLES:
         raise Forbidden(_("只有督办领导、派遣员和管理员可以查看考核排名"))
     args = RankingQueryIn().load(request.args)
-    return rank_towns(g.api_user, args["level"], args["period"] or str(local_today().year),
-                      clock.utcnow())
+    period = args["period"] or str(local_today().year)
+    if args["level"] == "department":
+        check_codes({"town": args["town"]})
+        return rank_departments(g.api_user, args["town"], period, clock.utcnow())
+    return rank_towns(g.api_user, args["level"], period, clock.utcnow())
 
 
 def api_operations() -> dict:
@@ -98,8 +101,13 @@ def api_operations() -> dict:
                            "warned of elimination, the best 市级 town named to take the place. "
                            "Ties: higher 按期结案率, then 结案率, then the lower town code.",
             "parameters": [
-                api.param("level", {"type": "string", "enum": ["provincial", "city", "county"],
-                                    "default": "provincial"}),
+                api.param("level", {"type": "string", "enum": ["provincial", "city", "county",
+                                                                 "department"],
+                                    "default": "provincial"},
+                          description="a demonstration level (towns), or department: the "
+                                      "责任单位 of the towns in reach, by their own score"),
+                api.param("town", {"type": "string", "maxLength": 12},
+                          description="department: only this town's"),
                 api.param("period", {"type": "string", "pattern": r"^2[01]\d\d(-Q[1-4]|-(0[1-9]|1[0-2]))?$"},
                           description="2026, 2026-Q3 or 2026-09 (default: this year)")],
             "responses": {**api.ok("the ranking", "RankingOut"),

@@ -99,7 +99,7 @@ COLUMNS = {
                         Column(_("网格"), "grid"), Column(_("当前办理"), "holder"),
                         Column(_("处置时限"), "due_at", "datetime"),
                         Column(_("超期小时"), "late_hours", "float")],
-    "rankings": lambda: [Column(_("名次"), "rank", "int"), Column(_("镇（街道）"), "town_name"),
-                         Column(_("区划代码"), "town_code"), Column(_("综合指标值"), "score", "float"),
+    "rankings": lambda: [Column(_("名次"), "rank", "int"), Column(_("名称"), "name"),
+                         Column(_("代码"), "code"), Column(_("综合指标值"), "score", "float"),
                          Column(_("等级"), "grade"), Column(_("考核结果"), "mark")],
 }

@@ -10,9 +10,10 @@ from sqlalchemy import select
 
 from core.errors import InvalidInput
 from core.extensions import db
-from dashboard import ranking
+from dashboard import metrics, ranking
 from dashboard.stats import Period, figures
 from events.access import grid_scope_clause
+from events.models import Department
 from grid.models import Grid, Region
 
 #: the API's level names → Region.demo_level (示范镇 level)
@@ -46,10 +47,11 @@ def towns_of_level(user, level: str) -> list[tuple[str, str]]:
         .order_by(Region.code)).all()
 
 
-def _entries(user, towns, period: Period, now) -> list[ranking.Entry]:
+def _entries(user, towns, period: Period, now, kind: str = "town",
+             weights: dict = metrics.TOWN_WEIGHTS) -> list[ranking.Entry]:
     entries = []
     for code, name in towns:
-        got = figures(user, {"town": code}, period, now)
+        got = figures(user, {kind: code}, period, now, weights)
         entries.append(ranking.Entry(code=code, name=name, score=got["score"], grade=got["grade"],
                                      on_time_close_rate=got["on_time_close_rate"],
                                      close_rate=got["close_rate"]))
@@ -76,8 +78,40 @@ def rank_towns(user, level: str, period_text: str, now) -> dict:
         candidate = ranking.replacement_candidate(ranked, city)
     return {"level": level, "period": period_text, "kind": kind,
             "from": period.first.isoformat(), "to": period.last.isoformat(),
-            "items": [{"town_code": e.code, "town_name": e.name, "score": e.score,
-                       "grade": e.grade, "rank": e.rank, "mark": e.mark} for e in ranked],
+            "items": [{"code": e.code, "name": e.name, "town_code": e.code, "town_name": e.name,
+                       "score": e.score, "grade": e.grade, "rank": e.rank, "mark": e.mark}
+                      for e in ranked],
             "replacement_candidate": None if candidate is None else {
                 "town_code": candidate.code, "town_name": candidate.name,
                 "score": candidate.score, "grade": candidate.grade}}
+
+
+def departments_in_reach(user, town: str | None) -> list[tuple[str, str]]:
+    """(code, name) of the active departments of the towns within the caller's reach — of
+    one town when `town` names it; a department of several towns is named with its town."""
+    reach = select(Grid.town_id).where(grid_scope_clause(user))
+    query = (select(Department.code, Department.name, Region.name.label("town"))
+             .join(Region, Region.id == Department.region_id)
+             .where(Department.is_active.is_(True), Department.region_id.in_(reach))
+             .order_by(Department.code))
+    if town:
+        query = query.where(Region.code == town)
+    rows = db.session.execute(query).all()
+    several = len({row.town for row in rows}) > 1
+    return [(row.code, f"{row.town} · {row.name}" if several else row.name) for row in rows]
+
+
+def rank_departments(user, town: str | None, period_text: str, now) -> dict:
+    """责任单位 ranked the same way within a town (or every town in reach), by their own score
+    (metrics.DEPARTMENT_WEIGHTS: 按期处置率, 结案率, 返工率, 满意率); commended and criticised,
+    never warned of elimination (that rule is the demonstration towns')."""
+    period, kind = parse_period(period_text)
+    limits = dict(top_n=current_app.config["RANKING_TOP_N"],
+                  bottom_n=current_app.config["RANKING_BOTTOM_N"])
+    ranked = ranking.rank(_entries(user, departments_in_reach(user, town), period, now,
+                                   "department", metrics.DEPARTMENT_WEIGHTS), **limits)
+    return {"level": "department", "period": period_text, "kind": kind,
+            "from": period.first.isoformat(), "to": period.last.isoformat(),
+            "items": [{"code": e.code, "name": e.name, "score": e.score, "grade": e.grade,
+                       "rank": e.rank, "mark": e.mark} for e in ranked],
+            "replacement_candidate": None}

@@ -57,13 +57,19 @@ StatsOut = Schema.from_dict({
 
 
 class RankingQueryIn(QuerySchema):
+    #: a demonstration level (towns), or department (责任单位)
     level = fields.String(load_default="provincial", validate=validate.OneOf(
-        ("provincial", "city", "county"), error=N_("示范镇级别无效")))
+        ("provincial", "city", "county", "department"), error=N_("排名对象无效")))
     period = fields.String(load_default=None, validate=validate.Length(max=7))
+    #: departments: of this town only
+    town = fields.String(load_default=None, validate=validate.Length(max=12))
 
 
 _ranked_town = Schema.from_dict({
-    "town_code": fields.String(), "town_name": fields.String(),
+    "code": fields.String(metadata={"description": "the town's or department's code"}),
+    "name": fields.String(),
+    "town_code": fields.String(metadata={"description": "towns only"}),
+    "town_name": fields.String(metadata={"description": "towns only"}),
     "score": fields.Float(allow_none=True, metadata={"description": "综合指标值 0–100"}),
     "grade": fields.String(allow_none=True), "rank": fields.Integer(allow_none=True),
     "mark": fields.String(allow_none=True, validate=validate.OneOf(

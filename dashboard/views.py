@@ -138,9 +138,21 @@ def home():
     return render_template("dashboard/home.html", **context)
 
 
+RANKING_FIELDS = {"level": _l("排名对象"), "period": _l("考核期"), "town": _l("镇（街道）")}
 #: the marks as the bulletin words them
 MARKS = {"commend": _l("通报表扬"), "criticize": _l("通报批评"), "eliminate_warning": _l("淘汰预警")}
-LEVEL_LABELS = {"provincial": _l("省级示范镇"), "city": _l("市级示范镇"), "county": _l("县级示范镇")}
+LEVEL_LABELS = {"provincial": _l("省级示范镇"), "city": _l("市级示范镇"), "county": _l("县级示范镇"),
+                "department": _l("责任单位")}
+
+
+def _ranking(args: dict, today):
+    """The ranking the page or its export asks for: towns of a level, or departments."""
+    from dashboard.rankings import rank_departments, rank_towns
+    period = args["period"] or str(today.year)
+    if args["level"] == "department":
+        check_codes({"town": args.get("town")})
+        return rank_departments(current_user, args.get("town"), period, clock.utcnow())
+    return rank_towns(current_user, args["level"], period, clock.utcnow())
 
 
 def period_choices(today) -> list[tuple[str, str]]:
@@ -157,16 +169,14 @@ def period_choices(today) -> list[tuple[str, str]]:
 @bp.get("/dashboard/rankings")
 @role_required("supervisor", "dispatcher", "admin")
 def rankings():
-    from dashboard.rankings import rank_towns
     from dashboard.schemas import RankingQueryIn
     today = local_today()
     context = dict(levels=LEVEL_LABELS, marks=MARKS, choices=period_choices(today), error=None,
                    level=request.args.get("level", "provincial"),
                    period=request.args.get("period") or str(today.year), result=None)
     try:
-        args = load_form(RankingQueryIn(), request.args, {"level": _l("级别"), "period": _l("考核期")})
-        context["result"] = rank_towns(current_user, args["level"],
-                                       args["period"] or str(today.year), clock.utcnow())
+        args = load_form(RankingQueryIn(), request.args, RANKING_FIELDS)
+        context["result"] = _ranking(args, today)
     except AppError as error:
         context["error"] = error.message
         return render_template("dashboard/rankings.html", **context), error.status
@@ -180,11 +190,9 @@ def export(table: str, fmt: str):
     from dashboard import exports
     now = clock.utcnow()
     if table == "rankings":
-        from dashboard.rankings import rank_towns
         from dashboard.schemas import RankingQueryIn
-        args = load_form(RankingQueryIn(), request.args, {"level": _l("级别"), "period": _l("考核期")})
-        result = rank_towns(current_user, args["level"], args["period"] or str(local_today().year),
-                            now)
+        result = _ranking(load_form(RankingQueryIn(), request.args, RANKING_FIELDS),
+                          local_today())
         rows = [{**item, "mark": str(MARKS[item["mark"]]) if item["mark"] else ""}
                 for item in result["items"]]
         name = f"{_('考核排名')}-{result['period']}"

@@ -103,3 +103,25 @@ def test_the_demo_programme_ranks_from_its_own_cases(world, api, freeze):
     figures = api("province").get(
         f"/api/v1/stats?town={worst['town_code']}&from=2026-01-01&to=2026-12-31").get_json()
     assert figures["score"] == worst["score"] and figures["filed"] > 50
+
+
+def test_departments_rank_by_their_own_score_within_a_town_or_the_county(county, api, login_as,
+                                                                        world):
+    """按期处置率 40, 结案率 20, (1 − 返工率) 20, 满意率 20: every handling here was in time,
+    so a department's score follows its share of closed cases; P4's handled none (its
+    按期处置率 has nothing to divide: judged on the other 40 points)."""
+    got = _ranking(api, level="department", period="2026")
+    assert [(i["name"], i["score"], i["rank"], i["mark"]) for i in got["items"]] == [
+        ("P1镇 · 环卫所", 100.0, 1, "commend"), ("C2镇 · 环卫所", 100.0, 2, None),
+        ("P2镇 · 环卫所", 93.8, 3, None), ("C1镇 · 环卫所", 87.5, 4, None),
+        ("P3镇 · 环卫所", 81.2, 5, None), ("P4镇 · 环卫所", 50.0, 6, "criticize")]
+    one = _ranking(api, level="department", period="2026", town=county["P2"])
+    assert [(i["name"], i["rank"]) for i in one["items"]] == [("环卫所", 1)]
+    assert api("county-lead").get(
+        "/api/v1/rankings?level=department&town=999999999999").status_code == 422
+    from tests.factories import PASSWORD
+    from tests.pagehelpers import text_of
+    client = world.test_client()
+    client.post("/login", data={"username": "county-lead", "password": PASSWORD})
+    page = text_of(client.get("/dashboard/rankings?level=department&period=2026"))
+    assert "责任单位考核排名" in page and "P4镇 · 环卫所" in page and "淘汰预警只用于示范镇" in page

@@ -57,7 +57,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     # every feature's models first: relationships name each other's classes by string, and
     # the first query (or prebuilt statement) configures all mappers at once
     import grid.models, auth.models, workcal.calendar, events.models  # noqa: F401
-    import notify.models, portal.models, field.models  # noqa: F401
+    import notify.models, portal.models, field.models, dashboard.models  # noqa: F401
     import auth
     import dashboard
     import demo

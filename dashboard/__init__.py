@@ -6,6 +6,7 @@ def init_app(app) -> None:
     from dashboard.api import api_operations, bp as api_bp
     from dashboard.schemas import RankingOut, StatsOut
     from dashboard import wall_views  # noqa: F401  (its routes are on dashboard.views.bp)
+    from dashboard import rollups  # noqa: F401  (keeps the counters with every change)
     from dashboard.views import bp as views_bp
     from core.extensions import csrf
     csrf.exempt(api_bp)
@@ -14,8 +15,9 @@ def init_app(app) -> None:
     # a supervisor's home is the dashboard (dispatchers keep the desk, with the board a tap away)
     app.extensions.setdefault("gridgov.home", {})["supervisor"] = "dashboard.home"
     register_api(app, api_operations, [StatsOut, RankingOut])
-    from dashboard.cli import bulletin_command
+    from dashboard.cli import bulletin_command, rollups_command
     app.cli.add_command(bulletin_command)
+    app.cli.add_command(rollups_command)
 
     @app.template_global()
     def figure(key: str, value, change: bool = False) -> str:

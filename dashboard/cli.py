@@ -29,3 +29,22 @@ def bulletin_command(code, month, out):
         raise click.ClickException(error.message) from error
     Path(out).write_bytes(pdf(made))
     click.echo(f"{made['title']} → {out}")
+
+
+@click.group("rollups")
+def rollups_command():
+    """The dashboards' counters per day (dashboard/rollups.py)."""
+
+
+@rollups_command.command("rebuild")
+@with_appcontext
+def rollups_rebuild():
+    """Count every case afresh: after a bulk load or a restore, or to check the counters."""
+    import time
+
+    from core.database import write_transaction
+    from dashboard.rollups import rebuild
+    started = time.monotonic()
+    with write_transaction():
+        cases = rebuild()
+    click.echo(f"rollups rebuilt from {cases} cases in {time.monotonic() - started:.1f} s")

@@ -1,6 +1,7 @@
-"""The figures of a scope and a period (GET /api/v1/stats, the dashboard): counts read from
-the cases, their stage runs (events.models.StageRun), logs and ratings by a handful of
-aggregate statements, then turned into rates and a score by dashboard/metrics.py.
+"""The figures of a scope and a period (GET /api/v1/stats, the dashboard): the period's
+counts summed from the rollups (dashboard/rollups.py says which fact counts where), the
+figures of this moment (open, overdue) from the open cases, then turned into rates and a
+score by dashboard/metrics.py.
 
 A period is [start, end): the towns' midnights of the first day and of the day after the
 last (Asia/Shanghai). Each count's definition is in metrics.METRICS; the cohorts:
@@ -9,22 +10,24 @@ last (Asia/Shanghai). Each count's definition is in metrics.METRICS; the cohorts
   closed by then, or past a stage deadline by then while not done (应结案);
 - stage runs (核实, 处置, 核查) that ended in the period;
 - ratings given in the period; cases open now (超期数 is a figure of this moment).
-Scope: what the caller may see (events.access), narrowed by town, grid, department (the
-department holding the case now; for stage runs, the one that held it during the run),
-category and source."""
+Scope: what the caller may see (auth.permissions.case_scope), narrowed by town, grid,
+department (the department holding the case now; for stage runs, the one that held it
+during the run), category and source."""
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, case, func, select
 
+from auth.permissions import case_scope
 from core.extensions import db
 from dashboard import metrics
-from events.filters import apply_filters, local_midnight
-from events.models import Event, EventLog, StageRun
-from portal.models import Rating
+from dashboard.models import COUNTERS, rollup_cell, rollup_town
+from events.filters import SOURCES, apply_filters, local_midnight
+from events.models import Category, Department, Event
+from grid.models import Grid, Region
 
 OPEN_STATES = ("reported", "filed", "dispatched", "accepted", "handled")
-SATISFIED = ("满意", "基本满意")
 #: the list filters a figure may be narrowed by (events.filters reads them)
 FILTERS = ("town", "grid", "department", "category", "source")
 
@@ -53,66 +56,61 @@ def _cases(user, args: dict, now: datetime):
         .select_from(Event)
 
 
-def _reports(user, args, period: Period, now) -> dict:
-    query = _cases(user, args, now).add_columns(
-        func.count(), _count(Event.rejected_at.is_not(None)),
-        *(_count(Event.source == source) for source in ("patrol", "resident", "hotline", "open311"))
-    ).where(Event.created_at >= period.start, Event.created_at < period.end)
-    reported, rejected, *by_source = db.session.execute(query).one()
-    return {"reported": reported, "valid_reports": reported - rejected,
-            "by_source": dict(zip(("patrol", "resident", "hotline", "open311"), by_source))}
+def _rollup_query(user, args: dict, period: Period, group: str | None = None):
+    """SELECT [group,] source, SUM(counter)… FROM the finest rollup grain the question needs
+    (dashboard/models.py), within the caller's scope and the filters; one row per source."""
+    fine = any(args.get(k) for k in ("grid", "department", "category")) or \
+        case_scope(user).kind not in ("all", "town", "region") or \
+        group in ("grid_id", "department_id", "category_id")
+    table = rollup_cell if fine else rollup_town
+    c = table.c
+    query = select(*([c[group]] if group else []), c.source,
+                   *(func.coalesce(func.sum(c[name]), 0).label(name) for name in COUNTERS))
+    query = query.where(
+        case_scope(user).clause(town=c.town_id, grid=c.get("grid_id"),
+                                department=c.get("department_id")),
+        c.cohort >= period.first, c.cohort <= period.last, c.day <= period.last)
+    for key, model, column in (("town", Region, "town_id"), ("grid", Grid, "grid_id"),
+                               ("department", Department, "department_id"),
+                               ("category", Category, "category_id")):
+        if args.get(key):
+            query = query.where(c[column] == select(model.id).where(
+                model.code == args[key]).scalar_subquery())
+    if args.get("source"):
+        query = query.where(c.source == args["source"])
+    return query.group_by(*([c[group]] if group else []), c.source)
 
 
-def _filed(user, args, period: Period, now) -> dict:
-    until = min(period.end, now)
-    closed = and_(Event.closed_at.is_not(None), Event.closed_at < until)
-    late_run = exists().where(StageRun.event_id == Event.id, StageRun.is_on_time.is_(False),
-                              StageRun.due_at < until)
-    late_now = and_(Event.clock_started_at.is_not(None), Event.due_at < until)
-    due = or_(closed, and_(Event.state != "suspended", or_(late_now, late_run)))
-    last_handle_on_time = select(StageRun.is_on_time).where(
-        StageRun.event_id == Event.id, StageRun.stage == "handle", StageRun.action == "handle"
-    ).order_by(StageRun.seq.desc()).limit(1).scalar_subquery()
-    cohort = and_(Event.filed_at >= period.start, Event.filed_at < period.end)
-    filed, patrol, due_to_close, closed_n, on_time = db.session.execute(
-        _cases(user, args, now).add_columns(
-            func.count(), _count(Event.source == "patrol"), _count(due), _count(closed),
-            _count(and_(closed, last_handle_on_time.is_(True))))
-        .where(cohort)).one()
-
-    def logs(action, distinct: bool):
-        counted = func.count(func.distinct(EventLog.event_id)) if distinct else func.count()
-        return _cases(user, args, now).add_columns(counted).join(
-            EventLog, EventLog.event_id == Event.id).where(
-            cohort, EventLog.action == action, EventLog.created_at < until).scalar_subquery()
-    reworks, extended, returned = db.session.execute(select(
-        logs("rework", False), logs("approve_extension", True), logs("return", True))).one()
-    return {"filed": filed, "patrol_filed": patrol, "due_to_close": due_to_close,
-            "closed": closed_n, "closed_on_time": on_time, "reworks": reworks,
-            "extended": extended, "returned": returned}
+def _as_counts(rows) -> dict:
+    """Rows of one unit (one per source) → the counts metrics.rates divides."""
+    total = dict.fromkeys(COUNTERS, 0)
+    by_source = dict.fromkeys(SOURCES, 0)
+    patrol = 0
+    for row in rows:
+        for name in COUNTERS:
+            total[name] += row[name]
+        if row["source"] in by_source:
+            by_source[row["source"]] += row["reported"]
+        if row["source"] == "patrol":
+            patrol += row["filed"]
+    handled = total["handled"]
+    return {**total, "valid_reports": total["reported"] - total["rejected"],
+            "by_source": by_source, "patrol_filed": patrol, "due_to_close": total["due"],
+            "avg_handle_hours": round(total["handle_sec"] / handled / 3600, 1)
+            if handled else None}
 
 
-def _runs(user, args, period: Period, now) -> dict:
-    narrowed = {k: v for k, v in args.items() if k != "department"}
-    query = _cases(user, narrowed, now).join(StageRun, StageRun.event_id == Event.id).where(
-        StageRun.ended_at >= period.start, StageRun.ended_at < period.end)
-    if args.get("department"):
-        from events.models import Department
-        query = query.where(StageRun.department_id == select(Department.id).where(
-            Department.code == args["department"]).scalar_subquery())
-    handled = and_(StageRun.stage == "handle", StageRun.action == "handle")
-    on_time = StageRun.is_on_time.is_(True)
-    row = db.session.execute(query.add_columns(
-        _count(handled), _count(and_(handled, on_time)),
-        func.sum(case((handled, StageRun.used_min), else_=None)),
-        _count(StageRun.stage == "verify"), _count(and_(StageRun.stage == "verify", on_time)),
-        _count(StageRun.stage == "check"), _count(and_(StageRun.stage == "check", on_time)),
-    )).one()
-    handled_n, handled_on_time, minutes, verified, verified_on_time, checked, checked_on_time = row
-    return {"handled": handled_n, "handled_on_time": handled_on_time,
-            "avg_handle_hours": round(minutes / handled_n / 60, 1) if handled_n else None,
-            "verified": verified, "verified_on_time": verified_on_time,
-            "checked": checked, "checked_on_time": checked_on_time}
+def period_counts(user, args: dict, period: Period) -> dict:
+    """The period's counts from the rollups (everything but the figures of this moment)."""
+    return _as_counts(db.session.execute(_rollup_query(user, args, period)).mappings().all())
+
+
+def period_counts_by(user, args: dict, period: Period, group: str) -> dict:
+    """period_counts per town_id / grid_id / department_id / category_id: id → counts."""
+    rows = defaultdict(list)
+    for row in db.session.execute(_rollup_query(user, args, period, group)).mappings():
+        rows[row[group]].append(row)
+    return {unit: _as_counts(found) for unit, found in rows.items()}
 
 
 def _now(user, args, now) -> dict:
@@ -123,19 +121,9 @@ def _now(user, args, now) -> dict:
     return {"open_now": open_now, "overdue_now": overdue}
 
 
-def _ratings(user, args, period: Period, now) -> dict:
-    rated, satisfied = db.session.execute(_cases(user, args, now).add_columns(
-        func.count(), _count(Rating.rating.in_(SATISFIED)))
-        .join(Rating, Rating.event_id == Event.id)
-        .where(Rating.created_at >= period.start, Rating.created_at < period.end)).one()
-    return {"rated": rated, "satisfied": satisfied}
-
-
 def counts(user, args: dict, period: Period, now: datetime) -> dict:
     """Every count of the period (what metrics.rates divides)."""
-    return {**_reports(user, args, period, now), **_filed(user, args, period, now),
-            **_runs(user, args, period, now), **_now(user, args, now),
-            **_ratings(user, args, period, now)}
+    return {**period_counts(user, args, period), **_now(user, args, now)}
 
 
 def figures(user, args: dict, period: Period, now: datetime,

@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import func, insert, select
 
 from core.database import write_transaction
+from dashboard.rollups import rebuild
 from core.extensions import db
 from events.intake import format_number
 from events.models import Category, Department, Event, EventCounter, EventLog
@@ -106,6 +107,7 @@ def generate(now: datetime, cases: int, due: int, seed: int = 7) -> dict:
         made["cases"] += len(events)
     with write_transaction():
         store_counters(counters)
+        rebuild()  # the dashboards' counters (dashboard/rollups.py): rows were bulk-inserted
     return made
 
 

@@ -1,0 +1,30 @@
+"""The rollups' tables (dashboard/rollups.py): counters per (town, cohort day, fact day, …).
+
+Two grains of the same counters: `rollup_cell` per town × grid × department × category ×
+source — what a filter by grid, department or category reads — and `rollup_town` per town ×
+source, what a region's figures and the rankings read (a county's year is a few thousand rows).
+Days are the towns' local dates (Asia/Shanghai). `department_id` 0 is "no department".
+Plain tables: rows are written only by upserts of counter deltas, never loaded as objects."""
+from sqlalchemy import Column, Date, Integer, String, Table
+
+from core.extensions import db
+
+#: what a case's facts count (dashboard/rollups.py says which fact adds to which)
+COUNTERS = ("reported", "rejected", "filed", "due", "closed", "closed_on_time", "reworks",
+            "extended", "returned", "handled", "handled_on_time", "handle_sec", "verified",
+            "verified_on_time", "checked", "checked_on_time", "rated", "satisfied")
+CELL_KEYS = ("town_id", "cohort", "day", "grid_id", "department_id", "category_id", "source")
+TOWN_KEYS = ("town_id", "cohort", "day", "source")
+
+
+def _key(name: str) -> Column:
+    kind = String(16) if name == "source" else Date() if name in ("cohort", "day") else Integer()
+    return Column(name, kind, primary_key=True, autoincrement=False)
+
+
+def _counters() -> list[Column]:
+    return [Column(name, Integer, nullable=False, server_default="0") for name in COUNTERS]
+
+
+rollup_cell = Table("rollup_cell", db.metadata, *map(_key, CELL_KEYS), *_counters())
+rollup_town = Table("rollup_town", db.metadata, *map(_key, TOWN_KEYS), *_counters())

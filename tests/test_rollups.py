@@ -1,0 +1,132 @@
+"""The dashboards' rollups (issue 11, scale): what every transition and the sweep keep, in
+their own transactions, is what a rebuild from the cases gives — after a random walk of
+actions over several local days — and the figures read from them are the cases' own."""
+import random
+from datetime import timedelta
+
+import pytest
+
+from core.extensions import db
+from dashboard.models import rollup_cell, rollup_town
+from dashboard.rollups import rebuild, stored
+from events.models import Event
+from events.sweep import escalate_due
+from portal.models import Rating
+from tests.fixtures.dashboard import local
+from tests.support import POINT_GRID2, writing
+
+#: who tries what, and what each action needs besides itself
+PEOPLE = ("worker", "dispatcher", "handler", "supervisor")
+FORWARD = ("verify", "dispatch", "accept", "handle", "close")
+FIELDS = {"reject": {"reason": "不属实"}, "return": {"note": "非本单位职责"},
+          "request_extension": {"hours": 8, "note": "需大型机械"},
+          "approve_extension": {"note": "同意"}, "deny_extension": {"note": "请按期完成"},
+          "handle": {"note": "已处理"}, "close": {"note": "合格", "photo": True},
+          "rework": {"note": "仍有残留", "photo": True}, "suspend": {"note": "待协调"},
+          "resume": {"note": "协调完毕"}, "reopen": {"note": "问题反弹"},
+          "supervise": {"note": "请尽快处理"}, "verify": {"note": "属实"}}
+
+
+def _snapshot():
+    return stored(rollup_cell), stored(rollup_town)
+
+
+def _walk(world, api, report, freeze, rng: random.Random, steps: int) -> dict:
+    """Reports, actions, ratings and sweeps at random moments over five days; returns how
+    often each action was taken."""
+    moment = local(2026, 3, 9, 8, 0)
+    freeze(moment)
+    cases, taken = [], {}
+    for _ in range(steps):
+        moment += timedelta(minutes=rng.choice((5, 40, 90, 240, 600)))
+        freeze(moment)
+        roll = rng.random()
+        if roll < 0.2 or not cases:
+            who, source = rng.choice((("worker", "patrol"), ("dispatcher", "hotline")))
+            fields = {"source": source} if source == "hotline" else {}
+            if who == "dispatcher" and rng.random() < 0.4:  # the town's other grid
+                fields["point"] = POINT_GRID2
+            cases.append(report(who, **fields)["id"])
+            continue
+        if roll < 0.27:
+            with world.test_request_context():
+                escalate_due(moment)
+            taken["sweep"] = taken.get("sweep", 0) + 1
+            continue
+        eid = rng.choice(cases)
+        if roll < 0.32:
+            with writing(world):
+                case = db.session.get(Event, eid)
+                if case.state == "closed" and case.closed_at is not None:
+                    db.session.add(Rating(event_id=eid, closed_at=case.closed_at,
+                                          rating=rng.choice(("满意", "基本满意", "不满意")),
+                                          created_at=moment))
+                    taken["rating"] = taken.get("rating", 0) + 1
+            continue
+        offered = []
+        for who in PEOPLE:
+            seen = api(who).get(f"/api/v1/events/{eid}")
+            if seen.status_code == 200:
+                offered += [(who, a) for a in seen.get_json()["allowed_actions"]
+                            if a != "comment"]
+        forward = [(who, a) for who, a in offered if a in FORWARD]
+        if not offered:
+            continue
+        who, action = rng.choice(forward if forward and rng.random() < 0.75 else offered)
+        answer = api(who).act(eid, action, **FIELDS.get(action, {}))
+        if answer.status_code == 200:
+            taken[action] = taken.get(action, 0) + 1
+    return taken
+
+
+@pytest.mark.parametrize("seed", [5, 8])
+def test_a_rebuild_equals_what_every_step_kept(world, api, report, freeze, seed):
+    taken = _walk(world, api, report, freeze, random.Random(seed), 240)
+    for action in ("verify", "dispatch", "accept", "handle", "close", "rework", "suspend",
+                   "sweep"):
+        assert taken.get(action), f"the walk never took {action}: {taken}"
+    with world.app_context():
+        kept = _snapshot()
+        assert kept[0] and kept[1]
+        counted = {}
+        for counters in kept[1].values():
+            for name, n in counters.items():
+                counted[name] = counted.get(name, 0) + n
+        # the facts the walk made are there: closings, 应结案, reworks, handled runs
+        for name in ("reported", "filed", "closed", "due", "reworks", "handled"):
+            assert counted.get(name, 0) > 0, (name, counted)
+    with writing(world):
+        rebuild()
+    with world.app_context():
+        assert _snapshot() == kept
+
+
+def test_a_rolled_back_action_leaves_the_counts_alone(world, api, report, freeze):
+    freeze(local(2026, 3, 10, 9, 0))
+    eid = report("worker")["id"]
+    with world.app_context():
+        before = _snapshot()
+    # a close without its photo is refused after the case was read: nothing is counted
+    assert api("dispatcher").act(eid, "dispatch").status_code == 200
+    with world.app_context():
+        dispatched = _snapshot()
+    assert api("handler").act(eid, "handle", note="x").status_code == 409  # not accepted yet
+    with world.app_context():
+        assert _snapshot() == dispatched
+        assert dispatched[1] == before[1]  # dispatching adds no fact of the town's
+
+
+def test_the_rebuild_command_counts_every_case(world, report, runner, freeze):
+    freeze(local(2026, 3, 10, 9, 0))
+    for _ in range(3):
+        report("worker")
+    with writing(world):
+        db.session.execute(rollup_town.delete())
+        db.session.execute(rollup_cell.delete())
+    result = runner.invoke(args=["rollups", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "3 cases" in result.output
+    with world.app_context():
+        town = stored(rollup_town)
+        assert sum(c.get("reported", 0) for c in town.values()) == 3
+        assert sum(c.get("filed", 0) for c in town.values()) == 3  # a worker's patrol is filed

@@ -7,6 +7,7 @@ def init_app(app) -> None:
     from dashboard.schemas import RankingOut, StatsOut
     from dashboard import wall_views  # noqa: F401  (its routes are on dashboard.views.bp)
     from dashboard import rollups  # noqa: F401  (keeps the counters with every change)
+    from dashboard import weights_views  # noqa: F401  (its routes are on dashboard.views.bp)
     from dashboard.views import bp as views_bp
     from core.extensions import csrf
     csrf.exempt(api_bp)

@@ -1,7 +1,7 @@
 """What the dashboard shows besides the figures: the day-by-day trend, the categories most
 reported, the figures of each town (or each grid of a town) and the overdue board. Each is
-one grouped statement over the caller's scope, except the units table (one figures() call
-per unit, at most MAX_UNITS)."""
+one grouped statement over the rollups (dashboard/rollups.py) or the open cases, within the
+caller's scope."""
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 
 from core import clock
 from core.extensions import db
-from dashboard.stats import Period, _cases, figures
+from dashboard.stats import Moment, Period, figures_by, no_figures, rollup_table, rollup_where
 from events.access import grid_scope_clause
 from events.filters import read_page
-from events.models import Category, Event
+from events.models import Category
 from grid.models import Grid, Region
 
 MAX_UNITS = 60
@@ -31,31 +31,43 @@ def local_day(column):
 
 
 def trend(user, args: dict, period: Period, now) -> dict:
-    """Per day of the period: cases reported, filed and closed."""
+    """Per day of the period: cases reported, filed (on their day) and closed (on theirs,
+    whenever filed), from the rollups."""
     days = [(period.first + timedelta(days=n)).isoformat()
             for n in range((period.last - period.first).days + 1)]
+    table = rollup_table(user, args)
+    c = table.c
     series = {}
-    for name, column in (("reported", Event.created_at), ("filed", Event.filed_at),
-                         ("closed", Event.closed_at)):
-        day = local_day(column)
-        counted = dict(db.session.execute(
-            _cases(user, args, now).add_columns(day, func.count())
-            .where(column >= period.start, column < period.end).group_by(day)).all())
+    for name, on in (("reported", c.cohort), ("filed", c.cohort), ("closed", c.day)):
+        counted = {day.isoformat(): n for day, n in db.session.execute(rollup_where(
+            select(on, func.sum(c[name])), table, user, args)
+            .where(on >= period.first, on <= period.last, c[name] != 0).group_by(on))}
         series[name] = [counted.get(d, 0) for d in days]
     return {"days": days, **series}
 
 
+def _most_reported(user, args: dict, period: Period, column: str, limit: int) -> list[tuple]:
+    """(id, cases reported) of the `column` values most reported in the period."""
+    table = rollup_table(user, args, column)
+    c = table.c
+    count = func.sum(c.reported).label("n")
+    return db.session.execute(rollup_where(select(c[column], count), table, user, args)
+                              .where(c.cohort >= period.first, c.cohort <= period.last,
+                                     c.reported != 0)
+                              .group_by(c[column]).order_by(count.desc(), c[column])
+                              .limit(limit)).all()
+
+
 def top_categories(user, args: dict, period: Period, now, limit: int = 10) -> list[tuple]:
     """(category name, cases reported) for the most reported categories of the period."""
-    count = func.count().label("n")
-    return db.session.execute(
-        _cases(user, args, now).add_columns(Category.name, count)
-        .join(Category, Category.id == Event.category_id)
-        .where(Event.created_at >= period.start, Event.created_at < period.end)
-        .group_by(Category.name).order_by(count.desc(), Category.name).limit(limit)).all()
+    found = _most_reported(user, args, period, "category_id", limit)
+    names = dict(db.session.execute(select(Category.id, Category.name).where(
+        Category.id.in_([row[0] for row in found]))).all())
+    return sorted(((names[cid], n) for cid, n in found), key=lambda row: (-row[1], row[0]))
 
 
-def units(user, args: dict, period: Period, now) -> tuple[str, list[dict]]:
+def units(user, args: dict, period: Period, now,
+          moment: Moment | None = None) -> tuple[str, list[dict]]:
     """The figures of each town of the caller's scope, or of each grid when a town is
     chosen (or the caller's scope is one town): ("town" | "grid", rows best first)."""
     grids = select(Grid.id, Grid.code, Grid.name, Grid.town_id).where(grid_scope_clause(user))
@@ -65,14 +77,15 @@ def units(user, args: dict, period: Period, now) -> tuple[str, list[dict]]:
         if chosen:
             grids = grids.where(Grid.town_id == select(Region.id).where(
                 Region.code == chosen).scalar_subquery())
-        kind, members = "grid", [(row.code, row.name) for row in
+        kind, members = "grid", [(row.id, row.code, row.name) for row in
                                  db.session.execute(grids.order_by(Grid.code).limit(MAX_UNITS))]
     else:
         kind, members = "town", db.session.execute(
-            select(Region.code, Region.name).where(Region.id.in_(town_ids))
+            select(Region.id, Region.code, Region.name).where(Region.id.in_(town_ids))
             .order_by(Region.code).limit(MAX_UNITS)).all()
-    rows = [{"code": code, "name": name, **figures(user, {**args, kind: code}, period, now)}
-            for code, name in members]
+    found = figures_by(user, args, period, now, f"{kind}_id", moment=moment)
+    rows = [{"code": code, "name": name, **(found.get(unit_id) or no_figures())}
+            for unit_id, code, name in members]
     rows.sort(key=lambda row: (row["score"] is None, -(row["score"] or 0), row["code"]))
     return kind, rows
 
@@ -85,10 +98,9 @@ def overdue_board(user, args: dict, now, limit: int = OVERDUE_BOARD) -> list:
 
 def hot_grids(user, args: dict, period: Period, now, limit: int = 5) -> list[tuple]:
     """(grid name, town name, cases reported) for the grids most reported in the period."""
-    count = func.count().label("n")
+    found = _most_reported(user, args, period, "grid_id", limit)
     town = Region.__table__.alias("town")
-    return db.session.execute(
-        _cases(user, args, now).add_columns(Grid.name, town.c.name, count)
-        .join(Grid, Grid.id == Event.grid_id).join(town, town.c.id == Event.town_id)
-        .where(Event.created_at >= period.start, Event.created_at < period.end)
-        .group_by(Grid.name, town.c.name).order_by(count.desc(), Grid.name).limit(limit)).all()
+    names = {row.id: (row.name, row.town) for row in db.session.execute(
+        select(Grid.id, Grid.name, town.c.name.label("town"))
+        .join(town, town.c.id == Grid.town_id).where(Grid.id.in_([r[0] for r in found])))}
+    return sorted(((*names[gid], n) for gid, n in found), key=lambda row: (-row[2], row[0]))

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from core.errors import InvalidInput
 from dashboard import board, metrics
 from dashboard.rankings import LEVELS, rank_towns, towns_of_level
-from dashboard.stats import Period, figures
+from dashboard.stats import Moment, Period, figures
 from events.labels import holder_label, time_left_label
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -50,7 +50,9 @@ def facts(region, month: str, now) -> dict:
     viewer = RegionViewer(region)
     period = parse_month(month)
     before = _month_before(period)
-    current, previous = figures(viewer, {}, period, now), figures(viewer, {}, before, now)
+    moment = Moment(viewer, {}, now)
+    current, previous = (figures(viewer, {}, period, now, moment=moment),
+                         figures(viewer, {}, before, now, moment=moment))
     headline = [{"key": key, "label": metrics.BY_KEY[key].label, "value": current[key],
                  "before": previous[key], "rate": bool(metrics.BY_KEY[key].of)}
                 for key in HEADLINE]

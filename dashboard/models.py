@@ -5,9 +5,14 @@ source — what a filter by grid, department or category reads — and `rollup_t
 source, what a region's figures and the rankings read (a county's year is a few thousand rows).
 Days are the towns' local dates (Asia/Shanghai). `department_id` 0 is "no department".
 Plain tables: rows are written only by upserts of counter deltas, never loaded as objects."""
-from sqlalchemy import Column, Date, Integer, String, Table
+from datetime import datetime
 
+from sqlalchemy import Column, Date, ForeignKey, Integer, String, Table
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.clock import utcnow
 from core.extensions import db
+from core.types import UTCDateTime
 
 #: what a case's facts count (dashboard/rollups.py says which fact adds to which)
 COUNTERS = ("reported", "rejected", "filed", "due", "closed", "closed_on_time", "reworks",
@@ -28,3 +33,16 @@ def _counters() -> list[Column]:
 
 rollup_cell = Table("rollup_cell", db.metadata, *map(_key, CELL_KEYS), *_counters())
 rollup_town = Table("rollup_town", db.metadata, *map(_key, TOWN_KEYS), *_counters())
+
+
+class ScoreWeight(db.Model):
+    """An admin's weight of a rate in a 综合指标值 (dashboard/weights.py); a kind without
+    rows scores with the defaults of dashboard/metrics.py."""
+
+    __tablename__ = "score_weight"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # town / department
+    metric: Mapped[str] = mapped_column(String(32), primary_key=True)
+    weight: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

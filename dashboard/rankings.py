@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from core.errors import InvalidInput
 from core.extensions import db
-from dashboard import metrics, ranking
-from dashboard.stats import Period, figures
+from dashboard import ranking
+from dashboard.stats import Period, figures_by, no_figures
+from dashboard.weights import current
 from events.access import grid_scope_clause
 from events.models import Department
 from grid.models import Grid, Region
@@ -39,19 +40,21 @@ def parse_period(text: str) -> tuple[Period, str]:
     return Period(date(year, 1, 1), date(year, 12, 31)), "year"
 
 
-def towns_of_level(user, level: str) -> list[tuple[str, str]]:
-    """(code, name) of the demonstration towns of `level` within the caller's reach."""
+def towns_of_level(user, level: str) -> list[tuple[int, str, str]]:
+    """(id, code, name) of the demonstration towns of `level` within the caller's reach."""
     reach = select(Grid.town_id).where(grid_scope_clause(user))
-    return db.session.execute(select(Region.code, Region.name).where(
+    return db.session.execute(select(Region.id, Region.code, Region.name).where(
         Region.level == "town", Region.demo_level == LEVELS[level], Region.id.in_(reach))
         .order_by(Region.code)).all()
 
 
-def _entries(user, towns, period: Period, now, kind: str = "town",
-             weights: dict = metrics.TOWN_WEIGHTS) -> list[ranking.Entry]:
+def _entries(user, units, period: Period, now, kind: str = "town") -> list[ranking.Entry]:
+    """Each unit's figures from one grouped read of the rollups; `units` are (id, code, name)."""
+    weights = current(kind)  # as the admins set them (dashboard/weights.py)
+    found = figures_by(user, {}, period, now, f"{kind}_id", weights, moment=False)
     entries = []
-    for code, name in towns:
-        got = figures(user, {kind: code}, period, now, weights)
+    for unit_id, code, name in units:
+        got = found.get(unit_id) or no_figures(weights)
         entries.append(ranking.Entry(code=code, name=name, score=got["score"], grade=got["grade"],
                                      on_time_close_rate=got["on_time_close_rate"],
                                      close_rate=got["close_rate"]))
@@ -86,11 +89,12 @@ def rank_towns(user, level: str, period_text: str, now) -> dict:
                 "score": candidate.score, "grade": candidate.grade}}
 
 
-def departments_in_reach(user, town: str | None) -> list[tuple[str, str]]:
-    """(code, name) of the active departments of the towns within the caller's reach — of
+def departments_in_reach(user, town: str | None) -> list[tuple[int, str, str]]:
+    """(id, code, name) of the active departments of the towns within the caller's reach — of
     one town when `town` names it; a department of several towns is named with its town."""
     reach = select(Grid.town_id).where(grid_scope_clause(user))
-    query = (select(Department.code, Department.name, Region.name.label("town"))
+    query = (select(Department.id, Department.code, Department.name,
+                    Region.name.label("town"))
              .join(Region, Region.id == Department.region_id)
              .where(Department.is_active.is_(True), Department.region_id.in_(reach))
              .order_by(Department.code))
@@ -98,18 +102,19 @@ def departments_in_reach(user, town: str | None) -> list[tuple[str, str]]:
         query = query.where(Region.code == town)
     rows = db.session.execute(query).all()
     several = len({row.town for row in rows}) > 1
-    return [(row.code, f"{row.town} · {row.name}" if several else row.name) for row in rows]
+    return [(row.id, row.code, f"{row.town} · {row.name}" if several else row.name)
+            for row in rows]
 
 
 def rank_departments(user, town: str | None, period_text: str, now) -> dict:
     """责任单位 ranked the same way within a town (or every town in reach), by their own score
-    (metrics.DEPARTMENT_WEIGHTS: 按期处置率, 结案率, 返工率, 满意率); commended and criticised,
+    (dashboard/weights.py; by default 按期处置率, 结案率, 返工率, 满意率); commended and criticised,
     never warned of elimination (that rule is the demonstration towns')."""
     period, kind = parse_period(period_text)
     limits = dict(top_n=current_app.config["RANKING_TOP_N"],
                   bottom_n=current_app.config["RANKING_BOTTOM_N"])
     ranked = ranking.rank(_entries(user, departments_in_reach(user, town), period, now,
-                                   "department", metrics.DEPARTMENT_WEIGHTS), **limits)
+                                   "department"), **limits)
     return {"level": "department", "period": period_text, "kind": kind,
             "from": period.first.isoformat(), "to": period.last.isoformat(),
             "items": [{"code": e.code, "name": e.name, "score": e.score, "grade": e.grade,

@@ -17,12 +17,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, select
 
 from auth.permissions import case_scope
 from core.extensions import db
 from dashboard import metrics
 from dashboard.models import COUNTERS, rollup_cell, rollup_town
+from dashboard.weights import current
 from events.filters import SOURCES, apply_filters, local_midnight
 from events.models import Category, Department, Event
 from grid.models import Grid, Region
@@ -50,26 +51,27 @@ def _count(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _cases(user, args: dict, now: datetime):
-    """SELECT … FROM event narrowed to the caller's scope and the filters."""
-    return apply_filters(select(), user, {k: args.get(k) for k in FILTERS}, now) \
-        .select_from(Event)
+def _cases(user, args: dict, now: datetime, *, unindexed: bool = False):
+    """SELECT … FROM event narrowed to the caller's scope and the filters (`unindexed`: by
+    no index of theirs, so the planner reads the open cases from ix_event_state)."""
+    return apply_filters(select(), user, {k: args.get(k) for k in FILTERS}, now,
+                         unindexed=unindexed).select_from(Event)
 
 
-def _rollup_query(user, args: dict, period: Period, group: str | None = None):
-    """SELECT [group,] source, SUM(counter)… FROM the finest rollup grain the question needs
-    (dashboard/models.py), within the caller's scope and the filters; one row per source."""
+def rollup_table(user, args: dict, group: str | None = None):
+    """The coarsest rollup grain (dashboard/models.py) that answers: the town grain unless a
+    filter, the caller's scope or the grouping needs grids, departments or categories."""
     fine = any(args.get(k) for k in ("grid", "department", "category")) or \
         case_scope(user).kind not in ("all", "town", "region") or \
         group in ("grid_id", "department_id", "category_id")
-    table = rollup_cell if fine else rollup_town
+    return rollup_cell if fine else rollup_town
+
+
+def rollup_where(query, table, user, args: dict):
+    """`query` on a rollup table narrowed to the caller's scope and the filters."""
     c = table.c
-    query = select(*([c[group]] if group else []), c.source,
-                   *(func.coalesce(func.sum(c[name]), 0).label(name) for name in COUNTERS))
-    query = query.where(
-        case_scope(user).clause(town=c.town_id, grid=c.get("grid_id"),
-                                department=c.get("department_id")),
-        c.cohort >= period.first, c.cohort <= period.last, c.day <= period.last)
+    query = query.where(case_scope(user).clause(town=c.town_id, grid=c.get("grid_id"),
+                                                department=c.get("department_id")))
     for key, model, column in (("town", Region, "town_id"), ("grid", Grid, "grid_id"),
                                ("department", Department, "department_id"),
                                ("category", Category, "category_id")):
@@ -78,6 +80,17 @@ def _rollup_query(user, args: dict, period: Period, group: str | None = None):
                 model.code == args[key]).scalar_subquery())
     if args.get("source"):
         query = query.where(c.source == args["source"])
+    return query
+
+
+def _rollup_query(user, args: dict, period: Period, group: str | None = None):
+    """SELECT [group,] source, SUM(counter)… of the period, one row per source (and group)."""
+    table = rollup_table(user, args, group)
+    c = table.c
+    query = select(*([c[group]] if group else []), c.source,
+                   *(func.coalesce(func.sum(c[name]), 0).label(name) for name in COUNTERS))
+    query = rollup_where(query, table, user, args).where(
+        c.cohort >= period.first, c.cohort <= period.last, c.day <= period.last)
     return query.group_by(*([c[group]] if group else []), c.source)
 
 
@@ -113,23 +126,43 @@ def period_counts_by(user, args: dict, period: Period, group: str) -> dict:
     return {unit: _as_counts(found) for unit, found in rows.items()}
 
 
-def _now(user, args, now) -> dict:
-    running = Event.state.in_(OPEN_STATES)
-    open_now, overdue = db.session.execute(_cases(user, args, now).add_columns(
-        _count(running), _count(and_(running, Event.due_at < now)))
-        .where(Event.state.in_(OPEN_STATES))).one()
-    return {"open_now": open_now, "overdue_now": overdue}
+class Moment:
+    """The figures of this moment — open cases, and those past their deadline — of the
+    caller's scope and filters, read once (one pass over the open cases, by ix_event_state)
+    per (town, grid, department), then summed as each table of a page needs."""
+
+    GROUPS = ("town_id", "grid_id", "department_id")
+
+    def __init__(self, user, args: dict, now: datetime):
+        self.rows = db.session.execute(
+            _cases(user, args, now, unindexed=True)
+            .add_columns(Event.town_id, Event.grid_id, Event.department_id, func.count(),
+                         _count(Event.due_at < now))
+            .where(Event.state.in_(OPEN_STATES))
+            .group_by(Event.town_id, Event.grid_id, Event.department_id)).all()
+
+    def by(self, group: str | None = None) -> dict:
+        """unit id → {open_now, overdue_now}; `None` → the total under the key None."""
+        out = {}
+        for row in self.rows:
+            unit = row[self.GROUPS.index(group)] if group else None
+            got = out.setdefault(unit, {"open_now": 0, "overdue_now": 0})
+            got["open_now"] += row[3]
+            got["overdue_now"] += row[4]
+        return out
+
+    def total(self) -> dict:
+        return self.by().get(None, {"open_now": 0, "overdue_now": 0})
 
 
-def counts(user, args: dict, period: Period, now: datetime) -> dict:
+def counts(user, args: dict, period: Period, now: datetime,
+           moment: "Moment | None" = None) -> dict:
     """Every count of the period (what metrics.rates divides)."""
-    return {**period_counts(user, args, period), **_now(user, args, now)}
+    moment = moment or Moment(user, args, now)
+    return {**period_counts(user, args, period), **moment.total()}
 
 
-def figures(user, args: dict, period: Period, now: datetime,
-            weights: dict = metrics.TOWN_WEIGHTS) -> dict:
-    """The API's answer: counts, rates (0–1 or None), the 综合指标值 and its grade."""
-    found = counts(user, args, period, now)
+def _figures(found: dict, weights: dict) -> dict:
     rates = metrics.rates(found)
     score = metrics.score(rates, weights)
     return {**{key: found[key] for key in (
@@ -137,3 +170,32 @@ def figures(user, args: dict, period: Period, now: datetime,
         "open_now", "avg_handle_hours")},
         "reported_by_source": found["by_source"], **rates,
         "score": score, "grade": metrics.grade(score)}
+
+
+def figures(user, args: dict, period: Period, now: datetime,
+            weights: dict | None = None, moment: Moment | None = None) -> dict:
+    """The API's answer: counts, rates (0–1 or None), the 综合指标值 (with `weights`, by
+    default the towns' as the admins set them) and its grade. `moment`: the figures of this
+    moment already read for the same scope and filters."""
+    return _figures(counts(user, args, period, now, moment), weights or current("town"))
+
+
+def figures_by(user, args: dict, period: Period, now: datetime, group: str,
+               weights: dict | None = None, moment: Moment | None | bool = None) -> dict:
+    """figures() of every town_id / grid_id / department_id at once (two statements, not
+    two per unit): id → figures; a unit with no case has none. `moment=False` leaves the
+    figures of this moment at 0 (the rankings do not score them)."""
+    counted = period_counts_by(user, args, period, group)
+    if moment is None:
+        moment = Moment(user, args, now)
+    now_by = moment.by(group) if moment else {}
+    empty = {"open_now": 0, "overdue_now": 0}
+    weights = weights or current("town")
+    return {unit: _figures({**found, **now_by.get(unit, empty)}, weights)
+            for unit, found in counted.items()}
+
+
+def no_figures(weights: dict | None = None) -> dict:
+    """The figures of a unit without a single case."""
+    return _figures({**_as_counts([]), "open_now": 0, "overdue_now": 0},
+                    weights or metrics.TOWN_WEIGHTS)

@@ -17,11 +17,11 @@ from core.errors import AppError, InvalidInput
 from core.extensions import db
 from core.inputs import load_form
 from core.roles import role_required
-from dashboard import board, metrics
+from dashboard import board, metrics, weights
 from events.labels import holder_label
 from dashboard.api import check_codes, local_today, period_of
 from dashboard.schemas import StatsQueryIn
-from dashboard.stats import Period, figures
+from dashboard.stats import Moment, Period, figures
 from dashboard.wall import grid_counts, grid_shapes
 from events.access import grid_scope_clause
 from events.models import Category, Department
@@ -117,9 +117,10 @@ def home():
         return render_template("dashboard/home.html", **context), error.status
     now = clock.utcnow()
     compared = previous(period, preset)
-    current, before = figures(current_user, args, period, now), \
-        figures(current_user, args, compared, now)
-    kind, units = board.units(current_user, args, period, now)
+    moment = Moment(current_user, args, now)  # open and overdue: read once for the page
+    current, before = figures(current_user, args, period, now, moment=moment), \
+        figures(current_user, args, compared, now, moment=moment)
+    kind, units = board.units(current_user, args, period, now, moment)
     context.update(
         preset=preset, period=period, before=compared, figures=current,
         cards=[(key, current[key], _change(current[key], before[key]), good)
@@ -130,7 +131,7 @@ def home():
             "trend": board.trend(current_user, args, period, now),
             "categories": [list(row) for row in board.top_categories(
                 current_user, args, period, now)],
-            "grids": grid_counts(current_user, args, period, now),
+            "grids": grid_counts(current_user, args, period, now, moment),
             "list": url_for("events.list_events"),
             "labels": {"reported": _("上报"), "filed": _("立案"), "closed": _("结案"),
                        "open": _("在办"), "overdue": _("超期")}},
@@ -177,6 +178,8 @@ def rankings():
     try:
         args = load_form(RankingQueryIn(), request.args, RANKING_FIELDS)
         context["result"] = _ranking(args, today)
+        context["formula"] = weights.formula(weights.current(
+            "department" if args["level"] == "department" else "town"))
     except AppError as error:
         context["error"] = error.message
         return render_template("dashboard/rankings.html", **context), error.status

@@ -4,14 +4,14 @@ last fortnight's trend, the categories, and each grid's open and overdue cases f
 Answers for the viewer's scope, like the board."""
 from datetime import timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 
 from core.extensions import db
 from dashboard import board
-from dashboard.stats import OPEN_STATES, Period, _cases, _count, figures
+from dashboard.models import rollup_cell
+from dashboard.stats import Moment, Period, figures, rollup_where
 from events.access import grid_scope_clause
 from events.labels import holder_label, time_left_label
-from events.models import Event
 from grid.locate import grids_geojson
 from grid.models import Grid
 
@@ -20,23 +20,24 @@ MAX_GRIDS = 2000
 CARDS = ("reported", "filed", "closed", "overdue_now", "on_time_close_rate")
 
 
-def grid_counts(user, args: dict, period: Period, now) -> dict:
-    """{grid code: {reported (in the period), open, overdue (now)}} for the map."""
+def grid_counts(user, args: dict, period: Period, now, moment: Moment | None = None) -> dict:
+    """{grid code: {reported (in the period, from the rollups), open, overdue (now)}}."""
     counts = {}
     reported = db.session.execute(
-        _cases(user, args, now).add_columns(Grid.code, func.count())
-        .join(Grid, Grid.id == Event.grid_id)
-        .where(Event.created_at >= period.start, Event.created_at < period.end)
+        select(Grid.code, func.sum(rollup_cell.c.reported))
+        .join(Grid, Grid.id == rollup_cell.c.grid_id)
+        .where(rollup_where(select(), rollup_cell, user, args).whereclause,
+               rollup_cell.c.cohort >= period.first, rollup_cell.c.cohort <= period.last,
+               rollup_cell.c.reported != 0)
         .group_by(Grid.code)).all()
     for code, n in reported:
         counts.setdefault(code, {"reported": 0, "open": 0, "overdue": 0})["reported"] = n
-    running = Event.state.in_(OPEN_STATES)
-    for code, open_n, overdue_n in db.session.execute(
-            _cases(user, args, now).add_columns(Grid.code, func.count(),
-                                                _count(and_(running, Event.due_at < now)))
-            .join(Grid, Grid.id == Event.grid_id).where(running).group_by(Grid.code)):
-        counts.setdefault(code, {"reported": 0, "open": 0, "overdue": 0}).update(
-            open=open_n, overdue=overdue_n)
+    moment = moment or Moment(user, args, now)
+    codes = dict(db.session.execute(select(Grid.id, Grid.code).where(
+        Grid.id.in_([unit for unit in moment.by("grid_id")]))).all())
+    for grid_id, got in moment.by("grid_id").items():
+        counts.setdefault(codes[grid_id], {"reported": 0, "open": 0, "overdue": 0}).update(
+            open=got["open_now"], overdue=got["overdue_now"])
     return counts
 
 
@@ -58,9 +59,10 @@ def wall_data(user, args: dict, today, now) -> dict:
     days_before = {"day": Period(today - timedelta(days=1), today - timedelta(days=1)),
                    "week": Period(week.first - timedelta(days=7), week.last - timedelta(days=7))}
     cards = {}
+    moment = Moment(user, args, now)
     for name, period in (("day", day), ("week", week)):
-        now_figures = figures(user, args, period, now)
-        before = figures(user, args, days_before[name], now)
+        now_figures = figures(user, args, period, now, moment=moment)
+        before = figures(user, args, days_before[name], now, moment=moment)
         cards[name] = {key: {"value": now_figures[key], "before": before[key]} for key in CARDS}
     fortnight = Period(today - timedelta(days=13), today)
     overdue = [{"id": row.id, "number": row.number, "category": row.category_name,
@@ -70,4 +72,4 @@ def wall_data(user, args: dict, today, now) -> dict:
     return {"at": now.isoformat(), "cards": cards, "overdue": overdue,
             "trend": board.trend(user, args, fortnight, now),
             "categories": [list(row) for row in board.top_categories(user, args, fortnight, now, 8)],
-            "grids": grid_counts(user, args, fortnight, now)}
+            "grids": grid_counts(user, args, fortnight, now, moment)}

@@ -195,6 +195,8 @@ def ordered_queries(user, args: dict, sort: str, cursor: str | None, now=None) -
     if position is not None and position[0] == 1:
         return [_by_created(rest, position, True)]
     running = summary_rows_query(user, args, now, unindexed=True)
+    if args.get("overdue"):  # only running clocks are overdue: the rest would be read in vain
+        return [_by_due(running, position)]
     return [_by_due(running, position), _by_created(rest, None, True)]
 
 

@@ -107,3 +107,37 @@ def test_the_bulletin_on_a_desk_and_a_phone(busy, open_context, live_server):
     page.emulate_media(media="print")
     expect(page.locator(".topbar")).to_be_hidden()  # printed: the document alone
     page.screenshot(path=str(SHOTS / "dashboard-8-bulletin-print.png"), full_page=True)
+
+
+def test_an_admin_sets_the_weights_on_a_desk_and_a_phone(county, open_context, live_server):
+    """评分权重: a wrong weight is shown as an error beside the form, a right one saved and
+    its formula shown; the page fits a phone."""
+    from playwright.sync_api import expect
+    for options, name in ((WALL, "dashboard-8-weights-desk"), (PHONE, "dashboard-9-weights-phone")):
+        page = open_context(options).new_page()
+        page.goto(f"{live_server}/login")
+        page.get_by_label("用户名").fill("admin")
+        page.get_by_label("密码").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        page.goto(f"{live_server}/dashboard")
+        page.get_by_role("link", name="评分权重").click()
+        town = page.locator("section.weights").first
+        town.get_by_label("满意率").fill("150")
+        # the browser stops 150 itself (max=100); the server's own check, seen as the
+        # browser shows it, with the browser's check set aside
+        page.evaluate("document.querySelectorAll('form').forEach(f => f.noValidate = true)")
+        town.get_by_role("button", name="保存示范镇权重").click()
+        expect(page.locator("section.weights p.error")).to_contain_text("满意率 的权重须为 0–100 的整数")
+        if options is PHONE:
+            assert_fits_a_phone(page)
+        page.screenshot(path=str(SHOTS / f"{name}-error.png"), full_page=True)
+        town = page.locator("section.weights").first
+        town.get_by_label("满意率").fill("30")
+        town.get_by_role("button", name="保存示范镇权重").click()
+        expect(page.locator("p.flash")).to_contain_text("已保存示范镇的评分权重")
+        expect(page.locator("section.weights .formula").first).to_contain_text("满意率×30")
+        if options is PHONE:
+            assert_fits_a_phone(page)
+        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+        page.locator("section.weights").first.get_by_role("button", name="恢复默认").click()
+        expect(page.locator("p.flash")).to_contain_text("已恢复示范镇的默认权重")

@@ -1,0 +1,49 @@
+"""评分权重: the admins' page for the 综合指标值's weights (dashboard/weights.py) — per kind
+of unit scored, each rate's weight, the formula it makes, and a way back to the defaults."""
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from core.database import write_transaction
+from core.errors import AppError
+from core.roles import role_required
+from dashboard import metrics, weights
+from dashboard.views import bp
+
+
+def _page(status: int = 200, error: str | None = None, sent: dict | None = None):
+    kinds = []
+    for kind in weights.KINDS.values():
+        now = weights.current(kind.key)
+        shown = {m.key: (sent or {}).get(f"{kind.key}-{m.key}", now.get(m.key, 0))
+                 for m in metrics.RATES} if sent and sent.get("kind") == kind.key else \
+            {m.key: now.get(m.key, 0) for m in metrics.RATES}
+        kinds.append({"key": kind.key, "label": kind.label, "values": shown,
+                      "formula": weights.formula(now), "is_default": weights.is_default(kind.key),
+                      "defaults": weights.formula(kind.defaults)})
+    return render_template("dashboard/weights.html", kinds=kinds, rates=metrics.RATES,
+                           error=error, error_kind=(sent or {}).get("kind"),
+                           max_weight=weights.MAX_WEIGHT), status
+
+
+@bp.get("/dashboard/weights")
+@role_required("admin")
+def weights_page():
+    return _page()
+
+
+@bp.post("/dashboard/weights")
+@role_required("admin")
+def save_weights():
+    kind = request.form.get("kind", "")
+    try:
+        reset = kind in weights.KINDS and request.form.get("reset")
+        chosen = None if reset else weights.parse(kind, request.form)
+    except AppError as error:
+        return _page(error.status, error.message, request.form)
+    with write_transaction():
+        weights.save(kind, chosen, current_user)
+    label = weights.KINDS[kind].label
+    flash(_("已恢复%(kind)s的默认权重", kind=label) if chosen is None
+          else _("已保存%(kind)s的评分权重：之后的综合指标值和排名都按新权重计算", kind=label), "success")
+    return redirect(url_for("dashboard.weights_page"))

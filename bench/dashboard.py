@@ -29,17 +29,20 @@ FLASK = [str(ROOT / ".venv" / "bin" / "flask"), "--app", "wsgi"]
 def fill(path: Path | None, cases: int, env: dict) -> None:
     """Fill the database once: a SQLite file that does not exist yet, or a PostgreSQL
     database (`path` None) with no case in it."""
-    if path is not None and path.exists():  # filled before: brought to the latest schema
+    def upgrade():  # filled before: brought to the latest schema
         subprocess.run(FLASK + ["db", "upgrade"], env=env, cwd=ROOT, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        return
+    if path is not None and path.exists():
+        return upgrade()
     if path is None:
         from sqlalchemy import create_engine, inspect, text
         engine = create_engine(env["DATABASE_URL"])
         with engine.connect() as conn:
-            if inspect(conn).has_table("event") and conn.scalar(text("SELECT count(*) FROM event")):
-                return
+            filled = inspect(conn).has_table("event") and conn.scalar(
+                text("SELECT count(*) FROM event"))
         engine.dispose()
+        if filled:
+            return upgrade()
     (ROOT / "bench" / "out").mkdir(parents=True, exist_ok=True)
     for cmd in (["db", "upgrade"], ["calendar", "seed"],
                 ["seed-demo", "--password", "bench-pass-1", "--cases", "0"],

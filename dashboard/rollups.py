@@ -46,13 +46,16 @@ SATISFIED = ("满意", "基本满意")
 LOGGED = ("rework", "approve_extension", "return")
 CHUNK = 2000
 _PENDING = "gridgov.rollups"  # session.info: event id → its facts before this transaction
+_NEW = "gridgov.rollups.new"  # session.info: the cases created in this transaction
 
 
 # --- a case's facts ------------------------------------------------------------------------
 
-def facts(ids, executor=None) -> dict[int, dict[tuple, Counter]]:
+def facts(ids, executor=None, new: bool = False) -> dict[int, dict[tuple, Counter]]:
     """Every fact of the cases `ids`: event id → {cell key: Counter of counters}. Read with
-    four statements whatever the number of cases (callers pass at most CHUNK)."""
+    four statements whatever the number of cases (callers pass at most CHUNK); `new`: cases
+    created in this transaction, which have no counted run, 返工/延期/回退 log or rating yet,
+    so only their rows are read (a create reads nothing back but its own row)."""
     run = (executor or db.session).execute
     ids = list(ids)
     if not ids:
@@ -67,17 +70,19 @@ def facts(ids, executor=None) -> dict[int, dict[tuple, Counter]]:
         Event.category_id, Event.clock_started_at, Event.due_at, Event.escalation_step)
         .where(Event.id.in_(ids))).all()
     runs, logs, ratings = defaultdict(list), defaultdict(list), defaultdict(list)
+    if new:
+        ids = []
     for row in run(select(StageRun.event_id, StageRun.seq, StageRun.stage, StageRun.action,
                           StageRun.department_id, StageRun.ended_at, StageRun.is_on_time,
                           StageRun.used_min, StageRun.due_at)
-                   .where(StageRun.event_id.in_(ids)).order_by(StageRun.seq)):
+                   .where(StageRun.event_id.in_(ids)).order_by(StageRun.seq)) if ids else ():
         runs[row.event_id].append(row)
     for row in run(select(EventLog.event_id, EventLog.action, EventLog.created_at)
                    .where(EventLog.event_id.in_(ids), EventLog.action.in_(LOGGED))
-                   .order_by(EventLog.created_at, EventLog.id)):
+                   .order_by(EventLog.created_at, EventLog.id)) if ids else ():
         logs[row.event_id].append(row)
     for row in run(select(Rating.event_id, Rating.rating, Rating.created_at)
-                   .where(Rating.event_id.in_(ids))):
+                   .where(Rating.event_id.in_(ids))) if ids else ():
         ratings[row.event_id].append(row)
 
     found = {}
@@ -262,6 +267,7 @@ def _after_flush(session, _context) -> None:
     for instance in session.new:
         if isinstance(instance, Event) and instance.id not in pending:
             pending[instance.id] = {}  # a new case had no facts
+            session.info.setdefault(_NEW, set()).add(instance.id)
 
 
 @sa_event.listens_for(Session, "before_commit")
@@ -269,21 +275,25 @@ def _before_commit(session) -> None:
     if session.new or session.dirty or session.deleted:
         session.flush()  # the commit's own flush comes after this hook: its changes first
     pending = session.info.pop(_PENDING, None)
+    new = session.info.pop(_NEW, set())
     if not pending:
         return
-    ids = list(pending)
     cells: dict[tuple, Counter] = defaultdict(Counter)
     _merge(pending, -1, cells)
-    for start in range(0, len(ids), CHUNK):
-        _merge(facts(ids[start:start + CHUNK], session), 1, cells)
+    for ids, fresh in (([i for i in pending if i not in new], False),
+                       ([i for i in pending if i in new], True)):
+        for start in range(0, len(ids), CHUNK):
+            _merge(facts(ids[start:start + CHUNK], session, new=fresh), 1, cells)
     add_cells({key: counts for key, counts in cells.items() if any(counts.values())}, session)
 
 
 @sa_event.listens_for(Session, "after_rollback")
 def _after_rollback(session) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_NEW, None)
 
 
 @sa_event.listens_for(Session, "after_soft_rollback")
 def _after_soft_rollback(session, _previous) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_NEW, None)

@@ -15,7 +15,7 @@ from dashboard import metrics
 from dashboard.rankings import rank_departments, rank_towns
 from dashboard.schemas import RankingQueryIn, StatsQueryIn
 from dashboard.stats import Period, figures
-from events.filters import SOURCES
+from events.api import place_params
 from events.models import Category, Department
 from grid.models import Grid, Region
 
@@ -83,13 +83,7 @@ def api_operations() -> dict:
         "summary": "综合评价: the figures of the caller's scope for a period",
         "description": "Rates are fractions 0–1, null when the denominator is 0. " + described,
         "parameters": [
-            api.param("town", {"type": "string", "maxLength": 12}, description="town code"),
-            api.param("grid", {"type": "string", "maxLength": 15}, description="grid code"),
-            api.param("department", {"type": "string", "maxLength": 32},
-                      description="department code"),
-            api.param("category", {"type": "string", "maxLength": 5},
-                      description="category code"),
-            api.param("source", {"type": "string", "enum": list(SOURCES)}),
+            *place_params(),
             api.param("from", {"type": "string", "format": "date"},
                       description="first local date (default: the 1st of `to`'s month)"),
             api.param("to", {"type": "string", "format": "date"},

@@ -3,12 +3,9 @@ reported, the figures of each town (or each grid of a town) and the overdue boar
 one grouped statement over the rollups (dashboard/rollups.py) or the open cases, within the
 caller's scope."""
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import func, select
 
-from core import clock
 from core.extensions import db
 from dashboard.stats import Moment, Period, figures_by, no_figures, rollup_table, rollup_where
 from events.access import grid_scope_clause
@@ -18,16 +15,6 @@ from grid.models import Grid, Region
 
 MAX_UNITS = 60
 OVERDUE_BOARD = 15
-
-
-def local_day(column):
-    """A UTC column as the towns' date, 'YYYY-MM-DD'. SQLite has no zone database: the
-    zone's offset is added (Asia/Shanghai keeps +8 all year)."""
-    zone = current_app.config["LOCAL_TIMEZONE"]
-    if db.session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.timezone(zone, column), "YYYY-MM-DD")
-    offset = clock.utcnow().astimezone(ZoneInfo(zone)).utcoffset()
-    return func.strftime("%Y-%m-%d", column, f"{int(offset.total_seconds() // 60):+d} minutes")
 
 
 def trend(user, args: dict, period: Period, now) -> dict:

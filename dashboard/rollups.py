@@ -36,6 +36,7 @@ from flask import current_app
 from sqlalchemy import delete, event as sa_event, select
 from sqlalchemy.orm import Session
 
+from core.bulk import bulk_add
 from core.extensions import db
 from dashboard.models import CELL_KEYS, COUNTERS, TOWN_KEYS, rollup_cell, rollup_town
 from events.escalation import OVERDUE_1
@@ -46,7 +47,8 @@ SATISFIED = ("满意", "基本满意")
 LOGGED = ("rework", "approve_extension", "return")
 CHUNK = 2000
 _PENDING = "gridgov.rollups"  # session.info: event id → its facts before this transaction
-_NEW = "gridgov.rollups.new"  # session.info: the cases created in this transaction
+_NEW = "gridgov.rollups.new"  # session.info: the cases created in this transaction, and
+#                               the cases given a run, a counted log or a rating in it
 
 
 # --- a case's facts ------------------------------------------------------------------------
@@ -60,83 +62,81 @@ def facts(ids, executor=None, new: bool = False) -> dict[int, dict[tuple, Counte
     ids = list(ids)
     if not ids:
         return {}
-    zone = ZoneInfo(current_app.config["LOCAL_TIMEZONE"])
-
-    def day(moment: datetime):
-        return moment.astimezone(zone).date()
     cases = run(select(
         Event.id, Event.created_at, Event.filed_at, Event.closed_at, Event.rejected_at,
         Event.state, Event.source, Event.town_id, Event.grid_id, Event.department_id,
         Event.category_id, Event.clock_started_at, Event.due_at, Event.escalation_step)
         .where(Event.id.in_(ids))).all()
     runs, logs, ratings = defaultdict(list), defaultdict(list), defaultdict(list)
-    if new:
-        ids = []
-    for row in run(select(StageRun.event_id, StageRun.seq, StageRun.stage, StageRun.action,
-                          StageRun.department_id, StageRun.ended_at, StageRun.is_on_time,
-                          StageRun.used_min, StageRun.due_at)
-                   .where(StageRun.event_id.in_(ids)).order_by(StageRun.seq)) if ids else ():
-        runs[row.event_id].append(row)
-    for row in run(select(EventLog.event_id, EventLog.action, EventLog.created_at)
-                   .where(EventLog.event_id.in_(ids), EventLog.action.in_(LOGGED))
-                   .order_by(EventLog.created_at, EventLog.id)) if ids else ():
-        logs[row.event_id].append(row)
-    for row in run(select(Rating.event_id, Rating.rating, Rating.created_at)
-                   .where(Rating.event_id.in_(ids))) if ids else ():
-        ratings[row.event_id].append(row)
+    if not new:
+        for row in run(select(StageRun.event_id, StageRun.stage, StageRun.action,
+                              StageRun.department_id, StageRun.ended_at, StageRun.is_on_time,
+                              StageRun.used_min, StageRun.due_at)
+                       .where(StageRun.event_id.in_(ids)).order_by(StageRun.seq)):
+            runs[row.event_id].append(row)
+        for row in run(select(EventLog.event_id, EventLog.action, EventLog.created_at)
+                       .where(EventLog.event_id.in_(ids), EventLog.action.in_(LOGGED))
+                       .order_by(EventLog.created_at, EventLog.id)):
+            logs[row.event_id].append(row)
+        for row in run(select(Rating.event_id, Rating.rating, Rating.created_at)
+                       .where(Rating.event_id.in_(ids))):
+            ratings[row.event_id].append(row)
+    zone = ZoneInfo(current_app.config["LOCAL_TIMEZONE"])
+    return {case.id: _case_facts(case, runs[case.id], logs[case.id], ratings[case.id], zone)
+            for case in cases}
 
-    found = {}
-    for case in cases:
-        out: dict[tuple, Counter] = defaultdict(Counter)
 
-        def add(cohort, when, department=case.department_id, **counters):
-            key = (case.town_id, cohort, when, case.grid_id, department or 0,
-                   case.category_id, case.source)
-            out[key].update(counters)
-        reported = day(case.created_at)
-        add(reported, reported, reported=1, rejected=int(case.rejected_at is not None))
-        own_runs = runs[case.id]
-        if case.filed_at is not None:
-            filed = day(case.filed_at)
-            add(filed, filed, filed=1)
-            handles = [r for r in own_runs if r.stage == "handle" and r.action == "handle"]
-            if case.closed_at is not None:
-                add(filed, day(case.closed_at), closed=1,
-                    closed_on_time=int(bool(handles) and handles[-1].is_on_time))
-            late = [r.due_at or r.ended_at for r in own_runs if not r.is_on_time]
-            if case.closed_at is not None:
-                late.append(case.closed_at)
-            elif case.state == "suspended":
-                late = []
-            elif (case.clock_started_at is not None and case.due_at is not None
-                  and case.escalation_step >= OVERDUE_1):
-                late.append(case.due_at)
-            if late:
-                add(filed, day(min(late)), due=1)
-            first = set()
-            for log in logs[case.id]:
-                when = day(log.created_at)
-                if log.action == "rework":
-                    add(filed, when, reworks=1)
-                elif log.action not in first:
-                    first.add(log.action)
-                    add(filed, when, **{"extended" if log.action == "approve_extension"
-                                        else "returned": 1})
-        for r in own_runs:
-            ended = day(r.ended_at)
-            on_time = int(bool(r.is_on_time))
-            if r.stage == "handle" and r.action == "handle":
-                add(ended, ended, r.department_id, handled=1, handled_on_time=on_time,
-                    handle_sec=round((r.used_min or 0) * 60))
-            elif r.stage == "verify":
-                add(ended, ended, r.department_id, verified=1, verified_on_time=on_time)
-            elif r.stage == "check":
-                add(ended, ended, r.department_id, checked=1, checked_on_time=on_time)
-        for rating in ratings[case.id]:
-            when = day(rating.created_at)
-            add(when, when, rated=1, satisfied=int(rating.rating in SATISFIED))
-        found[case.id] = {key: +counts for key, counts in out.items() if +counts}
-    return found
+def _case_facts(case, runs, logs, ratings, zone) -> dict[tuple, Counter]:
+    """One case's facts (the module's docstring says which) from its row, its stage runs
+    in order, its 返工/延期/回退 logs in order and its ratings."""
+    out: dict[tuple, Counter] = defaultdict(Counter)
+
+    def day(moment: datetime):
+        return moment.astimezone(zone).date()
+
+    def add(cohort, when, department=case.department_id, **counters):
+        out[case.town_id, cohort, when, case.grid_id, department or 0, case.category_id,
+            case.source].update(counters)
+    reported = day(case.created_at)
+    add(reported, reported, reported=1, rejected=int(case.rejected_at is not None))
+    if case.filed_at is not None:
+        filed = day(case.filed_at)
+        add(filed, filed, filed=1)
+        handles = [r for r in runs if r.stage == "handle" and r.action == "handle"]
+        if case.closed_at is not None:
+            add(filed, day(case.closed_at), closed=1,
+                closed_on_time=int(bool(handles) and handles[-1].is_on_time))
+        late = [r.due_at or r.ended_at for r in runs if not r.is_on_time]
+        if case.closed_at is not None:
+            late.append(case.closed_at)
+        elif case.state == "suspended":
+            late = []
+        elif (case.clock_started_at is not None and case.due_at is not None
+              and case.escalation_step >= OVERDUE_1):
+            late.append(case.due_at)
+        if late:
+            add(filed, day(min(late)), due=1)
+        first = set()
+        for log in logs:
+            if log.action == "rework":
+                add(filed, day(log.created_at), reworks=1)
+            elif log.action not in first:
+                first.add(log.action)
+                add(filed, day(log.created_at),
+                    **{"extended" if log.action == "approve_extension" else "returned": 1})
+    for r in runs:
+        ended, on_time = day(r.ended_at), int(bool(r.is_on_time))
+        if r.stage == "handle" and r.action == "handle":
+            add(ended, ended, r.department_id, handled=1, handled_on_time=on_time,
+                handle_sec=round((r.used_min or 0) * 60))
+        elif r.stage == "verify":
+            add(ended, ended, r.department_id, verified=1, verified_on_time=on_time)
+        elif r.stage == "check":
+            add(ended, ended, r.department_id, checked=1, checked_on_time=on_time)
+    for rating in ratings:
+        when = day(rating.created_at)
+        add(when, when, rated=1, satisfied=int(rating.rating in SATISFIED))
+    return {key: +counts for key, counts in out.items() if +counts}
 
 
 # --- writing counters ----------------------------------------------------------------------
@@ -156,31 +156,15 @@ def _sortable(key: tuple) -> tuple:
     return tuple(str(part) for part in key)
 
 
-def _upsert(table, keys, rows: list[dict], executor) -> None:
-    """Add each row's counters to its key's (inserting the key when new). Rows are sorted by
-    key, so two writers on PostgreSQL lock them in the same order."""
-    if not rows:
-        return
-    bind = executor.get_bind() if hasattr(executor, "get_bind") else executor
-    if bind.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    statement = upsert(table)
-    statement = statement.on_conflict_do_update(
-        index_elements=list(keys),
-        set_={name: table.c[name] + statement.excluded[name] for name in COUNTERS})
-    executor.execute(statement, rows)
-
-
 def add_cells(cells: dict[tuple, Counter], executor=None) -> None:
     """Add counters (which may be negative: a difference) to both grains."""
     executor = executor or db.session
     town: dict[tuple, Counter] = defaultdict(Counter)
     for key, counts in cells.items():
         town[_coarse(key)].update(counts)
-    _upsert(rollup_cell, CELL_KEYS, _rows(cells, CELL_KEYS), executor)
-    _upsert(rollup_town, TOWN_KEYS, _rows(town, TOWN_KEYS), executor)
+    # rows in key order: two writers on PostgreSQL lock them in the same order
+    bulk_add(rollup_cell, CELL_KEYS, COUNTERS, _rows(cells, CELL_KEYS), executor)
+    bulk_add(rollup_town, TOWN_KEYS, COUNTERS, _rows(town, TOWN_KEYS), executor)
 
 
 def _merge(found: dict[int, dict[tuple, Counter]], sign: int, into: dict) -> None:
@@ -264,20 +248,24 @@ def _before_flush(session, _context, _instances) -> None:
 @sa_event.listens_for(Session, "after_flush")
 def _after_flush(session, _context) -> None:
     pending = session.info.setdefault(_PENDING, {})
+    new = session.info.setdefault(_NEW, {"cases": set(), "with_more": set()})
     for instance in session.new:
         if isinstance(instance, Event) and instance.id not in pending:
             pending[instance.id] = {}  # a new case had no facts
-            session.info.setdefault(_NEW, set()).add(instance.id)
+            new["cases"].add(instance.id)
+        elif isinstance(instance, (StageRun, Rating)) or (
+                isinstance(instance, EventLog) and instance.action in LOGGED):
+            new["with_more"].add(instance.event_id)  # more than its row to read
 
 
 @sa_event.listens_for(Session, "before_commit")
 def _before_commit(session) -> None:
-    if session.new or session.dirty or session.deleted:
-        session.flush()  # the commit's own flush comes after this hook: its changes first
+    session.flush()  # the commit's own flush comes after this hook: its changes first
     pending = session.info.pop(_PENDING, None)
-    new = session.info.pop(_NEW, set())
+    made = session.info.pop(_NEW, None) or {"cases": set(), "with_more": set()}
     if not pending:
         return
+    new = made["cases"] - made["with_more"]  # cases made here with nothing but their row
     cells: dict[tuple, Counter] = defaultdict(Counter)
     _merge(pending, -1, cells)
     for ids, fresh in (([i for i in pending if i not in new], False),

@@ -23,19 +23,18 @@ CARDS = ("reported", "filed", "closed", "overdue_now", "on_time_close_rate")
 def grid_counts(user, args: dict, period: Period, now, moment: Moment | None = None) -> dict:
     """{grid code: {reported (in the period, from the rollups), open, overdue (now)}}."""
     counts = {}
-    reported = db.session.execute(
-        select(Grid.code, func.sum(rollup_cell.c.reported))
-        .join(Grid, Grid.id == rollup_cell.c.grid_id)
-        .where(rollup_where(select(), rollup_cell, user, args).whereclause,
-               rollup_cell.c.cohort >= period.first, rollup_cell.c.cohort <= period.last,
-               rollup_cell.c.reported != 0)
+    c = rollup_cell.c
+    reported = db.session.execute(rollup_where(
+        select(Grid.code, func.sum(c.reported)).join(Grid, Grid.id == c.grid_id),
+        rollup_cell, user, args)
+        .where(c.cohort >= period.first, c.cohort <= period.last, c.reported != 0)
         .group_by(Grid.code)).all()
     for code, n in reported:
         counts.setdefault(code, {"reported": 0, "open": 0, "overdue": 0})["reported"] = n
-    moment = moment or Moment(user, args, now)
+    by_grid = (moment or Moment(user, args, now)).by("grid_id")
     codes = dict(db.session.execute(select(Grid.id, Grid.code).where(
-        Grid.id.in_([unit for unit in moment.by("grid_id")]))).all())
-    for grid_id, got in moment.by("grid_id").items():
+        Grid.id.in_(list(by_grid)))).all())
+    for grid_id, got in by_grid.items():
         counts.setdefault(codes[grid_id], {"reported": 0, "open": 0, "overdue": 0}).update(
             open=got["open_now"], overdue=got["overdue_now"])
     return counts

@@ -4,6 +4,7 @@ of metrics.RATES. A kind no admin has set scores with metrics' defaults. The sco
 by the weights' sum (metrics.score), so they need not add up to 100."""
 from dataclasses import dataclass
 
+from flask import g
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import delete, select
 
@@ -28,19 +29,25 @@ KINDS = {kind.key: kind for kind in (
     Kind("department", _l("责任单位"), metrics.DEPARTMENT_WEIGHTS))}
 
 
+def _stored(kind: str) -> dict | None:
+    """The admins' weights for `kind`, None when they set none; read once per request."""
+    cache = g.setdefault("score_weights", {})
+    if kind not in cache:
+        rows = db.session.execute(select(ScoreWeight.metric, ScoreWeight.weight)
+                                  .where(ScoreWeight.kind == kind)).all()
+        cache[kind] = {metric: weight for metric, weight in rows
+                       if metric in metrics.BY_KEY and weight > 0} if rows else None
+    return cache[kind]
+
+
 def current(kind: str) -> dict:
     """metric → weight for `kind`: the admins' if they set any, else the defaults."""
-    rows = db.session.execute(select(ScoreWeight.metric, ScoreWeight.weight)
-                              .where(ScoreWeight.kind == kind)).all()
-    if not rows:
-        return dict(KINDS[kind].defaults)
-    return {metric: weight for metric, weight in rows
-            if metric in metrics.BY_KEY and weight > 0}
+    stored = _stored(kind)
+    return dict(KINDS[kind].defaults) if stored is None else stored
 
 
 def is_default(kind: str) -> bool:
-    return db.session.scalar(select(ScoreWeight.kind).where(ScoreWeight.kind == kind)
-                             .limit(1)) is None
+    return _stored(kind) is None
 
 
 def parse(kind: str, form) -> dict:
@@ -68,6 +75,7 @@ def parse(kind: str, form) -> dict:
 
 def save(kind: str, weights: dict | None, user) -> None:
     """Replace `kind`'s weights (None: back to the defaults). In a write transaction."""
+    g.pop("score_weights", None)
     db.session.execute(delete(ScoreWeight).where(ScoreWeight.kind == kind))
     now = clock.utcnow()
     for metric, weight in (weights or {}).items():

@@ -11,18 +11,20 @@ from dashboard import metrics, weights
 from dashboard.views import bp
 
 
-def _page(status: int = 200, error: str | None = None, sent: dict | None = None):
+def _page(status: int = 200, error: str | None = None, sent=None):
+    """The page; after a refused form, that kind's inputs show what was typed."""
+    sent = sent or {}
     kinds = []
     for kind in weights.KINDS.values():
         now = weights.current(kind.key)
-        shown = {m.key: (sent or {}).get(f"{kind.key}-{m.key}", now.get(m.key, 0))
-                 for m in metrics.RATES} if sent and sent.get("kind") == kind.key else \
-            {m.key: now.get(m.key, 0) for m in metrics.RATES}
-        kinds.append({"key": kind.key, "label": kind.label, "values": shown,
+        typed = sent.get("kind") == kind.key
+        kinds.append({"key": kind.key, "label": kind.label,
+                      "values": {m.key: sent.get(f"{kind.key}-{m.key}", "") if typed
+                                 else now.get(m.key, 0) for m in metrics.RATES},
                       "formula": weights.formula(now), "is_default": weights.is_default(kind.key),
                       "defaults": weights.formula(kind.defaults)})
     return render_template("dashboard/weights.html", kinds=kinds, rates=metrics.RATES,
-                           error=error, error_kind=(sent or {}).get("kind"),
+                           error=error, error_kind=sent.get("kind"),
                            max_weight=weights.MAX_WEIGHT), status
 
 

@@ -29,6 +29,19 @@ DETAIL_LOADS = (joinedload(Event.category), joinedload(Event.grid), joinedload(E
                 joinedload(Event.department))
 
 
+def place_params() -> list[dict]:
+    """The OpenAPI query parameters that narrow cases to a place, a category or a source
+    (the case list here, the figures in dashboard/api.py)."""
+    return [api.param("town", {"type": "string", "maxLength": 12},
+                      description="town division code"),
+            api.param("grid", {"type": "string", "maxLength": 15}, description="grid code"),
+            api.param("department", {"type": "string", "maxLength": 32},
+                      description="department code"),
+            api.param("category", {"type": "string", "maxLength": 5},
+                      description="category code"),
+            api.param("source", {"type": "string", "enum": list(SOURCES)})]
+
+
 def load_visible_event(user, event_id: int) -> Event:
     """The case, or 404 — also when it exists but the user may not see it."""
     event = db.session.get(Event, event_id, options=DETAIL_LOADS)
@@ -175,15 +188,7 @@ def api_operations() -> dict:
                     "parameters": [
                         api.param("state", {"type": "string", "pattern": _states_pattern()},
                                description="one state or several, comma-separated"),
-                        api.param("category", {"type": "string", "maxLength": 5},
-                                  description="category code"),
-                        api.param("grid", {"type": "string", "maxLength": 15},
-                                  description="grid code"),
-                        api.param("town", {"type": "string", "maxLength": 12},
-                                  description="town division code"),
-                        api.param("department", {"type": "string", "maxLength": 32},
-                                  description="department code"),
-                        api.param("source", {"type": "string", "enum": list(SOURCES)}),
+                        *place_params(),
                         api.param("date_from", {"type": "string", "format": "date"},
                                   description="reported on or after this local date"),
                         api.param("date_to", {"type": "string", "format": "date"},

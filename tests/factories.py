@@ -42,7 +42,7 @@ def _region(code, name, level, parent):
 
 def make_county(code: str | None = None) -> Region:
     """A province → city → county chain of its own."""
-    n = next(_serial)
+    n = next(_serial) % 100  # codes have two digits for it (tables are emptied between tests)
     province = _region(f"9{n:02d}000000000"[:12], f"测试省{n}", "province", None)
     city = _region(f"9{n:02d}100000000"[:12], f"测试市{n}", "city", province)
     return _region(code or f"9{n:02d}101000000"[:12], f"测试县{n}", "county", city)
@@ -52,7 +52,7 @@ def make_town(*, grids: int = 1, county: Region | None = None, name: str | None 
               origin=(30.0, 100.0)) -> Region:
     """A town of `grids` square grids in a row from `origin` (lat, lon); town.grids lists them."""
     county = county or make_county()
-    n = next(_serial)
+    n = next(_serial) % 1000  # three digits in the code; the serial runs on across tests
     town = _region(county.code[:6] + f"{n:03d}000", name or f"测试镇{n}", "town", county)
     lat0, lon0 = origin[0] + n * 0.1, origin[1]
     made = []

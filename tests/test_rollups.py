@@ -13,6 +13,7 @@ from events.models import Event
 from events.sweep import escalate_due
 from portal.models import Rating
 from tests.fixtures.dashboard import local
+from core.database import write_transaction
 from tests.support import POINT_GRID2, writing
 
 #: who tries what, and what each action needs besides itself
@@ -101,19 +102,31 @@ def test_a_rebuild_equals_what_every_step_kept(world, api, report, freeze, seed)
         assert _snapshot() == kept
 
 
-def test_a_rolled_back_action_leaves_the_counts_alone(world, api, report, freeze):
+def test_a_rolled_back_change_is_not_counted_later(world, report, freeze):
+    """A unit of work that flushed a change and was rolled back leaves nothing behind: when
+    the same session later commits, a change another session made meanwhile is not counted
+    twice."""
     freeze(local(2026, 3, 10, 9, 0))
     eid = report("worker")["id"]
     with world.app_context():
-        before = _snapshot()
-    # a close without its photo is refused after the case was read: nothing is counted
-    assert api("dispatcher").act(eid, "dispatch").status_code == 200
+        with pytest.raises(RuntimeError), write_transaction():
+            db.session.get(Event, eid).state = "suspended"
+            db.session.flush()  # its facts before the change are taken here
+            raise RuntimeError("refused after the flush")
+        with world.app_context(), write_transaction():  # another session closes the case
+            case = db.session.get(Event, eid)
+            case.state, case.closed_at = "closed", local(2026, 3, 10, 10, 0)
+        with write_transaction():  # the first session commits something else
+            db.session.add(Rating(event_id=eid, rating="满意", closed_at=local(2026, 3, 10, 10, 0),
+                                  created_at=local(2026, 3, 10, 11, 0)))
+        kept = _snapshot()
+    with writing(world):
+        rebuild()
     with world.app_context():
-        dispatched = _snapshot()
-    assert api("handler").act(eid, "handle", note="x").status_code == 409  # not accepted yet
-    with world.app_context():
-        assert _snapshot() == dispatched
-        assert dispatched[1] == before[1]  # dispatching adds no fact of the town's
+        assert _snapshot() == kept
+        town = stored(rollup_town)
+        assert sum(c.get("closed", 0) for c in town.values()) == 1
+        assert sum(c.get("rated", 0) for c in town.values()) == 1
 
 
 def test_the_rebuild_command_counts_every_case(world, report, runner, freeze):
@@ -130,3 +143,26 @@ def test_the_rebuild_command_counts_every_case(world, report, runner, freeze):
         town = stored(rollup_town)
         assert sum(c.get("reported", 0) for c in town.values()) == 3
         assert sum(c.get("filed", 0) for c in town.values()) == 3  # a worker's patrol is filed
+
+
+def test_cases_walked_to_the_end_in_one_unit_of_work_are_counted_whole(world, freeze):
+    """A case created and walked on in the same transaction (the factories, the demo's own
+    cases) is counted with its runs and logs, not as a bare new row."""
+    from sqlalchemy import select
+
+    from grid.models import Grid
+    from tests.factories import make_case
+    freeze(local(2026, 3, 10, 9, 0))
+    with writing(world):
+        grid = db.session.scalar(select(Grid).order_by(Grid.code))
+        make_case(grid, state="closed", now=local(2026, 3, 10, 9, 0))
+        make_case(grid, state="accepted", now=local(2026, 3, 10, 9, 0))
+    with world.app_context():
+        kept = _snapshot()
+        town = kept[1]
+        assert sum(c.get("closed_on_time", 0) for c in town.values()) == 1
+        assert sum(c.get("handled", 0) for c in town.values()) == 1
+    with writing(world):
+        rebuild()
+    with world.app_context():
+        assert _snapshot() == kept

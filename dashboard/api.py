@@ -12,7 +12,7 @@ from core.errors import Forbidden, InvalidInput
 from core.extensions import db
 from core.inputs import N_
 from dashboard import metrics
-from dashboard.rankings import rank_departments, rank_towns
+from dashboard.rankings import rank_departments, rank_towns, rank_workers
 from dashboard.schemas import RankingQueryIn, StatsQueryIn
 from dashboard.stats import Period, figures
 from events.api import place_params
@@ -74,6 +74,9 @@ def rankings():
     if args["level"] == "department":
         check_codes({"town": args["town"]})
         return rank_departments(g.api_user, args["town"], period, clock.utcnow())
+    if args["level"] == "worker":
+        check_codes({"town": args["town"]})
+        return rank_workers(g.api_user, args["town"], period)
     return rank_towns(g.api_user, args["level"], period, clock.utcnow())
 
 
@@ -96,12 +99,13 @@ def api_operations() -> dict:
                            "Ties: higher 按期结案率, then 结案率, then the lower town code.",
             "parameters": [
                 api.param("level", {"type": "string", "enum": ["provincial", "city", "county",
-                                                                 "department"],
+                                                                 "department", "worker"],
                                     "default": "provincial"},
-                          description="a demonstration level (towns), or department: the "
-                                      "责任单位 of the towns in reach, by their own score"),
+                          description="a demonstration level (towns); department: the 责任单位 "
+                                      "of the towns in reach; worker: their 网格员 (code = "
+                                      "username), each by their own score"),
                 api.param("town", {"type": "string", "maxLength": 12},
-                          description="department: only this town's"),
+                          description="department, worker: only this town's"),
                 api.param("period", {"type": "string", "pattern": r"^2[01]\d\d(-Q[1-4]|-(0[1-9]|1[0-2]))?$"},
                           description="2026, 2026-Q3 or 2026-09 (default: this year)")],
             "responses": {**api.ok("the ranking", "RankingOut"),

@@ -13,6 +13,7 @@ from core.extensions import db
 from dashboard import ranking
 from dashboard.stats import Period, figures_by, no_figures
 from dashboard.weights import current
+from dashboard.workers import worker_entries
 from events.access import grid_scope_clause
 from events.models import Department
 from grid.models import Grid, Region
@@ -65,8 +66,7 @@ def rank_towns(user, level: str, period_text: str, now) -> dict:
     """The ranking the API answers: items in order, and the 递补 candidate if any."""
     period, kind = parse_period(period_text)
     towns = towns_of_level(user, level)
-    limits = dict(top_n=current_app.config["RANKING_TOP_N"],
-                  bottom_n=current_app.config["RANKING_BOTTOM_N"])
+    limits = _limits()
     last_year_bottom = set()
     if kind == "year":
         before = Period(period.first.replace(year=period.first.year - 1),
@@ -106,17 +106,33 @@ def departments_in_reach(user, town: str | None) -> list[tuple[int, str, str]]:
             for row in rows]
 
 
+def _limits() -> dict:
+    return dict(top_n=current_app.config["RANKING_TOP_N"],
+                bottom_n=current_app.config["RANKING_BOTTOM_N"])
+
+
+def _answer(level: str, period_text: str, kind: str, period: Period, ranked) -> dict:
+    return {"level": level, "period": period_text, "kind": kind,
+            "from": period.first.isoformat(), "to": period.last.isoformat(),
+            "items": [{"code": e.code, "name": e.name, "score": e.score, "grade": e.grade,
+                       "rank": e.rank, "mark": e.mark} for e in ranked],
+            "replacement_candidate": None}
+
+
 def rank_departments(user, town: str | None, period_text: str, now) -> dict:
     """责任单位 ranked the same way within a town (or every town in reach), by their own score
     (dashboard/weights.py; by default 按期处置率, 结案率, 返工率, 满意率); commended and criticised,
     never warned of elimination (that rule is the demonstration towns')."""
     period, kind = parse_period(period_text)
-    limits = dict(top_n=current_app.config["RANKING_TOP_N"],
-                  bottom_n=current_app.config["RANKING_BOTTOM_N"])
     ranked = ranking.rank(_entries(user, departments_in_reach(user, town), period, now,
-                                   "department"), **limits)
-    return {"level": "department", "period": period_text, "kind": kind,
-            "from": period.first.isoformat(), "to": period.last.isoformat(),
-            "items": [{"code": e.code, "name": e.name, "score": e.score, "grade": e.grade,
-                       "rank": e.rank, "mark": e.mark} for e in ranked],
-            "replacement_candidate": None}
+                                   "department"), **_limits())
+    return _answer("department", period_text, kind, period, ranked)
+
+
+def rank_workers(user, town: str | None, period_text: str) -> dict:
+    """网格员 ranked within a town (or every town in reach) by their own score
+    (dashboard/workers.py; by default 按时核实率 30, 按时核查率 30, 主动发现率 40);
+    commended and criticised, never warned of elimination. Ties: the username."""
+    period, kind = parse_period(period_text)
+    ranked = ranking.rank(worker_entries(user, town, period), **_limits())
+    return _answer("worker", period_text, kind, period, ranked)

@@ -33,7 +33,7 @@ from itertools import chain
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import delete, event as sa_event, select
+from sqlalchemy import delete, event as sa_event, inspect, select
 from sqlalchemy.orm import Session
 
 from core.bulk import bulk_add
@@ -47,17 +47,15 @@ SATISFIED = ("满意", "基本满意")
 LOGGED = ("rework", "approve_extension", "return")
 CHUNK = 2000
 _PENDING = "gridgov.rollups"  # session.info: event id → its facts before this transaction
-_NEW = "gridgov.rollups.new"  # session.info: the cases created in this transaction, and
-#                               the cases given a run, a counted log or a rating in it
+_NEW = "gridgov.rollups.new"  # session.info: the cases created in this transaction (id →
+#                               object), and the cases given a run, a counted log or a rating
 
 
 # --- a case's facts ------------------------------------------------------------------------
 
-def facts(ids, executor=None, new: bool = False) -> dict[int, dict[tuple, Counter]]:
+def facts(ids, executor=None) -> dict[int, dict[tuple, Counter]]:
     """Every fact of the cases `ids`: event id → {cell key: Counter of counters}. Read with
-    four statements whatever the number of cases (callers pass at most CHUNK); `new`: cases
-    created in this transaction, which have no counted run, 返工/延期/回退 log or rating yet,
-    so only their rows are read (a create reads nothing back but its own row)."""
+    four statements whatever the number of cases (callers pass at most CHUNK)."""
     run = (executor or db.session).execute
     ids = list(ids)
     if not ids:
@@ -68,27 +66,31 @@ def facts(ids, executor=None, new: bool = False) -> dict[int, dict[tuple, Counte
         Event.category_id, Event.clock_started_at, Event.due_at, Event.escalation_step)
         .where(Event.id.in_(ids))).all()
     runs, logs, ratings = defaultdict(list), defaultdict(list), defaultdict(list)
-    if not new:
-        for row in run(select(StageRun.event_id, StageRun.stage, StageRun.action,
-                              StageRun.department_id, StageRun.ended_at, StageRun.is_on_time,
-                              StageRun.used_min, StageRun.due_at)
-                       .where(StageRun.event_id.in_(ids)).order_by(StageRun.seq)):
-            runs[row.event_id].append(row)
-        for row in run(select(EventLog.event_id, EventLog.action, EventLog.created_at)
-                       .where(EventLog.event_id.in_(ids), EventLog.action.in_(LOGGED))
-                       .order_by(EventLog.created_at, EventLog.id)):
-            logs[row.event_id].append(row)
-        for row in run(select(Rating.event_id, Rating.rating, Rating.created_at)
-                       .where(Rating.event_id.in_(ids))):
-            ratings[row.event_id].append(row)
-    zone = ZoneInfo(current_app.config["LOCAL_TIMEZONE"])
+    for row in run(select(StageRun.event_id, StageRun.stage, StageRun.action,
+                          StageRun.department_id, StageRun.ended_at, StageRun.is_on_time,
+                          StageRun.used_min, StageRun.due_at)
+                   .where(StageRun.event_id.in_(ids)).order_by(StageRun.seq)):
+        runs[row.event_id].append(row)
+    for row in run(select(EventLog.event_id, EventLog.action, EventLog.created_at)
+                   .where(EventLog.event_id.in_(ids), EventLog.action.in_(LOGGED))
+                   .order_by(EventLog.created_at, EventLog.id)):
+        logs[row.event_id].append(row)
+    for row in run(select(Rating.event_id, Rating.rating, Rating.created_at)
+                   .where(Rating.event_id.in_(ids))):
+        ratings[row.event_id].append(row)
+    zone = _zone()
     return {case.id: _case_facts(case, runs[case.id], logs[case.id], ratings[case.id], zone)
             for case in cases}
 
 
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["LOCAL_TIMEZONE"])
+
+
 def _case_facts(case, runs, logs, ratings, zone) -> dict[tuple, Counter]:
-    """One case's facts (the module's docstring says which) from its row, its stage runs
-    in order, its 返工/延期/回退 logs in order and its ratings."""
+    """One case's facts (the module's docstring says which) from its row (a row read, or the
+    case object itself), its stage runs in order, its 返工/延期/回退 logs in order and its
+    ratings."""
     out: dict[tuple, Counter] = defaultdict(Counter)
 
     def day(moment: datetime):
@@ -248,11 +250,11 @@ def _before_flush(session, _context, _instances) -> None:
 @sa_event.listens_for(Session, "after_flush")
 def _after_flush(session, _context) -> None:
     pending = session.info.setdefault(_PENDING, {})
-    new = session.info.setdefault(_NEW, {"cases": set(), "with_more": set()})
+    new = session.info.setdefault(_NEW, {"cases": {}, "with_more": set()})
     for instance in session.new:
         if isinstance(instance, Event) and instance.id not in pending:
             pending[instance.id] = {}  # a new case had no facts
-            new["cases"].add(instance.id)
+            new["cases"][instance.id] = instance
         elif isinstance(instance, (StageRun, Rating)) or (
                 isinstance(instance, EventLog) and instance.action in LOGGED):
             new["with_more"].add(instance.event_id)  # more than its row to read
@@ -262,16 +264,20 @@ def _after_flush(session, _context) -> None:
 def _before_commit(session) -> None:
     session.flush()  # the commit's own flush comes after this hook: its changes first
     pending = session.info.pop(_PENDING, None)
-    made = session.info.pop(_NEW, None) or {"cases": set(), "with_more": set()}
+    made = session.info.pop(_NEW, None) or {"cases": {}, "with_more": set()}
     if not pending:
         return
-    new = made["cases"] - made["with_more"]  # cases made here with nothing but their row
+    # a case made here and given no run, counted log or rating has only its row to count:
+    # counted from the object in memory (a create reads nothing back)
+    plain = {i: case for i, case in made["cases"].items()
+             if i not in made["with_more"] and not inspect(case).was_deleted}
     cells: dict[tuple, Counter] = defaultdict(Counter)
     _merge(pending, -1, cells)
-    for ids, fresh in (([i for i in pending if i not in new], False),
-                       ([i for i in pending if i in new], True)):
-        for start in range(0, len(ids), CHUNK):
-            _merge(facts(ids[start:start + CHUNK], session, new=fresh), 1, cells)
+    zone = _zone()
+    _merge({i: _case_facts(case, (), (), (), zone) for i, case in plain.items()}, 1, cells)
+    ids = [i for i in pending if i not in plain]
+    for start in range(0, len(ids), CHUNK):
+        _merge(facts(ids[start:start + CHUNK], session), 1, cells)
     add_cells({key: counts for key, counts in cells.items() if any(counts.values())}, session)
 
 

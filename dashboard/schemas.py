@@ -57,11 +57,11 @@ StatsOut = Schema.from_dict({
 
 
 class RankingQueryIn(QuerySchema):
-    #: a demonstration level (towns), or department (责任单位)
+    #: a demonstration level (towns), department (责任单位) or worker (网格员)
     level = fields.String(load_default="provincial", validate=validate.OneOf(
-        ("provincial", "city", "county", "department"), error=N_("排名对象无效")))
+        ("provincial", "city", "county", "department", "worker"), error=N_("排名对象无效")))
     period = fields.String(load_default=None, validate=validate.Length(max=7))
-    #: departments: of this town only
+    #: departments and workers: of this town only
     town = fields.String(load_default=None, validate=validate.Length(max=12))
 
 

@@ -143,16 +143,19 @@ RANKING_FIELDS = {"level": _l("排名对象"), "period": _l("考核期"), "town"
 #: the marks as the bulletin words them
 MARKS = {"commend": _l("通报表扬"), "criticize": _l("通报批评"), "eliminate_warning": _l("淘汰预警")}
 LEVEL_LABELS = {"provincial": _l("省级示范镇"), "city": _l("市级示范镇"), "county": _l("县级示范镇"),
-                "department": _l("责任单位")}
+                "department": _l("责任单位"), "worker": _l("网格员")}
 
 
 def _ranking(args: dict, today):
     """The ranking the page or its export asks for: towns of a level, or departments."""
-    from dashboard.rankings import rank_departments, rank_towns
+    from dashboard.rankings import rank_departments, rank_towns, rank_workers
     period = args["period"] or str(today.year)
-    if args["level"] == "department":
+    if args["level"] in ("department", "worker"):
         check_codes({"town": args.get("town")})
+    if args["level"] == "department":
         return rank_departments(current_user, args.get("town"), period, clock.utcnow())
+    if args["level"] == "worker":
+        return rank_workers(current_user, args.get("town"), period)
     return rank_towns(current_user, args["level"], period, clock.utcnow())
 
 
@@ -179,7 +182,7 @@ def rankings():
         args = load_form(RankingQueryIn(), request.args, RANKING_FIELDS)
         context["result"] = _ranking(args, today)
         context["formula"] = weights.formula(weights.current(
-            "department" if args["level"] == "department" else "town"))
+            args["level"] if args["level"] in ("department", "worker") else "town"))
     except AppError as error:
         context["error"] = error.message
         return render_template("dashboard/rankings.html", **context), error.status

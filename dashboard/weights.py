@@ -26,7 +26,8 @@ class Kind:
 
 KINDS = {kind.key: kind for kind in (
     Kind("town", _l("示范镇"), metrics.TOWN_WEIGHTS),
-    Kind("department", _l("责任单位"), metrics.DEPARTMENT_WEIGHTS))}
+    Kind("department", _l("责任单位"), metrics.DEPARTMENT_WEIGHTS),
+    Kind("worker", _l("网格员"), metrics.WORKER_WEIGHTS))}
 
 
 def _stored(kind: str) -> dict | None:

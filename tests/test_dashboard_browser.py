@@ -91,6 +91,14 @@ def test_the_rankings_on_a_desk_and_a_phone(county, open_context, live_server):
         if options is PHONE:
             assert_fits_a_phone(page)
         page.screenshot(path=str(SHOTS / name), full_page=True)
+        # 网格员: the workers who closed cases rank; the rules say how they are scored
+        page.get_by_label("排名对象").select_option("worker")
+        page.get_by_role("button", name="排名").click()
+        expect(page.locator("h1")).to_contain_text("网格员考核排名")
+        expect(page.locator("tr.commend").first).to_be_visible()
+        if options is PHONE:
+            assert_fits_a_phone(page)
+        page.screenshot(path=str(SHOTS / name.replace("rankings", "workers")), full_page=True)
 
 
 def test_the_bulletin_on_a_desk_and_a_phone(busy, open_context, live_server):

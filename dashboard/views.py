@@ -22,7 +22,7 @@ from events.labels import holder_label
 from dashboard.api import check_codes, local_today, period_of
 from dashboard.schemas import StatsQueryIn
 from dashboard.stats import Moment, Period, figures
-from dashboard.wall import grid_counts, grid_shapes
+from dashboard.wall import MAX_PINS, grid_counts, grid_shapes
 from events.access import grid_scope_clause
 from events.models import Category, Department
 from grid.models import Grid, Region
@@ -133,8 +133,13 @@ def home():
                 current_user, args, period, now)],
             "grids": grid_counts(current_user, args, period, now, moment),
             "list": url_for("events.list_events"),
+            "pins": url_for("dashboard.map_cases", **{key: args[key] for key in (
+                "town", "grid", "department", "category", "source") if args.get(key)}),
             "labels": {"reported": _("上报"), "filed": _("立案"), "closed": _("结案"),
-                       "open": _("在办"), "overdue": _("超期")}},
+                       "open": _("在办"), "overdue": _("超期"), "pins": _("在办案件点位"),
+                       "heat": _("上报热力"), "more": _("范围内案件较多，只显示最紧急的 %(n)s 件",
+                                                        n=MAX_PINS),
+                       "open_case": _("查看案件")}},
             ensure_ascii=False))  # an attribute: escaped like any text
     return render_template("dashboard/home.html", **context)
 

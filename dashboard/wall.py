@@ -9,7 +9,10 @@ from sqlalchemy import func, select
 from core.extensions import db
 from dashboard import board
 from dashboard.models import rollup_cell
-from dashboard.stats import Moment, Period, figures, rollup_where
+from dashboard.stats import OPEN_STATES, Moment, Period, figures, rollup_where
+from events.filters import summary_rows_query
+from events.models import Event
+from events.queries import pin_json
 from events.access import grid_scope_clause
 from events.labels import holder_label, time_left_label
 from grid.locate import grids_geojson
@@ -17,6 +20,10 @@ from grid.models import Grid
 
 #: the most grids a map draws (a county has hundreds; a province's own view stays readable)
 MAX_GRIDS = 2000
+#: case pins: the most a view gets, and the widest view (degrees) that gets them at all —
+#: zoomed out, the map shows the grids' counts and the heat, never every case
+MAX_PINS = 300
+PIN_SPAN = 0.25
 CARDS = ("reported", "filed", "closed", "overdue_now", "on_time_close_rate")
 
 
@@ -38,6 +45,18 @@ def grid_counts(user, args: dict, period: Period, now, moment: Moment | None = N
         counts.setdefault(codes[grid_id], {"reported": 0, "open": 0, "overdue": 0}).update(
             open=got["open_now"], overdue=got["overdue_now"])
     return counts
+
+
+def case_pins(user, args: dict, box: tuple[float, float, float, float], now) -> dict:
+    """The open cases inside `box` (south, west, north, east) as map pins, soonest due first:
+    {pins, more (True when the view holds more than MAX_PINS)}."""
+    south, west, north, east = box
+    rows = db.session.execute(
+        summary_rows_query(user, {**args, "state": ",".join(OPEN_STATES)}, now)
+        .where(Event.lat.between(south, north), Event.lon.between(west, east))
+        .order_by(Event.due_at.is_(None), Event.due_at, Event.id).limit(MAX_PINS + 1)).all()
+    return {"pins": [pin_json(row, now) for row in rows[:MAX_PINS]],
+            "more": len(rows) > MAX_PINS}
 
 
 def grid_shapes(user, args: dict) -> dict:

@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from core import clock
+from core.errors import InvalidInput
 from core.extensions import db
 from core.inputs import load_form
 from core.roles import role_required
@@ -58,6 +59,33 @@ def wall():
         labels=json.dumps(labels, ensure_ascii=False),
         initial=json.dumps(wall_data(current_user, args, local_today(), clock.utcnow()),
                            ensure_ascii=False))
+
+
+def _box() -> tuple[float, float, float, float]:
+    """The map view a pin request names (south, west, north, east), checked: numbers, on
+    the globe, in order, and no wider than PIN_SPAN degrees."""
+    from dashboard.wall import PIN_SPAN
+    try:
+        box = tuple(float(request.args[name]) for name in ("south", "west", "north", "east"))
+    except (KeyError, ValueError):
+        raise InvalidInput(_("地图范围无效：需要 south、west、north、east 四个数"),
+                           fields={"box": ["four numbers"]}) from None
+    south, west, north, east = box
+    if not (-90 <= south < north <= 90 and -180 <= west < east <= 180):
+        raise InvalidInput(_("地图范围无效：南、西须小于北、东，且在经纬度范围内"),
+                           fields={"box": ["out of range or out of order"]})
+    if north - south > PIN_SPAN or east - west > PIN_SPAN:
+        raise InvalidInput(_("范围过大：放大地图后再显示案件点位"),
+                           fields={"box": [f"wider than {PIN_SPAN} degrees"]})
+    return box
+
+
+@bp.get("/dashboard/map/cases.json")
+@role_required("supervisor", "dispatcher", "admin")
+def map_cases():
+    """The open cases inside a zoomed-in view of the board's map, as pins (dashboard.js)."""
+    from dashboard.wall import case_pins
+    return case_pins(current_user, _wall_args(), _box(), clock.utcnow())
 
 
 @bp.get("/dashboard/wall.json")

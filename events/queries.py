@@ -44,6 +44,20 @@ def summary_json(row, now) -> dict:
             "supervise_count": row.supervise_count or 0, "clock": clock_json(row, now)}
 
 
+def pin_json(row, now) -> dict:
+    """One open case as a map pin (static/js/fieldmap.js, dashboard.js): where, what, its
+    clock's colour and time left, and the link to it."""
+    from flask import url_for
+
+    from events.deadlines import clock_json
+    from events.labels import state_label, time_left_label
+    return {"lat": row.lat, "lon": row.lon, "number": row.number, "category": row.category_name,
+            "state": state_label(row.state), "address": row.address or "",
+            "color": (clock_json(row, now) or {}).get("color", "grey"),
+            "left": time_left_label(row.due_at, now) if row.due_at else "",
+            "url": url_for("events.show_event", event_id=row.id)}
+
+
 # --- one case, read as plain rows (GET /api/v1/events/<id>) -------------------------------
 _STATEMENTS: dict = {}
 

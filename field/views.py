@@ -14,10 +14,9 @@ from core.inputs import is_id, load_form
 from events import intake
 from events.access import reportable_grids_clause
 from events.catalogue import COMMON_CATEGORIES, OTHER_CATEGORY
-from events.deadlines import clock_json
-from events.labels import state_label, time_left_label
 from events.models import Category
 from events.photos import prepare_uploads
+from events.queries import pin_json
 from events.schemas import EventCreateIn
 from events.views import held_photos, unconfirmed_duplicates
 from field import services
@@ -139,11 +138,7 @@ def grid_map():
     cases, _more = services.open_cases(current_user, MAP_CASES)
     points = db.session.scalars(select(QrPoint).where(
         QrPoint.grid_id.in_([g.id for g in grids]), QrPoint.is_active.is_(True))).all()
-    pins = [{"lat": e.lat, "lon": e.lon, "number": e.number, "category": e.category_name,
-             "state": state_label(e.state), "address": e.address or "",
-             "color": (clock_json(e, now) or {}).get("color", "grey"),
-             "left": time_left_label(e.due_at, now) if e.due_at else "",
-             "url": url_for("events.show_event", event_id=e.id)} for e in cases]
+    pins = [pin_json(e, now) for e in cases]
     marks = [{"lat": p.lat, "lon": p.lon, "label": p.label, "kind": p.kind} for p in points]
     return render_template("field/map.html", grids=grids, shapes=grids_geojson(grids),
                            pins=pins, marks=marks)

@@ -22,6 +22,17 @@ def _supervisor(open_context, live_server, options):
     return page, errors
 
 
+def _an_open_case(app) -> tuple[float, float]:
+    from sqlalchemy import select
+
+    from core.extensions import db
+    from events.models import Event
+    with app.app_context():
+        row = db.session.execute(select(Event.lat, Event.lon).where(
+            Event.state.in_(("filed", "dispatched", "accepted"))).limit(1)).one()
+    return row.lat, row.lon
+
+
 def test_the_county_board_on_a_desk(busy, open_context, live_server):
     from playwright.sync_api import expect
     page, errors = _supervisor(open_context, live_server, WALL)
@@ -40,6 +51,22 @@ def test_the_county_board_on_a_desk(busy, open_context, live_server):
     shapes = page.locator("#board-map path.leaflet-interactive")
     assert shapes.count() == 22
     assert len(set(shapes.evaluate_all("els => els.map(e => e.getAttribute('fill'))"))) > 1
+    # zoomed in to a few streets: the open cases there as pins coloured by their clock
+    lat, lon = _an_open_case(busy)
+    page.evaluate("([lat, lon]) => document.getElementById('board-map').gridgovMap.map"
+                  ".setView([lat, lon], 16)", [lat, lon])
+    expect(page.locator("#board-map path.case-pin").first).to_be_attached()
+    page.locator("#board-map path.case-pin").first.dispatch_event("click")
+    expect(page.locator(".leaflet-popup-content a.button")).to_have_attribute(
+        "href", re.compile(r"^/events/\d+$"))
+    # the heat of the period's reports, one switch away
+    page.get_by_label("上报热力").check()
+    expect(page.locator("#board-map canvas.leaflet-heatmap-layer")).to_be_attached()
+    page.wait_for_timeout(300)  # the popup's fade
+    page.screenshot(path=str(SHOTS / "dashboard-1b-desk-map-zoomed.png"))
+    page.evaluate("document.getElementById('board-map').gridgovMap.map.setZoom(11)")
+    expect(page.locator("#board-map path.case-pin")).to_have_count(0)  # zoomed out: none
+    page.get_by_label("上报热力").uncheck()
     shapes.first.dispatch_event("click")
     page.wait_for_url(re.compile(r"/events\?grid=\d{15}"))
     page.go_back()
@@ -60,6 +87,13 @@ def test_the_board_on_a_phone(busy, open_context, live_server):
     expect(page.locator("#trend-chart svg path").first).to_be_attached()
     assert_fits_a_phone(page)
     page.screenshot(path=str(SHOTS / "dashboard-2-phone.png"), full_page=True)
+    lat, lon = _an_open_case(busy)  # the map zoomed in on a phone: pins, the switch folded
+    page.evaluate("([lat, lon]) => document.getElementById('board-map').gridgovMap.map"
+                  ".setView([lat, lon], 16)", [lat, lon])
+    expect(page.locator("#board-map path.case-pin").first).to_be_attached()
+    assert page.locator(".leaflet-control-layers-expanded").count() == 0
+    assert_fits_a_phone(page)
+    page.locator("#board-map").screenshot(path=str(SHOTS / "dashboard-2b-phone-map.png"))
     page.get_by_role("link", name="本周").click()
     expect(page.get_by_role("link", name="本周")).to_have_class(re.compile("primary"))
     assert not errors, errors

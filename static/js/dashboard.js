@@ -44,6 +44,7 @@
   var mapBox = document.getElementById('board-map');
   if (mapBox && window.gridgovMap) {
     var grid = window.gridgovMap(mapBox);
+    mapBox.gridgovMap = grid;  // the browser tests move the view through it
     grid.layer.eachLayer(function (shape) {
       var code = shape.feature.properties.code;
       var c = data.grids[code] || { reported: 0, open: 0, overdue: 0 };
@@ -57,6 +58,64 @@
         location.href = data.list + '?grid=' + encodeURIComponent(code) + (c.overdue ? '&overdue=1' : '');
       });
     });
+    boardOverlays(grid, data);
   }
   window.addEventListener('resize', function () { charts.forEach(function (c) { c.resize(); }); });
+
+  // Over the grids: the open cases as pins coloured by their clock once the view is a few
+  // streets wide (asked of the server for that view only: never every case), and a heat
+  // layer of the period's reports, each grid's count at its centre.
+  function boardOverlays(grid, data) {
+    var map = grid.map, PIN_ZOOM = 15, SPAN = 0.25;
+    var COLORS = { red: '#c5221f', yellow: '#c98a00', green: '#1e8e3e', grey: '#6b7280' };
+    var pins = L.layerGroup().addTo(map), overlays = {}, asked = 0;
+    overlays[data.labels.pins] = pins;
+    var note = L.control({ position: 'bottomleft' });
+    note.onAdd = function () { var box = L.DomUtil.create('div', 'map-note'); box.hidden = true; return box; };
+    note.addTo(map);
+    function pin(p) {
+      var box = document.createElement('div'), title = document.createElement('strong'),
+          meta = document.createElement('div'), link = document.createElement('a');
+      title.textContent = p.category + ' ' + p.number;
+      meta.textContent = p.state + (p.left ? ' · ' + p.left : '') + (p.address ? ' · ' + p.address : '');
+      link.href = p.url; link.textContent = data.labels.open_case; link.className = 'button';
+      box.appendChild(title); box.appendChild(meta); box.appendChild(link);
+      return L.circleMarker([p.lat, p.lon], { radius: 9, color: '#fff', weight: 2, fillColor: COLORS[p.color] || COLORS.grey,
+                                              fillOpacity: 0.95, className: 'case-pin case-' + p.color }).bindPopup(box);
+    }
+    function refresh() {
+      var b = map.getBounds(), ask = ++asked;
+      if (!map.hasLayer(pins) || map.getZoom() < PIN_ZOOM ||
+          b.getNorth() - b.getSouth() > SPAN || b.getEast() - b.getWest() > SPAN) {
+        pins.clearLayers(); note.getContainer().hidden = true; return;
+      }
+      var sep = data.pins.indexOf('?') < 0 ? '?' : '&';
+      fetch(data.pins + sep + 'south=' + b.getSouth() + '&west=' + b.getWest() + '&north=' + b.getNorth() +
+            '&east=' + b.getEast(), { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (got) {
+          if (!got || ask !== asked) return;  // a later view asked since
+          pins.clearLayers();
+          got.pins.forEach(function (p) { pin(p).addTo(pins); });
+          note.getContainer().textContent = got.more ? data.labels.more : '';
+          note.getContainer().hidden = !got.more;
+        })
+        .catch(function () {});
+    }
+    if (L.heatLayer) {
+      var points = [], top = 1;
+      grid.layer.eachLayer(function (shape) {
+        var c = data.grids[shape.feature.properties.code];
+        if (c && c.reported) {
+          var at = shape.getBounds().getCenter();
+          points.push([at.lat, at.lng, c.reported]);
+          top = Math.max(top, c.reported);
+        }
+      });
+      overlays[data.labels.heat] = L.heatLayer(points, { radius: 45, blur: 35, max: top, minOpacity: 0.25 });
+    }
+    L.control.layers(null, overlays, { collapsed: map.getSize().x < 600, position: 'topright' }).addTo(map);
+    map.on('moveend overlayadd overlayremove', refresh);
+    refresh();
+  }
 })();

@@ -107,6 +107,13 @@ def main() -> None:
               lambda: read_page(lead, {"grid": "220221101000001", "overdue": True}, "urgency",
                                 None, 20))
         timed("wall answer", lambda: wall_data(lead, {}, today, now))
+        from dashboard.wall import case_pins
+        from grid.models import Grid
+        centre = db.session.execute(select(Grid.centroid_lat, Grid.centroid_lon)
+                                    .order_by(Grid.code).limit(1)).one()
+        view = (centre[0] - 0.01, centre[1] - 0.01, centre[0] + 0.01, centre[1] + 0.01)
+        timed("map pins: the open cases of a zoomed-in view",
+              lambda: case_pins(lead, {}, view, now))
     import re
     client = app.test_client()
     form = client.get("/login").get_data(as_text=True)

@@ -25,10 +25,10 @@ from dashboard import metrics
 from dashboard.models import COUNTERS, rollup_cell, rollup_town
 from dashboard.weights import current
 from events.filters import SOURCES, apply_filters, local_midnight
-from events.models import Category, Department, Event
+from events.models import OPEN_CASE_STATES, Category, Department, Event
 from grid.models import Grid, Region
 
-OPEN_STATES = ("reported", "filed", "dispatched", "accepted", "handled")
+OPEN_STATES = OPEN_CASE_STATES
 #: the list filters a figure may be narrowed by (events.filters reads them)
 FILTERS = ("town", "grid", "department", "category", "source")
 

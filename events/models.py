@@ -2,12 +2,17 @@
 from datetime import datetime
 
 from sqlalchemy import (JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint, event as sa_event, false, inspect as sa_inspect)
+                        UniqueConstraint, event as sa_event, false, inspect as sa_inspect, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.clock import utcnow
 from core.extensions import db
 from core.types import UTCDateTime
+
+#: the states with a running case (the open ones of the board; 挂账 excluded), and the same
+#: as the partial index's condition: a query that names them as constants reads that index
+OPEN_CASE_STATES = ("reported", "filed", "dispatched", "accepted", "handled")
+OPEN_PLACE_WHERE = "state IN ('reported', 'filed', 'dispatched', 'accepted', 'handled')"
 
 
 class Department(db.Model):
@@ -109,6 +114,9 @@ class Event(db.Model):
         Index("ix_event_due", "due_at", "id"),
         # Possible duplicates: same category, a band of latitude, read from the index alone.
         Index("ix_event_category_place", "category_id", "lat", "lon", "created_at", "state"),
+        # The board's map zoomed in: the open cases of a view (dashboard/wall.py case_pins).
+        Index("ix_event_open_place", "lat", "lon", postgresql_where=text(OPEN_PLACE_WHERE),
+              sqlite_where=text(OPEN_PLACE_WHERE)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

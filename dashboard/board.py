@@ -7,7 +7,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from core.extensions import db
-from dashboard.stats import Moment, Period, figures_by, no_figures, rollup_table, rollup_where
+from dashboard.stats import (Moment, Period, figures_by, no_figures, reported_by, rollup_table,
+                             rollup_where)
 from events.access import grid_scope_clause
 from events.filters import read_page
 from events.models import Category
@@ -35,14 +36,8 @@ def trend(user, args: dict, period: Period, now) -> dict:
 
 def _most_reported(user, args: dict, period: Period, column: str, limit: int) -> list[tuple]:
     """(id, cases reported) of the `column` values most reported in the period."""
-    table = rollup_table(user, args, column)
-    c = table.c
-    count = func.sum(c.reported).label("n")
-    return db.session.execute(rollup_where(select(c[column], count), table, user, args)
-                              .where(c.cohort >= period.first, c.cohort <= period.last,
-                                     c.reported != 0)
-                              .group_by(c[column]).order_by(count.desc(), c[column])
-                              .limit(limit)).all()
+    return sorted(reported_by(user, args, period, column).items(),
+                  key=lambda item: (-item[1], item[0]))[:limit]
 
 
 def top_categories(user, args: dict, period: Period, now, limit: int = 10) -> list[tuple]:

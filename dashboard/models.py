@@ -2,7 +2,9 @@
 
 Two grains of the same counters: `rollup_cell` per town × grid × department × category ×
 source — what a filter by grid, department or category reads — and `rollup_town` per town ×
-source, what a region's figures and the rankings read (a county's year is a few thousand rows).
+source, what a region's figures and the rankings read (a county's year is a few thousand rows);
+and `rollup_month`, the reports of each month per town × grid × category × source (the
+"most reported" charts of long periods).
 Days are the towns' local dates (Asia/Shanghai). `department_id` 0 is "no department".
 Plain tables: rows are written only by upserts of counter deltas, never loaded as objects."""
 from datetime import datetime
@@ -20,19 +22,26 @@ COUNTERS = ("reported", "rejected", "filed", "due", "closed", "closed_on_time", 
             "verified_on_time", "checked", "checked_on_time", "rated", "satisfied")
 CELL_KEYS = ("town_id", "cohort", "day", "grid_id", "department_id", "category_id", "source")
 TOWN_KEYS = ("town_id", "cohort", "day", "source")
+#: the reports of a whole month per grid and category: a year's "most reported" charts read
+#: twelve months of these instead of a year of cells
+MONTH_KEYS = ("town_id", "month", "grid_id", "category_id", "source")
+MONTH_COUNTERS = ("reported",)
 
 
 def _key(name: str) -> Column:
-    kind = String(16) if name == "source" else Date() if name in ("cohort", "day") else Integer()
+    kind = String(16) if name == "source" else \
+        Date() if name in ("cohort", "day", "month") else Integer()
     return Column(name, kind, primary_key=True, autoincrement=False)
 
 
-def _counters() -> list[Column]:
-    return [Column(name, Integer, nullable=False, server_default="0") for name in COUNTERS]
+def _counters(names=COUNTERS) -> list[Column]:
+    return [Column(name, Integer, nullable=False, server_default="0") for name in names]
 
 
 rollup_cell = Table("rollup_cell", db.metadata, *map(_key, CELL_KEYS), *_counters())
 rollup_town = Table("rollup_town", db.metadata, *map(_key, TOWN_KEYS), *_counters())
+rollup_month = Table("rollup_month", db.metadata, *map(_key, MONTH_KEYS),
+                     *_counters(MONTH_COUNTERS))
 
 
 class ScoreWeight(db.Model):

@@ -38,7 +38,8 @@ from sqlalchemy.orm import Session
 
 from core.bulk import bulk_add
 from core.extensions import db
-from dashboard.models import CELL_KEYS, COUNTERS, TOWN_KEYS, rollup_cell, rollup_town
+from dashboard.models import (CELL_KEYS, COUNTERS, MONTH_COUNTERS, MONTH_KEYS, TOWN_KEYS,
+                              rollup_cell, rollup_month, rollup_town)
 from events.escalation import OVERDUE_1
 from events.models import Event, EventLog, StageRun
 from portal.models import Rating
@@ -148,8 +149,8 @@ def _coarse(key: tuple) -> tuple:
     return town, cohort, when, source
 
 
-def _rows(cells: dict[tuple, Counter], keys) -> list[dict]:
-    return [{**dict(zip(keys, key)), **{name: counts.get(name, 0) for name in COUNTERS}}
+def _rows(cells: dict[tuple, Counter], keys, counters=COUNTERS) -> list[dict]:
+    return [{**dict(zip(keys, key)), **{name: counts.get(name, 0) for name in counters}}
             for key, counts in sorted(cells.items(), key=lambda item: _sortable(item[0]))
             if any(counts.values())]
 
@@ -158,15 +159,25 @@ def _sortable(key: tuple) -> tuple:
     return tuple(str(part) for part in key)
 
 
+def _month(key: tuple) -> tuple:
+    town, cohort, _when, grid, _department, category, source = key
+    return town, cohort.replace(day=1), grid, category, source
+
+
 def add_cells(cells: dict[tuple, Counter], executor=None) -> None:
-    """Add counters (which may be negative: a difference) to both grains."""
+    """Add counters (which may be negative: a difference) to every grain."""
     executor = executor or db.session
     town: dict[tuple, Counter] = defaultdict(Counter)
+    month: dict[tuple, Counter] = defaultdict(Counter)
     for key, counts in cells.items():
         town[_coarse(key)].update(counts)
+        if counts.get("reported"):
+            month[_month(key)]["reported"] += counts["reported"]
     # rows in key order: two writers on PostgreSQL lock them in the same order
     bulk_add(rollup_cell, CELL_KEYS, COUNTERS, _rows(cells, CELL_KEYS), executor)
     bulk_add(rollup_town, TOWN_KEYS, COUNTERS, _rows(town, TOWN_KEYS), executor)
+    bulk_add(rollup_month, MONTH_KEYS, MONTH_COUNTERS,
+             _rows(month, MONTH_KEYS, MONTH_COUNTERS), executor)
 
 
 def _merge(found: dict[int, dict[tuple, Counter]], sign: int, into: dict) -> None:
@@ -183,8 +194,8 @@ def rebuild(executor=None) -> int:
     if executor is db.session:
         db.session.flush()
         db.session().info.pop(_PENDING, None)
-    executor.execute(delete(rollup_cell))
-    executor.execute(delete(rollup_town))
+    for table in (rollup_cell, rollup_town, rollup_month):
+        executor.execute(delete(table))
     last, read = 0, 0
     while True:
         ids = executor.execute(select(Event.id).where(Event.id > last).order_by(Event.id)
@@ -199,10 +210,11 @@ def rebuild(executor=None) -> int:
 
 def stored(table) -> dict[tuple, dict]:
     """A grain's non-zero rows: key → counters (what tests compare a rebuild with)."""
-    keys = CELL_KEYS if table is rollup_cell else TOWN_KEYS
+    keys, counters = {rollup_cell: (CELL_KEYS, COUNTERS), rollup_town: (TOWN_KEYS, COUNTERS),
+                      rollup_month: (MONTH_KEYS, MONTH_COUNTERS)}[table]
     out = {}
     for row in db.session.execute(select(table)).mappings():
-        counts = {name: row[name] for name in COUNTERS if row[name]}
+        counts = {name: row[name] for name in counters if row[name]}
         if counts:
             out[tuple(row[k] for k in keys)] = counts
     return out

@@ -13,22 +13,21 @@ last (Asia/Shanghai). Each count's definition is in metrics.METRICS; the cohorts
 Scope: what the caller may see (auth.permissions.case_scope), narrowed by town, grid,
 department (the department holding the case now; for stage runs, the one that held it
 during the run), category and source."""
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 
 from auth.permissions import case_scope
 from core.extensions import db
 from dashboard import metrics
-from dashboard.models import COUNTERS, rollup_cell, rollup_town
+from dashboard.models import COUNTERS, rollup_cell, rollup_month, rollup_town
 from dashboard.weights import current
 from events.filters import SOURCES, apply_filters, local_midnight
 from events.models import OPEN_CASE_STATES, Category, Department, Event
 from grid.models import Grid, Region
 
-OPEN_STATES = OPEN_CASE_STATES
 #: the list filters a figure may be narrowed by (events.filters reads them)
 FILTERS = ("town", "grid", "department", "category", "source")
 
@@ -83,6 +82,41 @@ def rollup_where(query, table, user, args: dict):
     return query
 
 
+def _whole_months(period: Period) -> tuple[list[date], list[tuple[date, date]]]:
+    """The period as the first days of the whole months inside it, and the runs of days
+    around them: 2026-01-15 … 2026-04-10 → [Feb, Mar], [(Jan 15, Jan 31), (Apr 1, Apr 10)]."""
+    months, start = [], period.first.replace(day=1)
+    while start <= period.last:
+        following = (start + timedelta(days=32)).replace(day=1)
+        if start >= period.first and following - timedelta(days=1) <= period.last:
+            months.append(start)
+        start = following
+    if not months:
+        return [], [(period.first, period.last)]
+    edges = [(period.first, months[0] - timedelta(days=1))] if period.first < months[0] else []
+    after = (months[-1] + timedelta(days=32)).replace(day=1)
+    if after <= period.last:
+        edges.append((after, period.last))
+    return months, edges
+
+
+def reported_by(user, args: dict, period: Period, column: str) -> Counter:
+    """The period's reports per grid_id or category_id: whole months from `rollup_month`,
+    the days around them from `rollup_cell` (a department filter or scope: all from cells)."""
+    months, edges = _whole_months(period)
+    if args.get("department") or case_scope(user).kind == "department":
+        months, edges = [], [(period.first, period.last)]
+    found = Counter()
+    parts = [(rollup_month, rollup_month.c.month.in_(months))] if months else []
+    parts += [(rollup_cell, rollup_cell.c.cohort.between(first, last)) for first, last in edges]
+    for table, when in parts:
+        c = table.c
+        found.update(dict(db.session.execute(
+            rollup_where(select(c[column], func.sum(c.reported)), table, user, args)
+            .where(when, c.reported != 0).group_by(c[column])).all()))
+    return found
+
+
 def _rollup_query(user, args: dict, period: Period, group: str | None = None):
     """SELECT [group,] source, SUM(counter)… of the period, one row per source (and group)."""
     table = rollup_table(user, args, group)
@@ -126,10 +160,18 @@ def period_counts_by(user, args: dict, period: Period, group: str) -> dict:
     return {unit: _as_counts(found) for unit, found in rows.items()}
 
 
+def running_clause():
+    """state IN (the running states) as constants: the condition of the partial indexes
+    ix_event_open_place and ix_event_open_units, which a bound parameter would not match."""
+    return Event.state.in_(bindparam("open_states", OPEN_CASE_STATES, expanding=True,
+                                     literal_execute=True))
+
+
 class Moment:
     """The figures of this moment — open cases, and those past their deadline — of the
-    caller's scope and filters, read once (one pass over the open cases, by ix_event_state)
-    per (town, grid, department), then summed as each table of a page needs."""
+    caller's scope and filters, read once per (town, grid, department) from the partial
+    index of the running cases (ix_event_open_units: the states named as constants, the
+    scope tested on no index of its own), then summed as each table of a page needs."""
 
     GROUPS = ("town_id", "grid_id", "department_id")
 
@@ -138,7 +180,7 @@ class Moment:
             _cases(user, args, now, unindexed=True)
             .add_columns(Event.town_id, Event.grid_id, Event.department_id, func.count(),
                          _count(Event.due_at < now))
-            .where(Event.state.in_(OPEN_STATES))
+            .where(running_clause())
             .group_by(Event.town_id, Event.grid_id, Event.department_id)).all()
 
     def by(self, group: str | None = None) -> dict:

@@ -4,14 +4,13 @@ last fortnight's trend, the categories, and each grid's open and overdue cases f
 Answers for the viewer's scope, like the board."""
 from datetime import timedelta
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import select
 
 from core.extensions import db
 from dashboard import board
-from dashboard.models import rollup_cell
-from dashboard.stats import Moment, Period, figures, rollup_where
+from dashboard.stats import Moment, Period, figures, reported_by, running_clause
 from events.filters import summary_rows_query
-from events.models import OPEN_CASE_STATES, Event
+from events.models import Event
 from events.queries import pin_json
 from events.access import grid_scope_clause
 from events.labels import holder_label, time_left_label
@@ -30,17 +29,12 @@ CARDS = ("reported", "filed", "closed", "overdue_now", "on_time_close_rate")
 def grid_counts(user, args: dict, period: Period, now, moment: Moment | None = None) -> dict:
     """{grid code: {reported (in the period, from the rollups), open, overdue (now)}}."""
     counts = {}
-    c = rollup_cell.c
-    reported = db.session.execute(rollup_where(
-        select(Grid.code, func.sum(c.reported)).join(Grid, Grid.id == c.grid_id),
-        rollup_cell, user, args)
-        .where(c.cohort >= period.first, c.cohort <= period.last, c.reported != 0)
-        .group_by(Grid.code)).all()
-    for code, n in reported:
-        counts.setdefault(code, {"reported": 0, "open": 0, "overdue": 0})["reported"] = n
+    reported = reported_by(user, args, period, "grid_id")
     by_grid = (moment or Moment(user, args, now)).by("grid_id")
     codes = dict(db.session.execute(select(Grid.id, Grid.code).where(
-        Grid.id.in_(list(by_grid)))).all())
+        Grid.id.in_([*reported, *by_grid]))).all())
+    for grid_id, n in reported.items():
+        counts.setdefault(codes[grid_id], {"reported": 0, "open": 0, "overdue": 0})["reported"] = n
     for grid_id, got in by_grid.items():
         counts.setdefault(codes[grid_id], {"reported": 0, "open": 0, "overdue": 0}).update(
             open=got["open_now"], overdue=got["overdue_now"])
@@ -51,12 +45,9 @@ def case_pins(user, args: dict, box: tuple[float, float, float, float], now) -> 
     """The open cases inside `box` (south, west, north, east) as map pins, soonest due first:
     {pins, more (True when the view holds more than MAX_PINS)}."""
     south, west, north, east = box
-    # the open states as constants, so both engines read ix_event_open_place
-    running = Event.state.in_(bindparam("open_states", OPEN_CASE_STATES, expanding=True,
-                                        literal_execute=True))
-    rows = db.session.execute(
+    rows = db.session.execute(  # read from ix_event_open_place
         summary_rows_query(user, args, now)
-        .where(running, Event.lat.between(south, north), Event.lon.between(west, east))
+        .where(running_clause(), Event.lat.between(south, north), Event.lon.between(west, east))
         .order_by(Event.due_at.is_(None), Event.due_at, Event.id).limit(MAX_PINS + 1)).all()
     return {"pins": [pin_json(row, now) for row in rows[:MAX_PINS]],
             "more": len(rows) > MAX_PINS}

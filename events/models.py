@@ -117,6 +117,9 @@ class Event(db.Model):
         # The board's map zoomed in: the open cases of a view (dashboard/wall.py case_pins).
         Index("ix_event_open_place", "lat", "lon", postgresql_where=text(OPEN_PLACE_WHERE),
               sqlite_where=text(OPEN_PLACE_WHERE)),
+        # The pages' 在办 and 超期数 (dashboard/stats.py Moment): counted from the index alone.
+        Index("ix_event_open_units", "town_id", "grid_id", "department_id", "due_at",
+              postgresql_where=text(OPEN_PLACE_WHERE), sqlite_where=text(OPEN_PLACE_WHERE)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

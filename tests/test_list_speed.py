@@ -184,4 +184,5 @@ def test_a_create_answers_from_what_it_wrote_without_reading_it_back(world, api)
                   ("FROM event_log" in s or "FROM attachment" in s or "event.number" in s)]
     assert not reads_back, reads_back
     assert [s.split(" ")[2] for s in statements if s.startswith("INSERT")] == \
-        ["event_counter", "event", "event_log", "rollup_cell", "rollup_town", "notification"]  # + the 待派遣 task; the dashboards' rollups
+        ["event_counter", "event", "event_log", "rollup_cell", "rollup_town", "rollup_month",
+         "notification"]  # + the 待派遣 task; the dashboards' rollups

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from core.extensions import db
-from dashboard.models import rollup_cell, rollup_town
+from dashboard.models import rollup_cell, rollup_month, rollup_town
 from dashboard.rollups import rebuild, stored
 from events.models import Event
 from events.sweep import escalate_due
@@ -29,7 +29,7 @@ FIELDS = {"reject": {"reason": "不属实"}, "return": {"note": "非本单位职
 
 
 def _snapshot():
-    return stored(rollup_cell), stored(rollup_town)
+    return stored(rollup_cell), stored(rollup_town), stored(rollup_month)
 
 
 def _walk(world, api, report, freeze, rng: random.Random, steps: int) -> dict:
@@ -166,3 +166,40 @@ def test_cases_walked_to_the_end_in_one_unit_of_work_are_counted_whole(world, fr
         rebuild()
     with world.app_context():
         assert _snapshot() == kept
+
+
+def test_whole_months_and_the_days_around_them():
+    from datetime import date
+
+    from dashboard.stats import Period, _whole_months
+    assert _whole_months(Period(date(2026, 1, 15), date(2026, 4, 10))) == (
+        [date(2026, 2, 1), date(2026, 3, 1)],
+        [(date(2026, 1, 15), date(2026, 1, 31)), (date(2026, 4, 1), date(2026, 4, 10))])
+    assert _whole_months(Period(date(2026, 1, 1), date(2026, 12, 31))) == (
+        [date(2026, m, 1) for m in range(1, 13)], [])
+    assert _whole_months(Period(date(2026, 3, 2), date(2026, 3, 30))) == (
+        [], [(date(2026, 3, 2), date(2026, 3, 30))])
+
+
+def test_a_long_periods_reports_come_from_months_and_days(world, report, freeze):
+    """The most-reported charts of a long period: whole months from rollup_month, the days
+    around them from rollup_cell — the same counts as the cases."""
+    from sqlalchemy import select
+
+    from auth.models import User
+    from dashboard.stats import Period, reported_by
+    from datetime import date
+    for when, n in ((local(2026, 2, 10, 9, 0), 1), (local(2026, 2, 20, 9, 0), 2),
+                    (local(2026, 3, 10, 9, 0), 3), (local(2026, 4, 2, 9, 0), 1),
+                    (local(2026, 4, 20, 9, 0), 5)):
+        freeze(when)
+        for _ in range(n):
+            report("worker")
+            report("dispatcher", point=POINT_GRID2)
+    with world.test_request_context():
+        lead = db.session.scalar(select(User).where(User.username == "supervisor"))
+        got = reported_by(lead, {}, Period(date(2026, 2, 15), date(2026, 4, 10)), "grid_id")
+        assert sorted(got.values()) == [6, 6]  # Feb 20 (2), all March (3), Apr 2 (1) per grid
+        whole = reported_by(lead, {"source": "hotline"},
+                            Period(date(2026, 2, 1), date(2026, 4, 30)), "grid_id")
+        assert sorted(whole.values()) == [12]  # the dispatcher's calls, in the second grid

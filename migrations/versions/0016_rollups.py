@@ -1,6 +1,7 @@
 """rollup_cell, rollup_town: the dashboards' counters per day (issue 11, scale)
 
-Filled from the cases at once (dashboard/rollups.py rebuild), then kept by every change.
+Filled from the cases already there by migration 0019 (dashboard/rollups.py rebuild, which
+writes every grain, so it runs once they all exist), then kept by every change.
 
 Revision ID: 0016
 Revises: 0015
@@ -37,8 +38,6 @@ def upgrade():
     _table('rollup_cell', ("town_id", "cohort", "day", "grid_id", "department_id",
                            "category_id", "source"))
     _table('rollup_town', ("town_id", "cohort", "day", "source"))
-    from dashboard.rollups import rebuild  # the cases already there are counted at once
-    rebuild(op.get_bind())
 
 
 def downgrade():

@@ -2,6 +2,7 @@
 reported, the figures of each town (or each grid of a town) and the overdue board. Each is
 one grouped statement over the rollups (dashboard/rollups.py) or the open cases, within the
 caller's scope."""
+from collections import Counter
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -9,9 +10,10 @@ from sqlalchemy import func, select
 from core.extensions import db
 from dashboard.stats import (Moment, Period, figures_by, no_figures, reported_by, rollup_table,
                              rollup_where)
+from dashboard.weights import current
 from events.access import grid_scope_clause
 from events.filters import read_page
-from events.models import Category
+from events.models import Category, Department
 from grid.models import Grid, Region
 
 MAX_UNITS = 60
@@ -20,13 +22,14 @@ OVERDUE_BOARD = 15
 
 def trend(user, args: dict, period: Period, now) -> dict:
     """Per day of the period: cases reported, filed (on their day) and closed (on theirs,
-    whenever filed), from the rollups."""
+    whenever filed) and of those closed how many on time, from the rollups."""
     days = [(period.first + timedelta(days=n)).isoformat()
             for n in range((period.last - period.first).days + 1)]
     table = rollup_table(user, args)
     c = table.c
     series = {}
-    for name, on in (("reported", c.cohort), ("filed", c.cohort), ("closed", c.day)):
+    for name, on in (("reported", c.cohort), ("filed", c.cohort), ("closed", c.day),
+                     ("closed_on_time", c.day)):
         counted = {day.isoformat(): n for day, n in db.session.execute(rollup_where(
             select(on, func.sum(c[name])), table, user, args)
             .where(on >= period.first, on <= period.last, c[name] != 0).group_by(on))}
@@ -86,3 +89,48 @@ def hot_grids(user, args: dict, period: Period, now, limit: int = 5) -> list[tup
         select(Grid.id, Grid.name, town.c.name.label("town"))
         .join(town, town.c.id == Grid.town_id).where(Grid.id.in_([r[0] for r in found])))}
     return sorted(((*names[gid], n) for gid, n in found), key=lambda row: (-row[2], row[0]))
+
+
+#: the heat table: its most reported categories and grids
+HEAT_CATEGORIES, HEAT_GRIDS = 8, 15
+
+
+def departments(user, args: dict, period: Period, now, moment: Moment | None = None
+                ) -> list[dict]:
+    """The figures of each department that held cases of the scope in the period (by the
+    departments' own weights), best first; cases with no department are left out."""
+    found = figures_by(user, args, period, now, "department_id", current("department"), moment)
+    held = db.session.execute(
+        select(Department.id, Department.code, Department.name, Region.name.label("town"))
+        .join(Region, Region.id == Department.region_id)
+        .where(Department.id.in_([d for d in found if d]))).all()
+    several = len({row.town for row in held}) > 1  # then each is named with its town
+    rows = [{"code": row.code, "name": f"{row.town} · {row.name}" if several else row.name,
+             **found[row.id]} for row in held]
+    rows.sort(key=lambda row: (row["score"] is None, -(row["score"] or 0), row["code"]))
+    return rows
+
+
+def heat_table(user, args: dict, period: Period) -> dict:
+    """事项 × 网格: the period's reports of the most reported categories in the most reported
+    grids — {categories: [name], rows: [{grid, town, cells: [(n, level 0–5)]}]}."""
+    counts = reported_by(user, args, period, ("grid_id", "category_id"))
+    by_category, by_grid = Counter(), Counter()
+    for (grid_id, category_id), n in counts.items():
+        by_category[category_id] += n
+        by_grid[grid_id] += n
+    categories = [c for c, _n in sorted(by_category.items(), key=lambda i: (-i[1], i[0]))
+                  [:HEAT_CATEGORIES]]
+    grids = [g for g, _n in sorted(by_grid.items(), key=lambda i: (-i[1], i[0]))[:HEAT_GRIDS]]
+    category_names = dict(db.session.execute(select(Category.id, Category.name).where(
+        Category.id.in_(categories))).all())
+    town = Region.__table__.alias("town")
+    grid_names = {row.id: (row.name, row.town) for row in db.session.execute(
+        select(Grid.id, Grid.name, town.c.name.label("town"))
+        .join(town, town.c.id == Grid.town_id).where(Grid.id.in_(grids)))}
+    top = max((counts.get((g, c), 0) for g in grids for c in categories), default=0)
+    return {"categories": [category_names[c] for c in categories],
+            "rows": [{"grid": grid_names[g][0], "town": grid_names[g][1],
+                      "cells": [(n, -(-5 * n // top) if top else 0)
+                                for n in (counts.get((g, c), 0) for c in categories)]}
+                     for g in grids]}

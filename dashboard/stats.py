@@ -100,9 +100,11 @@ def _whole_months(period: Period) -> tuple[list[date], list[tuple[date, date]]]:
     return months, edges
 
 
-def reported_by(user, args: dict, period: Period, column: str) -> Counter:
-    """The period's reports per grid_id or category_id: whole months from `rollup_month`,
-    the days around them from `rollup_cell` (a department filter or scope: all from cells)."""
+def reported_by(user, args: dict, period: Period, column: str | tuple[str, ...]) -> Counter:
+    """The period's reports per grid_id or category_id (or per (grid_id, category_id) when
+    both are named): whole months from `rollup_month`, the days around them from
+    `rollup_cell` (a department filter or scope: all from cells)."""
+    columns = (column,) if isinstance(column, str) else tuple(column)
     months, edges = _whole_months(period)
     if args.get("department") or case_scope(user).kind == "department":
         months, edges = [], [(period.first, period.last)]
@@ -111,9 +113,11 @@ def reported_by(user, args: dict, period: Period, column: str) -> Counter:
     parts += [(rollup_cell, rollup_cell.c.cohort.between(first, last)) for first, last in edges]
     for table, when in parts:
         c = table.c
-        found.update(dict(db.session.execute(
-            rollup_where(select(c[column], func.sum(c.reported)), table, user, args)
-            .where(when, c.reported != 0).group_by(c[column])).all()))
+        keys = [c[name] for name in columns]
+        for *key, n in db.session.execute(
+                rollup_where(select(*keys, func.sum(c.reported)), table, user, args)
+                .where(when, c.reported != 0).group_by(*keys)):
+            found[key[0] if len(key) == 1 else tuple(key)] += n
     return found
 
 

@@ -121,6 +121,8 @@ def home():
     current, before = figures(current_user, args, period, now, moment=moment), \
         figures(current_user, args, compared, now, moment=moment)
     kind, units = board.units(current_user, args, period, now, moment)
+    context.update(departments=board.departments(current_user, args, period, now, moment),
+                   heat=board.heat_table(current_user, args, period))
     context.update(
         preset=preset, period=period, before=compared, figures=current,
         cards=[(key, current[key], _change(current[key], before[key]), good)
@@ -137,6 +139,7 @@ def home():
                 "town", "grid", "department", "category", "source") if args.get(key)}),
             "labels": {"reported": _("上报"), "filed": _("立案"), "closed": _("结案"),
                        "open": _("在办"), "overdue": _("超期"), "pins": _("在办案件点位"),
+                       "on_time": _("按期结案占比（按结案日）"),
                        "heat": _("上报热力"), "more": _("范围内案件较多，只显示最紧急的 %(n)s 件",
                                                         n=MAX_PINS),
                        "open_case": _("查看案件")}},

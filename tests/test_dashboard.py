@@ -40,8 +40,14 @@ def test_the_board_shows_the_days_figures_and_the_overdue_case(tuesday, login_as
     data = json.loads(html.unescape(re.search(r'<div id="board-data" hidden data-board="([^"]*)"',
                                               answer.get_data(as_text=True)).group(1)))
     assert data["trend"] == {"days": ["2026-03-10"], "reported": [5], "filed": [4],
-                             "closed": [2]}
+                             "closed": [2], "closed_on_time": [1]}  # B closed late
     assert data["categories"] == [["暴露垃圾", 5]]
+    # each department: 环卫所 handled A twice in time and B late
+    departments = page[page.index("各责任单位"):page.index("事项 × 网格")]
+    assert "环卫所" in departments and "66.7%" in departments
+    # 事项 × 网格: the five reports in the grid's one category, the darkest cell
+    heat = page[page.index("事项 × 网格"):page.index("指标说明")]
+    assert "暴露垃圾" in heat and "清河镇第1网格" in heat and 'class="heat-5">5<' in heat
 
 
 def test_the_week_compares_with_the_week_before(tuesday, login_as, freeze):

@@ -39,6 +39,9 @@ def test_the_county_board_on_a_desk(busy, open_context, live_server):
     expect(page.locator("h1")).to_contain_text("数据看板")
     expect(page.locator("#trend-chart svg path").first).to_be_attached()
     expect(page.locator("#category-chart svg")).to_be_attached()
+    expect(page.locator("#ontime-chart svg path").first).to_be_attached()
+    assert page.locator(".departments tbody tr").count() >= 2
+    assert page.locator(".heat-table tbody tr").count() >= 2
     assert page.locator(".kpi").count() == 7
     assert page.locator(".units tbody tr").count() == 2  # 清河镇 and 柳湾镇
     # the formula of 结案率, one click away

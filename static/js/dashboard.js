@@ -25,6 +25,24 @@
     charts.push(chart);
   }
 
+  // of each day's closings, the share closed on time (none that day: no point)
+  var onTime = document.getElementById('ontime-chart');
+  if (onTime) {
+    var share = echarts.init(onTime, null, { renderer: 'svg' });
+    share.setOption({
+      color: ['#1e8e3e'], textStyle: font, animation: false,
+      tooltip: { trigger: 'axis', valueFormatter: function (v) { return v == null ? '—' : v + '%'; } },
+      grid: { left: 44, right: 16, top: 16, bottom: 28 },
+      xAxis: { type: 'category', data: data.trend.days.map(function (d) { return d.slice(5); }) },
+      yAxis: { type: 'value', min: 0, max: 100, axisLabel: { formatter: '{value}%' } },
+      series: [{ name: data.labels.on_time, type: 'line', connectNulls: true, symbolSize: 6,
+                 data: data.trend.closed.map(function (n, i) {
+                   return n ? Math.round(1000 * data.trend.closed_on_time[i] / n) / 10 : null;
+                 }) }]
+    });
+    charts.push(share);
+  }
+
   var categories = document.getElementById('category-chart');
   if (categories) {
     var rows = data.categories.slice().reverse();

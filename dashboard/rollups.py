@@ -42,6 +42,7 @@ from dashboard.models import (CELL_KEYS, COUNTERS, MONTH_COUNTERS, MONTH_KEYS, T
                               rollup_cell, rollup_month, rollup_town)
 from events.escalation import OVERDUE_1
 from events.models import Event, EventLog, StageRun
+from events.signals import cases_changing
 from portal.models import Rating
 
 SATISFIED = ("满意", "基本满意")
@@ -222,9 +223,11 @@ def stored(table) -> dict[tuple, dict]:
 
 # --- kept with every change ----------------------------------------------------------------
 
-def touch(ids) -> None:
-    """Cases about to change by a statement the ORM does not see (the sweep's UPDATE):
-    their facts are read now, before the change, and settled at commit."""
+@cases_changing.connect
+def touch(_sender=None, ids=()) -> None:
+    """Cases about to change by a statement the ORM does not see (the sweep's UPDATE,
+    events.signals.cases_changing): their facts are read now, before the change, and
+    settled at commit."""
     session = db.session()
     pending = session.info.setdefault(_PENDING, {})
     fresh = [i for i in ids if i not in pending]

@@ -14,6 +14,11 @@ _signals = Namespace()
 steps_reached = _signals.signal("steps-reached")
 
 
+#: cases about to change by a bulk UPDATE the ORM does not see (the sweep declaring them
+#: overdue), sent just before it with `ids`: dashboard/rollups.py reads their facts first.
+cases_changing = _signals.signal("cases-changing")
+
+
 @dataclass(frozen=True)
 class StepsReached:
     case: object        # the due row: id, number, state, town/grid/department/assignee, stage

@@ -24,13 +24,12 @@ from workcal.calendar import DbCalendar
 from core.bulk import bulk_insert, json_records, postgresql
 from core.database import write_transaction
 from core.extensions import db
-from dashboard import rollups
 from events import escalation
 from events.deadlines import clock_of, region_periods
 from events.labels import stage_label
 from events.models import Category, Escalation, Event, EventLog
 from grid.models import Region
-from events.signals import StepsReached, steps_reached
+from events.signals import StepsReached, cases_changing, steps_reached
 
 EV = Event.__table__
 BATCH = 1000
@@ -135,9 +134,9 @@ def _sweep_batch(now: datetime, context: _Context, report: SweepReport) -> int:
             escalations.append({"event_id": row.id, "clock_seq": row.clock_seq,
                                 "stage": row.clock_stage, "step": step,
                                 "due_at": plan.due_at, "created_at": now})
-    # a case falling overdue becomes 应结案 (dashboard/rollups.py): its facts are read first
-    rollups.touch([row.id for row, _plan, target in plans.values()
-                   if row.escalation_step < escalation.OVERDUE_1 <= target])
+    # a case falling overdue becomes 应结案 (dashboard/rollups.py reads its facts first)
+    cases_changing.send(None, ids=[row.id for row, _plan, target in plans.values()
+                                   if row.escalation_step < escalation.OVERDUE_1 <= target])
     _advance(updates)
     new_steps = _insert_escalations(escalations)
     logs, announced = [], []

@@ -1,8 +1,10 @@
 """The rollups' tables (dashboard/rollups.py): counters per (town, cohort day, fact day, …).
 
 Two grains of the same counters: `rollup_cell` per town × grid × department × category ×
-source — what a filter by grid, department or category reads — and `rollup_town` per town ×
-source, what a region's figures and the rankings read (a county's year is a few thousand rows);
+source — what a filter by grid or category reads —, `rollup_department` per town × department
+× source, what a department's figures and the departments' tables read, and `rollup_town` per
+town × source, what a region's figures and the rankings read (a county's year is a few
+thousand rows);
 and `rollup_month`, the reports of each month per town × grid × category × source (the
 "most reported" charts of long periods).
 Days are the towns' local dates (Asia/Shanghai). `department_id` 0 is "no department".
@@ -22,6 +24,7 @@ COUNTERS = ("reported", "rejected", "filed", "due", "closed", "closed_on_time", 
             "verified_on_time", "checked", "checked_on_time", "rated", "satisfied")
 CELL_KEYS = ("town_id", "cohort", "day", "grid_id", "department_id", "category_id", "source")
 TOWN_KEYS = ("town_id", "cohort", "day", "source")
+DEPARTMENT_KEYS = ("town_id", "cohort", "day", "department_id", "source")
 #: the reports of a whole month per grid and category: a year's "most reported" charts read
 #: twelve months of these instead of a year of cells
 MONTH_KEYS = ("town_id", "month", "grid_id", "category_id", "source")
@@ -40,6 +43,8 @@ def _counters(names=COUNTERS) -> list[Column]:
 
 rollup_cell = Table("rollup_cell", db.metadata, *map(_key, CELL_KEYS), *_counters())
 rollup_town = Table("rollup_town", db.metadata, *map(_key, TOWN_KEYS), *_counters())
+rollup_department = Table("rollup_department", db.metadata, *map(_key, DEPARTMENT_KEYS),
+                          *_counters())
 rollup_month = Table("rollup_month", db.metadata, *map(_key, MONTH_KEYS),
                      *_counters(MONTH_COUNTERS))
 

@@ -38,8 +38,9 @@ from sqlalchemy.orm import Session
 
 from core.bulk import bulk_add
 from core.extensions import db
-from dashboard.models import (CELL_KEYS, COUNTERS, MONTH_COUNTERS, MONTH_KEYS, TOWN_KEYS,
-                              rollup_cell, rollup_month, rollup_town)
+from dashboard.models import (CELL_KEYS, COUNTERS, DEPARTMENT_KEYS, MONTH_COUNTERS,
+                              MONTH_KEYS, TOWN_KEYS, rollup_cell, rollup_department,
+                              rollup_month, rollup_town)
 from events.escalation import OVERDUE_1
 from events.models import Event, EventLog, StageRun
 from events.signals import cases_changing
@@ -150,6 +151,11 @@ def _coarse(key: tuple) -> tuple:
     return town, cohort, when, source
 
 
+def _by_department(key: tuple) -> tuple:
+    town, cohort, when, _grid, department, _category, source = key
+    return town, cohort, when, department, source
+
+
 def _rows(cells: dict[tuple, Counter], keys, counters=COUNTERS) -> list[dict]:
     return [{**dict(zip(keys, key)), **{name: counts.get(name, 0) for name in counters}}
             for key, counts in sorted(cells.items(), key=lambda item: _sortable(item[0]))
@@ -169,14 +175,18 @@ def add_cells(cells: dict[tuple, Counter], executor=None) -> None:
     """Add counters (which may be negative: a difference) to every grain."""
     executor = executor or db.session
     town: dict[tuple, Counter] = defaultdict(Counter)
+    department: dict[tuple, Counter] = defaultdict(Counter)
     month: dict[tuple, Counter] = defaultdict(Counter)
     for key, counts in cells.items():
         town[_coarse(key)].update(counts)
+        department[_by_department(key)].update(counts)
         if counts.get("reported"):
             month[_month(key)]["reported"] += counts["reported"]
     # rows in key order: two writers on PostgreSQL lock them in the same order
     bulk_add(rollup_cell, CELL_KEYS, COUNTERS, _rows(cells, CELL_KEYS), executor)
     bulk_add(rollup_town, TOWN_KEYS, COUNTERS, _rows(town, TOWN_KEYS), executor)
+    bulk_add(rollup_department, DEPARTMENT_KEYS, COUNTERS,
+             _rows(department, DEPARTMENT_KEYS), executor)
     bulk_add(rollup_month, MONTH_KEYS, MONTH_COUNTERS,
              _rows(month, MONTH_KEYS, MONTH_COUNTERS), executor)
 
@@ -195,7 +205,7 @@ def rebuild(executor=None) -> int:
     if executor is db.session:
         db.session.flush()
         db.session().info.pop(_PENDING, None)
-    for table in (rollup_cell, rollup_town, rollup_month):
+    for table in (rollup_cell, rollup_town, rollup_department, rollup_month):
         executor.execute(delete(table))
     last, read = 0, 0
     while True:
@@ -212,6 +222,7 @@ def rebuild(executor=None) -> int:
 def stored(table) -> dict[tuple, dict]:
     """A grain's non-zero rows: key → counters (what tests compare a rebuild with)."""
     keys, counters = {rollup_cell: (CELL_KEYS, COUNTERS), rollup_town: (TOWN_KEYS, COUNTERS),
+                      rollup_department: (DEPARTMENT_KEYS, COUNTERS),
                       rollup_month: (MONTH_KEYS, MONTH_COUNTERS)}[table]
     out = {}
     for row in db.session.execute(select(table)).mappings():

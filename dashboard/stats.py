@@ -22,7 +22,8 @@ from sqlalchemy import bindparam, case, func, select
 from auth.permissions import case_scope
 from core.extensions import db
 from dashboard import metrics
-from dashboard.models import COUNTERS, rollup_cell, rollup_month, rollup_town
+from dashboard.models import (COUNTERS, rollup_cell, rollup_department, rollup_month,
+                              rollup_town)
 from dashboard.weights import current
 from events.filters import SOURCES, apply_filters, local_midnight
 from events.models import OPEN_CASE_STATES, Category, Department, Event
@@ -58,12 +59,16 @@ def _cases(user, args: dict, now: datetime, *, unindexed: bool = False):
 
 
 def rollup_table(user, args: dict, group: str | None = None):
-    """The coarsest rollup grain (dashboard/models.py) that answers: the town grain unless a
-    filter, the caller's scope or the grouping needs grids, departments or categories."""
-    fine = any(args.get(k) for k in ("grid", "department", "category")) or \
-        case_scope(user).kind not in ("all", "town", "region") or \
-        group in ("grid_id", "department_id", "category_id")
-    return rollup_cell if fine else rollup_town
+    """The coarsest rollup grain (dashboard/models.py) that answers: the town grain, the
+    department grain when a department filter, scope or grouping needs it, the cells when
+    grids or categories do."""
+    kind = case_scope(user).kind
+    if any(args.get(k) for k in ("grid", "category")) or group in ("grid_id", "category_id") \
+            or kind not in ("all", "town", "region", "department"):
+        return rollup_cell
+    if args.get("department") or kind == "department" or group == "department_id":
+        return rollup_department
+    return rollup_town
 
 
 def rollup_where(query, table, user, args: dict):

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from core.extensions import db
-from dashboard.models import rollup_cell, rollup_month, rollup_town
+from dashboard.models import rollup_cell, rollup_department, rollup_month, rollup_town
 from dashboard.rollups import rebuild, stored
 from events.models import Event
 from events.sweep import escalate_due
@@ -29,7 +29,8 @@ FIELDS = {"reject": {"reason": "不属实"}, "return": {"note": "非本单位职
 
 
 def _snapshot():
-    return stored(rollup_cell), stored(rollup_town), stored(rollup_month)
+    return (stored(rollup_cell), stored(rollup_town), stored(rollup_department),
+            stored(rollup_month))
 
 
 def _walk(world, api, report, freeze, rng: random.Random, steps: int) -> dict:

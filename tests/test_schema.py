@@ -68,8 +68,8 @@ def test_the_migrations_run_on_a_database_full_of_data(empty_database_url, tmp_p
         upgrade()
         assert db.session.scalar(select(func.count()).select_from(Event)) == cases > 0
         # migration 0016 counted the cases already there into the dashboards' rollups
-        from dashboard.models import rollup_cell, rollup_town
-        for table in (rollup_cell, rollup_town):
+        from dashboard.models import rollup_cell, rollup_department, rollup_month, rollup_town
+        for table in (rollup_cell, rollup_town, rollup_department, rollup_month):
             assert db.session.scalar(select(func.sum(table.c.reported))) == cases
         if db.engine.dialect.name == "sqlite":
             assert db.session.execute(text("PRAGMA foreign_key_check")).all() == []

@@ -1,4 +1,4 @@
-"""rollup_cell, rollup_town: the dashboards' counters per day (issue 11, scale)
+"""rollup_cell, rollup_town, rollup_department: the dashboards' counters per day (issue 11)
 
 Filled from the cases already there by migration 0019 (dashboard/rollups.py rebuild, which
 writes every grain, so it runs once they all exist), then kept by every change.
@@ -38,8 +38,10 @@ def upgrade():
     _table('rollup_cell', ("town_id", "cohort", "day", "grid_id", "department_id",
                            "category_id", "source"))
     _table('rollup_town', ("town_id", "cohort", "day", "source"))
+    _table('rollup_department', ("town_id", "cohort", "day", "department_id", "source"))
 
 
 def downgrade():
+    op.drop_table('rollup_department')
     op.drop_table('rollup_town')
     op.drop_table('rollup_cell')

@@ -85,22 +85,11 @@
   // layer of the period's reports, each grid's count at its centre.
   function boardOverlays(grid, data) {
     var map = grid.map, PIN_ZOOM = 15, SPAN = 0.25;
-    var COLORS = { red: '#c5221f', yellow: '#c98a00', green: '#1e8e3e', grey: '#6b7280' };
     var pins = L.layerGroup().addTo(map), overlays = {}, asked = 0;
     overlays[data.labels.pins] = pins;
     var note = L.control({ position: 'bottomleft' });
     note.onAdd = function () { var box = L.DomUtil.create('div', 'map-note'); box.hidden = true; return box; };
     note.addTo(map);
-    function pin(p) {
-      var box = document.createElement('div'), title = document.createElement('strong'),
-          meta = document.createElement('div'), link = document.createElement('a');
-      title.textContent = p.category + ' ' + p.number;
-      meta.textContent = p.state + (p.left ? ' · ' + p.left : '') + (p.address ? ' · ' + p.address : '');
-      link.href = p.url; link.textContent = data.labels.open_case; link.className = 'button';
-      box.appendChild(title); box.appendChild(meta); box.appendChild(link);
-      return L.circleMarker([p.lat, p.lon], { radius: 9, color: '#fff', weight: 2, fillColor: COLORS[p.color] || COLORS.grey,
-                                              fillOpacity: 0.95, className: 'case-pin case-' + p.color }).bindPopup(box);
-    }
     function refresh() {
       var b = map.getBounds(), ask = ++asked;
       if (!map.hasLayer(pins) || map.getZoom() < PIN_ZOOM ||
@@ -114,7 +103,7 @@
         .then(function (got) {
           if (!got || ask !== asked) return;  // a later view asked since
           pins.clearLayers();
-          got.pins.forEach(function (p) { pin(p).addTo(pins); });
+          got.pins.forEach(function (p) { window.gridgovPin(p, data.labels.open_case, 9).addTo(pins); });
           note.getContainer().textContent = got.more ? data.labels.more : '';
           note.getContainer().hidden = !got.more;
         })

@@ -5,22 +5,13 @@
   var element = document.getElementById('field-map');
   if (!element || !window.L || !window.gridgovMap) return;
   var grids = window.gridgovMap(element), map = grids.map;
-  var COLORS = { red: '#c5221f', yellow: '#c98a00', green: '#1e8e3e', grey: '#6b7280' };
 
   JSON.parse(element.dataset.marks).forEach(function (mark) {
     L.circleMarker([mark.lat, mark.lon], { radius: 6, color: '#13294b', weight: 2, fillColor: '#fff', fillOpacity: 1 })
       .bindTooltip(document.createTextNode(mark.label)).addTo(map);
   });
   JSON.parse(element.dataset.pins).forEach(function (pin) {
-    var box = document.createElement('div'), title = document.createElement('strong'),
-        meta = document.createElement('div'), link = document.createElement('a');
-    title.textContent = pin.category + ' ' + pin.number;
-    meta.textContent = pin.state + (pin.left ? ' · ' + pin.left : '') + (pin.address ? ' · ' + pin.address : '');
-    link.href = pin.url; link.textContent = element.dataset.open; link.className = 'button';
-    box.appendChild(title); box.appendChild(meta); box.appendChild(link);
-    L.circleMarker([pin.lat, pin.lon], { radius: 11, color: '#fff', weight: 2, fillColor: COLORS[pin.color] || COLORS.grey,
-                                         fillOpacity: 0.95, className: 'case-pin case-' + pin.color })
-      .bindPopup(box).addTo(map);
+    window.gridgovPin(pin, element.dataset.open, 11).addTo(map);
   });
   if (navigator.geolocation) {
     var me = null, ring = null;

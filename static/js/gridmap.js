@@ -24,6 +24,21 @@
     return false;
   }
 
+  // A case as a pin coloured by its clock (events.queries.pin_json), its popup naming it
+  // with a link `open` to the case page: the field map's and the board's.
+  var PIN_COLORS = { red: '#c5221f', yellow: '#c98a00', green: '#1e8e3e', grey: '#6b7280' };
+  window.gridgovPin = function (pin, open, radius) {
+    var box = document.createElement('div'), title = document.createElement('strong'),
+        meta = document.createElement('div'), link = document.createElement('a');
+    title.textContent = pin.category + ' ' + pin.number;
+    meta.textContent = pin.state + (pin.left ? ' · ' + pin.left : '') + (pin.address ? ' · ' + pin.address : '');
+    link.href = pin.url; link.textContent = open; link.className = 'button';
+    box.appendChild(title); box.appendChild(meta); box.appendChild(link);
+    return L.circleMarker([pin.lat, pin.lon], { radius: radius, color: '#fff', weight: 2,
+                                                fillColor: PIN_COLORS[pin.color] || PIN_COLORS.grey, fillOpacity: 0.95,
+                                                className: 'case-pin case-' + pin.color }).bindPopup(box);
+  };
+
   window.gridgovMap = function (element) {
     var shapes = JSON.parse(element.dataset.shapes);  // a GeoJSON FeatureCollection
     var map = L.map(element, { zoomSnap: 0.25, attributionControl: false });

@@ -2,7 +2,7 @@
 escalation sweep and the notices it announces)."""
 import json
 from functools import lru_cache
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy import JSON, Text, bindparam, cast, column, func, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -62,20 +62,35 @@ def bulk_insert(table, rows: list[dict], *, returning=(), skip_conflicts=False):
 
 
 @lru_cache(maxsize=None)
-def _adding(table, keys: tuple, counters: tuple):
+def _adding(table, keys: tuple, counters: tuple, dialect: str) -> str:
     """INSERT … ON CONFLICT (keys) DO UPDATE SET c = c + excluded.c: the same words on
-    SQLite and PostgreSQL, written once per table. (The dialects' own on_conflict_do_update
-    statements are compiled anew on every execution: 1 ms a write.)"""
+    SQLite and PostgreSQL but for the driver's placeholders, written once per table and
+    handed to the driver as they are. (The dialects' own on_conflict_do_update statements
+    are compiled anew on every execution: 1 ms a write; a text() statement still costs a
+    quarter of a millisecond each on a create's path, which writes four.)"""
     names = (*keys, *counters)  # plain identifiers: no quoting needed on either engine
-    sql = (f"INSERT INTO {table.name} ({', '.join(names)}) "
-           f"VALUES ({', '.join(':' + n for n in names)}) "
-           f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
-           + ", ".join(f"{n} = {table.name}.{n} + excluded.{n}" for n in counters))
-    return text(sql).bindparams(*(bindparam(n, type_=table.c[n].type) for n in names))
+    mark = "%({})s" if dialect == "postgresql" else ":{}"
+    return (f"INSERT INTO {table.name} ({', '.join(names)}) "
+            f"VALUES ({', '.join(mark.format(n) for n in names)}) "
+            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+            + ", ".join(f"{n} = {table.name}.{n} + excluded.{n}" for n in counters))
+
+
+def _plain(value):
+    """SQLite's driver is handed dates as the text SQLAlchemy's Date stores."""
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def bulk_add(table, keys: tuple, counters: tuple, rows: list[dict], executor=None) -> None:
     """Add each row's `counters` to the row of its `keys` (inserting it when new): counters
-    kept by deltas. `executor`: a session (default db.session) or a connection (migrations)."""
-    if rows:
-        (executor or db.session).execute(_adding(table, tuple(keys), tuple(counters)), rows)
+    kept by deltas. `executor`: a session (default db.session) or a connection (migrations).
+    Keys and counters are plain values: ids, text, dates and integers."""
+    if not rows:
+        return
+    executor = executor or db.session
+    connection = executor.connection() if hasattr(executor, "connection") and not hasattr(
+        executor, "exec_driver_sql") else executor
+    dialect = connection.dialect.name
+    if dialect == "sqlite":
+        rows = [{name: _plain(value) for name, value in row.items()} for row in rows]
+    connection.exec_driver_sql(_adding(table, tuple(keys), tuple(counters), dialect), rows)

@@ -4,7 +4,7 @@ import json
 from functools import lru_cache
 from datetime import date, datetime, timezone
 
-from sqlalchemy import JSON, Text, bindparam, cast, column, func, insert, select, text
+from sqlalchemy import JSON, Text, bindparam, cast, column, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.types import NullType

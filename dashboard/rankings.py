@@ -52,7 +52,11 @@ def towns_of_level(user, level: str) -> list[tuple[int, str, str]]:
 def _entries(user, units, period: Period, now, kind: str = "town") -> list[ranking.Entry]:
     """Each unit's figures from one grouped read of the rollups; `units` are (id, code, name)."""
     weights = current(kind)  # as the admins set them (dashboard/weights.py)
-    found = figures_by(user, {}, period, now, f"{kind}_id", weights, moment=False)
+    # 超期率 is a figure of this moment: it scores only in the period running now, and only
+    # when the admins weighted it (else the open cases are not read)
+    running = period.start <= now < period.end and weights.get("overdue_rate", 0) > 0
+    found = figures_by(user, {}, period, now, f"{kind}_id", weights,
+                       moment=None if running else False)
     entries = []
     for unit_id, code, name in units:
         got = found.get(unit_id) or no_figures(weights)

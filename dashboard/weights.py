@@ -22,12 +22,15 @@ class Kind:
     key: str
     label: object
     defaults: dict
+    #: the rates this kind's figures have (a grid worker has no 结案率 of their own)
+    rates: tuple = metrics.RATES
 
 
 KINDS = {kind.key: kind for kind in (
     Kind("town", _l("示范镇"), metrics.TOWN_WEIGHTS),
     Kind("department", _l("责任单位"), metrics.DEPARTMENT_WEIGHTS),
-    Kind("worker", _l("网格员"), metrics.WORKER_WEIGHTS))}
+    Kind("worker", _l("网格员"), metrics.WORKER_WEIGHTS,
+         tuple(metrics.BY_KEY[key] for key in metrics.WORKER_WEIGHTS)))}
 
 
 def _stored(kind: str) -> dict | None:
@@ -36,8 +39,9 @@ def _stored(kind: str) -> dict | None:
     if kind not in cache:
         rows = db.session.execute(select(ScoreWeight.metric, ScoreWeight.weight)
                                   .where(ScoreWeight.kind == kind)).all()
+        known = {rate.key for rate in KINDS[kind].rates}
         cache[kind] = {metric: weight for metric, weight in rows
-                       if metric in metrics.BY_KEY and weight > 0} if rows else None
+                       if metric in known and weight > 0} if rows else None
     return cache[kind]
 
 
@@ -57,7 +61,7 @@ def parse(kind: str, form) -> dict:
     if kind not in KINDS:
         raise InvalidInput(_("未知的评分对象"), fields={"kind": ["unknown kind"]})
     weights, errors = {}, {}
-    for metric in metrics.RATES:
+    for metric in KINDS[kind].rates:
         raw = (form.get(f"{kind}-{metric.key}") or "").strip() or "0"
         if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_WEIGHT:
             errors[metric.key] = _("%(metric)s 的权重须为 0–%(max)s 的整数",

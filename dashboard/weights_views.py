@@ -7,7 +7,7 @@ from flask_login import current_user
 from core.database import write_transaction
 from core.errors import AppError
 from core.roles import role_required
-from dashboard import metrics, weights
+from dashboard import weights
 from dashboard.views import bp
 
 
@@ -20,10 +20,11 @@ def _page(status: int = 200, error: str | None = None, sent=None):
         typed = sent.get("kind") == kind.key
         kinds.append({"key": kind.key, "label": kind.label,
                       "values": {m.key: sent.get(f"{kind.key}-{m.key}", "") if typed
-                                 else now.get(m.key, 0) for m in metrics.RATES},
+                                 else now.get(m.key, 0) for m in kind.rates},
+                      "rates": kind.rates,
                       "formula": weights.formula(now), "is_default": weights.is_default(kind.key),
                       "defaults": weights.formula(kind.defaults)})
-    return render_template("dashboard/weights.html", kinds=kinds, rates=metrics.RATES,
+    return render_template("dashboard/weights.html", kinds=kinds,
                            error=error, error_kind=sent.get("kind"),
                            max_weight=weights.MAX_WEIGHT), status
 

@@ -98,3 +98,29 @@ def test_only_admins_set_the_weights(world, login_as):
     admin = login_as("admin")
     assert "评分权重" in admin.get("/dashboard").get_data(as_text=True)
     assert "评分权重" not in login_as("supervisor").get("/dashboard").get_data(as_text=True)
+
+
+def test_the_overdue_rate_scores_in_the_running_period_only(county, api, world):
+    """超期率 is a figure of this moment: weighted, it moves this year's ranking (the clock is
+    2026-06-01, when P2's one open case and P3's and P4's are all overdue) and leaves a
+    finished month's alone."""
+    admin = _admin(world)
+    assert admin.post("/dashboard/weights", data=_weights(close_rate=50, overdue_rate=50)
+                      ).status_code == 302
+    # P1 has nothing open (超期率 has no value, so 结案率 alone), the others score 0 on it
+    assert _ranking(api, level="provincial", period="2026") == {
+        "P1镇": 100.0, "P2镇": 37.5, "P3镇": 12.5, "P4镇": 0.0}
+    assert _ranking(api, level="provincial", period="2026-03") == {
+        "P1镇": 100.0, "P2镇": 75.0, "P3镇": 25.0, "P4镇": 0.0}
+    page = admin.get("/dashboard/weights").get_data(as_text=True)
+    assert "只计入正在进行的考核期" in page
+
+
+def test_a_grid_workers_weights_offer_only_the_rates_a_worker_has(county, world):
+    admin = _admin(world)
+    page = admin.get("/dashboard/weights").get_data(as_text=True)
+    assert 'name="worker-on_time_verify_rate"' in page
+    assert 'name="worker-close_rate"' not in page and 'name="town-close_rate"' in page
+    refused = admin.post("/dashboard/weights", data={"kind": "worker",
+                                                      "worker-close_rate": "100"})
+    assert refused.status_code == 422  # no worker rate above 0: nothing to score with

@@ -1,4 +1,6 @@
 """Authentication and authorization."""
+from importlib import import_module
+
 from flask_babel import lazy_gettext as _l
 
 from core.extensions import db, login_manager
@@ -26,6 +28,7 @@ def init_app(app) -> None:
         return user
 
     from auth import api
+    import_module("auth.admin_views")  # the users pages: routes on auth.views.bp
     from auth.cli import users_cli
     from auth.masking import may_see_contact, reporter_contact
     from auth.views import bp as views_bp

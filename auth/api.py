@@ -1,5 +1,6 @@
 """Bearer tokens for the JSON API, and who the caller is (`GET /me`)."""
 from flask import Blueprint, g, request
+from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
 
 from auth.permissions import case_scope, report_scope
@@ -7,6 +8,7 @@ from auth.services import authenticate, issue_token
 from core import clock
 from core.bearer import json_body, token_required
 from core.database import write_transaction
+from core.errors import Forbidden
 from core.extensions import csrf
 from core import openapi as api
 
@@ -29,6 +31,9 @@ def create_token():
     data = TokenRequest().load(json_body())
     now = clock.utcnow()
     user = authenticate(data["username"], data["password"], now, request.remote_addr)
+    if user.must_change_password:  # an admin reset it: the user chooses one first
+        raise Forbidden(_("密码已被管理员重置：请先登录网页修改密码"),
+                        fields={"password": ["must be changed on the web first"]})
     with write_transaction():
         token, row = issue_token(user, now)
     return {"token": token, "expires_at": row.expires_at.isoformat()}, 201

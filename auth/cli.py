@@ -5,6 +5,8 @@ import sys
 import click
 from flask.cli import AppGroup
 
+from audit.services import record
+from auth.admin import snapshot
 from auth.services import create_user, unlock
 from core.errors import AppError
 from core.database import write_transaction
@@ -40,6 +42,7 @@ def create_user_command(username, role, town_code, region_code, grid_codes, depa
                                town_code=town_code, region_code=region_code,
                                grid_codes=grid_codes, department_code=department_code,
                                email=email, department_head=department_head)
+            record(None, "user", user.username, "create", None, snapshot(user))
     except AppError as error:
         raise click.ClickException(error.message) from None
     click.echo(f"created {user.username} ({user.role})")

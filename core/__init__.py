@@ -53,11 +53,15 @@ def create_app(config: type | dict | None = None) -> Flask:
     app.register_blueprint(health.bp)
     from core.openapi import bp as openapi_bp
     app.register_blueprint(openapi_bp)
+    from core.admin import bp as admin_bp
+    app.register_blueprint(admin_bp)
 
     # every feature's models first: relationships name each other's classes by string, and
     # the first query (or prebuilt statement) configures all mappers at once
     import grid.models, auth.models, workcal.calendar, events.models  # noqa: F401
     import notify.models, portal.models, field.models, dashboard.models  # noqa: F401
+    import audit.models  # noqa: F401
+    import audit
     import auth
     import dashboard
     import demo
@@ -67,6 +71,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     import notify
     import portal
     import workcal
+    audit.init_app(app)
     auth.init_app(app)
     grid.init_app(app)
     workcal.init_app(app)

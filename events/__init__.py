@@ -1,4 +1,5 @@
 """Cases (案件): catalogue, routing, lifecycle services, API and pages."""
+from importlib import import_module
 
 
 def init_app(app) -> None:
@@ -12,6 +13,7 @@ def init_app(app) -> None:
     from events.deadlines import clock_json, recompute_after_calendar_change
     from events.hotline import bp as hotline_bp
     from events.views import bp as views_bp, list_url
+    import_module("events.admin_views")  # 责任单位 pages: routes on views_bp
     from workcal.calendar import calendar_changed
     app.register_blueprint(api_bp)
     app.register_blueprint(views_bp)

@@ -28,6 +28,8 @@ class Department(db.Model):
     #: the region it serves (usually a town)
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: bumped by every admin edit (two admins editing at once: the later form is refused)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     region = relationship("Region")
 

@@ -3,7 +3,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from marshmallow import Schema, fields
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.bearer import token_required
 from core import clock
@@ -44,6 +44,25 @@ def _grid_or_404(code: str, check=can_view) -> Grid:
 def _points(grid_ids):
     return db.session.scalars(select(QrPoint).where(QrPoint.grid_id.in_(grid_ids))
                               .order_by(QrPoint.grid_id, QrPoint.id)).all()
+
+
+@bp.get("/grids")
+@login_required
+def grids():
+    """网格与二维码: the grids the user may see, by town, each with its QR points in use —
+    the way into each grid's page (points, posters)."""
+    if current_user.role == "handler":
+        abort(403)
+    rows = db.session.execute(
+        select(Grid, func.count(QrPoint.id))
+        .outerjoin(QrPoint, (QrPoint.grid_id == Grid.id) & QrPoint.is_active.is_(True))
+        .where(grid_scope(current_user).clause(grid=Grid.id, town=Grid.town_id))
+        .group_by(Grid.id).order_by(Grid.town_id, Grid.code)).all()
+    towns = {}
+    for grid, points in rows:
+        towns.setdefault(grid.town, []).append((grid, points))
+    return render_template("portal/grids.html", towns=towns,
+                           may_manage=current_user.role in ("admin", "dispatcher"))
 
 
 @bp.get("/grids/<code>")

@@ -1,0 +1,87 @@
+"""系统管理 in a real Chromium (issue 12): an admin at 1920×1080 creates a user (a refused
+form first, its errors beside the fields), reads the one-time password, finds the change in
+the audit log and names a department's head; the grids and a grid's QR page at 390×844.
+Screenshots go to /tmp/gridgov-shots."""
+import re
+
+from tests.support import DEMO_PASSWORD
+from tests.test_browser import PHONE, SHOTS, assert_fits_a_phone
+
+DESK = {"viewport": {"width": 1920, "height": 1080}, "locale": "zh-CN"}
+
+
+def _logged_in(open_context, live_server, options, username="admin"):
+    page = open_context(options).new_page()
+    errors = []
+    # a refused form is answered 422, which the console reports: any other error counts
+    page.on("console", lambda message: errors.append(message.text)
+            if message.type == "error" and "status of 422" not in message.text else None)
+    page.goto(f"{live_server}/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_load_state()
+    return page, errors
+
+
+def test_an_admin_creates_a_user_and_finds_it_in_the_audit_log(world, open_context,
+                                                               live_server):
+    from playwright.sync_api import expect
+    page, errors = _logged_in(open_context, live_server, DESK)
+    page.get_by_role("link", name="系统管理").click()
+    page.screenshot(path=str(SHOTS / "admin-1-home-desk.png"), full_page=True)
+    page.locator(".admin-tabs").get_by_role("link", name="用户").click()
+    page.get_by_role("link", name="新建用户").click()
+    page.get_by_label("用户名（登录用，英文字母或数字）").fill("wang.xm")
+    # the role chooses which scope shows: a grid worker's grids, not a department
+    expect(page.locator("fieldset[data-for=grid_worker]")).to_be_visible()
+    expect(page.locator("fieldset[data-for=handler]")).to_be_hidden()
+    page.get_by_role("button", name="创建用户").click()
+    expect(page.locator("p.error").first).to_contain_text("有 2 处需要修改")
+    expect(page.locator(".field-error", has_text="请填写姓名")).to_be_visible()
+    expect(page.locator(".field-error", has_text="网格员至少要负责一个网格")).to_be_visible()
+    page.screenshot(path=str(SHOTS / "admin-2-user-errors-desk.png"), full_page=True)
+    page.get_by_label("姓名").fill("王小明")
+    page.locator("details.grid-choice summary", has_text="清河镇").click()  # a town's grids
+    page.get_by_label("负责 清河镇第3网格").check()
+    page.get_by_label("任 清河镇第3网格 网格长").check()
+    page.get_by_role("button", name="创建用户").click()
+    expect(page.locator(".password-once")).to_contain_text("临时密码（只显示这一次）")
+    assert re.fullmatch(r"\S{8,}", page.locator(".temp-password code").inner_text())
+    page.screenshot(path=str(SHOTS / "admin-3-user-created-desk.png"), full_page=True)
+    page.goto(f"{live_server}/admin/users?q=wang")
+    expect(page.locator("table.admin-table")).to_contain_text("清河镇第3网格")
+    expect(page.locator("table.admin-table")).to_contain_text("待改密码")
+    page.screenshot(path=str(SHOTS / "admin-4-users-desk.png"), full_page=True)
+    page.locator(".admin-tabs").get_by_role("link", name="审计日志").click()
+    entry = page.locator(".audit-entries li").first
+    expect(entry).to_contain_text("新建用户 · wang.xm")
+    expect(entry).to_contain_text("220221101000003")
+    page.screenshot(path=str(SHOTS / "admin-5-audit-desk.png"), full_page=True)
+    page.locator(".admin-tabs").get_by_role("link", name="责任单位").click()
+    page.get_by_role("link", name="环卫所").first.click()
+    page.get_by_label("部门负责人（接收一级超期提醒）").select_option(index=0)
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator("p.flash")).to_contain_text("已保存 环卫所")
+    page.screenshot(path=str(SHOTS / "admin-6-department-desk.png"), full_page=True)
+    assert not errors, errors
+
+
+def test_the_grids_and_a_grids_qr_page_on_a_phone(world, open_context, live_server):
+    from playwright.sync_api import expect
+    page, errors = _logged_in(open_context, live_server, PHONE, "dispatcher")
+    page.goto(f"{live_server}/admin")
+    assert_fits_a_phone(page)
+    page.screenshot(path=str(SHOTS / "admin-7-home-phone.png"), full_page=True)
+    page.locator(".admin-tabs").get_by_role("link", name="网格与二维码").click()
+    expect(page.locator(".grid-town")).to_have_count(1)  # the dispatcher's own town
+    assert_fits_a_phone(page)
+    page.screenshot(path=str(SHOTS / "admin-8-grids-phone.png"), full_page=True)
+    page.get_by_role("link", name="清河镇第1网格").click()
+    expect(page.locator("h1")).to_contain_text("清河镇第1网格")
+    assert_fits_a_phone(page)
+    page.screenshot(path=str(SHOTS / "admin-9-qr-page-phone.png"), full_page=True)
+    page.goto(f"{live_server}/admin/users")
+    assert_fits_a_phone(page)
+    page.screenshot(path=str(SHOTS / "admin-10-users-phone.png"), full_page=True)
+    assert not errors, errors

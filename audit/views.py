@@ -24,14 +24,14 @@ KIND_NAMES = {"user": N_("用户"), "department": N_("责任单位"), "category"
               "calendar": N_("工作日历"), "weights": N_("评分权重"), "open311_key": N_("Open311 密钥"),
               "login": N_("登录锁定")}
 ACTION_NAMES = {"create": N_("新建"), "update": N_("修改"), "deactivate": N_("停用"), "activate": N_("启用"),
-                "reset_password": N_("重置密码"), "import": N_("导入"), "retire": N_("撤销"),
+                "reset_password": N_("重置密码"), "reissue": N_("换发"), "import": N_("导入"), "retire": N_("撤销"),
                 "delete": N_("删除")}
 
 #: the recorded fields as the page names them
 FIELD_NAMES = {"display_name": N_("姓名"), "role": N_("角色"), "region": N_("区划"), "department": N_("部门"),
                "grids": N_("网格"), "leads": N_("任网格长"), "department_head": N_("部门负责人"),
                "email": N_("邮箱"), "phone": N_("手机"), "is_enabled": N_("启用"), "name": N_("名称"),
-               "code": N_("代码"), "head": N_("负责人"), "is_active": N_("启用"), "town": N_("镇")}
+               "code": N_("代码"), "label": N_("名称"), "kind": N_("类型"), "lat": N_("纬度"), "lon": N_("经度"), "head": N_("负责人"), "is_active": N_("启用"), "town": N_("镇")}
 
 
 def _day(text: str | None) -> date | None:

@@ -13,6 +13,7 @@ from core.inputs import is_id
 from core.roles import role_required
 from core.extensions import csrf, db
 from core import openapi as api
+from audit.services import record
 from auth.permissions import admits_grid, grid_scope
 from grid.models import Grid, Region
 from portal import posters, services
@@ -83,7 +84,10 @@ def create_point(code: str):
         lat = float(form.get("lat") or grid.centroid_lat)
         lon = float(form.get("lon") or grid.centroid_lon)
         with write_transaction():
-            services.create_point(grid, form.get("label", ""), form.get("kind", ""), lat, lon)
+            point = services.create_point(grid, form.get("label", ""), form.get("kind", ""),
+                                          lat, lon)
+            record(current_user, "qr_point", f"{grid.code} {point.label}", "create", None,
+                   {"label": point.label, "kind": point.kind, "lat": lat, "lon": lon})
     except (AppError, ValueError) as error:
         flash(error.message if isinstance(error, AppError) else _("坐标格式有误"), "error")
         return redirect(url_for("qr.grid_page", code=code)), 303
@@ -104,6 +108,7 @@ def _point_or_404(point_id: int, check=can_view) -> QrPoint:
 def reissue(point_id: int):
     point = _point_or_404(point_id, can_manage)
     services.reissue_point(point, clock.utcnow())
+    record(current_user, "qr_point", f"{point.grid.code} {point.label}", "reissue")
     flash(_("「%(label)s」已换发新二维码，旧码停用；请打印新海报张贴", label=point.label))
     return redirect(url_for("qr.grid_page", code=point.grid.code)), 303
 
@@ -113,13 +118,27 @@ def reissue(point_id: int):
 @writes
 def toggle(point_id: int):
     point = _point_or_404(point_id, can_manage)
+    was = bool(point.is_active)
     services.set_point_active(point, request.form.get("active") == "1")
+    if was != bool(point.is_active):
+        record(current_user, "qr_point", f"{point.grid.code} {point.label}",
+               "activate" if point.is_active else "deactivate",
+               {"is_active": was}, {"is_active": bool(point.is_active)})
     return redirect(url_for("qr.grid_page", code=point.grid.code)), 303
 
 
 def _file(data: bytes, mimetype: str, name: str) -> Response:
     return Response(data, mimetype=mimetype,
                     headers={"Content-Disposition": f"inline; filename={name}"})
+
+
+@bp.get("/qr-points/<int:point_id>/qr.svg")
+@login_required
+def point_qr(point_id: int):
+    """The point's QR code alone, small and sharp: the grid page's preview."""
+    point = _point_or_404(point_id)
+    return Response(posters.qr_svg(posters.point_url(point)), mimetype="image/svg+xml",
+                    headers={"Cache-Control": "private, max-age=300"})
 
 
 @bp.get("/qr-points/<int:point_id>/poster.pdf")

@@ -2,9 +2,13 @@
 form first, its errors beside the fields), reads the one-time password, finds the change in
 the audit log and names a department's head; the grids and a grid's QR page at 390×844.
 Screenshots go to /tmp/gridgov-shots."""
+import io
 import re
 
+from PIL import Image
+
 from tests.support import DEMO_PASSWORD
+from tests.test_qr_posters import decode
 from tests.test_browser import PHONE, SHOTS, assert_fits_a_phone
 
 DESK = {"viewport": {"width": 1920, "height": 1080}, "locale": "zh-CN"}
@@ -79,6 +83,15 @@ def test_the_grids_and_a_grids_qr_page_on_a_phone(world, open_context, live_serv
     page.screenshot(path=str(SHOTS / "admin-8-grids-phone.png"), full_page=True)
     page.get_by_role("link", name="清河镇第1网格").click()
     expect(page.locator("h1")).to_contain_text("清河镇第1网格")
+    # the preview is the point's real code: it scans to the URL printed beside it
+    first = page.locator(".qr-point").first
+    preview = Image.open(io.BytesIO(first.locator(".qr-preview img").screenshot()))
+    assert decode(preview) == [first.locator(".qr-url").inner_text().strip()]
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    first.get_by_role("button", name="停用").click()
+    assert asked and "停用「" in asked[0] and "已停用的提示" in asked[0]
+    expect(first.locator(".state-rejected")).to_have_count(0)  # dismissed: nothing stopped
     assert_fits_a_phone(page)
     page.screenshot(path=str(SHOTS / "admin-9-qr-page-phone.png"), full_page=True)
     page.goto(f"{live_server}/admin/users")

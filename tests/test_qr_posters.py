@@ -119,3 +119,34 @@ def test_cli_lists_creates_and_prints_posters(runner, world, tmp_path):
     result = runner.invoke(args=["qr", "posters", "--grid", GRID, "--out", str(out)])
     assert result.exit_code == 0 and "3 posters" in result.output
     assert len(pdf_pages(out.read_bytes(), dpi=36)) == 3
+
+
+def test_reissue_and_stop_are_audited(login_as, points, world):
+    from audit.models import AuditEntry
+    point_id, _ = points[0]
+    admin = login_as("admin")
+    assert admin.post(f"/qr-points/{point_id}/reissue").status_code == 303
+    assert admin.post(f"/qr-points/{point_id}/active", data={"active": "0"}).status_code == 303
+    assert admin.post(f"/qr-points/{point_id}/active", data={"active": "0"}).status_code == 303
+    with world.app_context():
+        rows = db.session.execute(select(AuditEntry.kind, AuditEntry.action, AuditEntry.after)
+                                  .order_by(AuditEntry.id)).all()
+    assert [(kind, action) for kind, action, _after in rows] == [
+        ("qr_point", "reissue"), ("qr_point", "deactivate")]  # stopping twice: once
+    assert rows[1].after == {"is_active": False}
+    page = admin.get("/admin/audit?kind=qr_point").get_data(as_text=True)
+    assert "换发二维码点位" in page and "停用二维码点位" in page
+
+
+def test_the_grid_page_previews_each_code_and_asks_before_reissue_and_stop(login_as, points):
+    dispatcher = login_as("dispatcher")
+    page = dispatcher.get(f"/grids/{GRID}").get_data(as_text=True)
+    point_id, _ = points[0]
+    assert f'src="/qr-points/{point_id}/qr.svg"' in page
+    assert 'data-confirm="为「' in page and "旧海报上的二维码将停用" in page
+    assert "群众扫码将看到已停用的提示" in page
+    svg = dispatcher.get(f"/qr-points/{point_id}/qr.svg")
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
+    assert svg.data.lstrip().startswith(b"<?xml") and b"<path" in svg.data
+    assert len(svg.data) < 20_000
+    assert login_as("dispatcher2").get(f"/qr-points/{point_id}/qr.svg").status_code == 404

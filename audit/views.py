@@ -31,7 +31,14 @@ ACTION_NAMES = {"create": N_("新建"), "update": N_("修改"), "deactivate": N_
 FIELD_NAMES = {"display_name": N_("姓名"), "role": N_("角色"), "region": N_("区划"), "department": N_("部门"),
                "grids": N_("网格"), "leads": N_("任网格长"), "department_head": N_("部门负责人"),
                "email": N_("邮箱"), "phone": N_("手机"), "is_enabled": N_("启用"), "name": N_("名称"),
-               "code": N_("代码"), "label": N_("名称"), "kind": N_("类型"), "lat": N_("纬度"), "lon": N_("经度"), "head": N_("负责人"), "is_active": N_("启用"), "town": N_("镇")}
+               "code": N_("代码"), "label": N_("名称"), "kind": N_("类型"), "lat": N_("纬度"), "lon": N_("经度"), "head": N_("负责人"), "is_active": N_("启用"), "town": N_("镇"),
+               "source": N_("来源"), "days": N_("天数"), "is_workday": N_("上班"),
+               "limit_value": N_("处置时限"), "limit_unit": N_("时限单位"),
+               "urgency": N_("紧急程度"), "default_department": N_("主管单位"),
+               "filing_criteria": N_("立案标准"), "closing_criteria": N_("结案标准"),
+               "verify_limit_min": N_("核实时限"), "dispatch_limit_min": N_("派遣时限"),
+               "accept_limit_min": N_("签收时限"), "check_limit_min": N_("核查时限"),
+               "verifier": N_("核实人"), "auto_dispatch": N_("自动派遣")}
 
 
 def _day(text: str | None) -> date | None:

@@ -14,6 +14,7 @@ def init_app(app) -> None:
     from events.hotline import bp as hotline_bp
     from events.views import bp as views_bp, list_url
     import_module("events.admin_views")  # 责任单位 pages: routes on views_bp
+    import_module("events.catalogue_views")  # 事项类别 and 责任清单 pages: on views_bp
     from workcal.calendar import calendar_changed
     app.register_blueprint(api_bp)
     app.register_blueprint(views_bp)

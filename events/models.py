@@ -68,6 +68,8 @@ class Category(db.Model):
     #: a grid worker cannot judge alone — the town's dispatchers
     verifier: Mapped[str] = mapped_column(String(16), default="grid_worker",
                                           server_default="grid_worker")
+    #: bumped by every admin edit (two admins editing at once: the later form is refused)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     @property
     def dispatcher_verifies(self) -> bool:

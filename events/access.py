@@ -26,8 +26,10 @@ def grid_scope_clause(user):
 
 
 def reportable_grids_clause(user):
-    """A WHERE clause on Grid: where `user` may report (the 上报 form's grid list)."""
-    return report_scope(user).clause(grid=Grid.id, town=Grid.town_id)
+    """A WHERE clause on Grid: where `user` may report (the 上报 form's grid list); never a
+    retired grid."""
+    return and_(report_scope(user).clause(grid=Grid.id, town=Grid.town_id),
+                Grid.retired_at.is_(None))
 
 
 def can_see(user, event: Event) -> bool:
@@ -37,8 +39,9 @@ def can_see(user, event: Event) -> bool:
 
 
 def can_report_in(user, grid) -> bool:
-    """Staff report in the grids they cover; supervisors and handlers do not report."""
-    return admits_grid(report_scope(user), grid)
+    """Staff report in the grids they cover (not retired); supervisors and handlers do not
+    report."""
+    return grid.retired_at is None and admits_grid(report_scope(user), grid)
 
 
 def case_facts(event: Event) -> lifecycle.CaseFacts:

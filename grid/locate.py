@@ -18,7 +18,8 @@ def _geometry(boundary: str):
 def locate_grid(lat: float, lon: float, town_id: int | None = None) -> Grid | None:
     """The grid covering (lat, lon); on a shared border, the one with the lowest code."""
     query = select(Grid).where(Grid.min_lat <= lat, Grid.max_lat >= lat,
-                               Grid.min_lon <= lon, Grid.max_lon >= lon).order_by(Grid.code)
+                               Grid.min_lon <= lon, Grid.max_lon >= lon,
+                               Grid.retired_at.is_(None)).order_by(Grid.code)
     if town_id is not None:
         query = query.where(Grid.town_id == town_id)
     point = Point(lon, lat)

@@ -105,6 +105,8 @@ class Grid(db.Model):
     max_lat: Mapped[float] = mapped_column(Float)
     min_lon: Mapped[float] = mapped_column(Float)
     max_lon: Mapped[float] = mapped_column(Float)
+    #: retired (撤销): its cases keep their history; no new report or point lookup finds it
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     town: Mapped[Region] = relationship(foreign_keys=[town_id])
     village: Mapped[Region | None] = relationship(foreign_keys=[village_id])

@@ -98,3 +98,71 @@ def test_the_grids_and_a_grids_qr_page_on_a_phone(world, open_context, live_serv
     assert_fits_a_phone(page)
     page.screenshot(path=str(SHOTS / "admin-10-users-phone.png"), full_page=True)
     assert not errors, errors
+
+
+def test_categories_routing_and_the_calendar_on_a_desk_and_a_phone(world, open_context,
+                                                                   live_server):
+    """事项类别, a category's form (a refused limit beside its field), 责任清单 beside the
+    plan's items, and the calendar's month grids — on a desk and on a phone."""
+    from playwright.sync_api import expect
+    for options, name in ((DESK, "desk"), (PHONE, "phone")):
+        page, errors = _logged_in(open_context, live_server, options)
+        page.goto(f"{live_server}/admin/categories")
+        expect(page.locator("table.admin-table")).to_contain_text("暴露垃圾")
+        shots = [f"admin-11-categories-{name}.png"]
+        page.screenshot(path=str(SHOTS / shots[0]), full_page=True)
+        page.get_by_role("link", name="暴露垃圾", exact=True).click()
+        page.get_by_label("处置时限").fill("0")
+        page.get_by_role("button", name="保存").click()
+        expect(page.locator(".field-error")).to_have_text("处置时限须为 0.1–1000 的数")
+        page.screenshot(path=str(SHOTS / f"admin-12-category-error-{name}.png"), full_page=True)
+        page.goto(f"{live_server}/admin/routing")
+        expect(page.locator("table.routing-table")).to_contain_text("第 14 项")
+        page.screenshot(path=str(SHOTS / f"admin-13-routing-{name}.png"), full_page=True)
+        page.goto(f"{live_server}/admin/calendar?year=2026")
+        expect(page.locator("table.cal-month")).to_have_count(12)
+        page.screenshot(path=str(SHOTS / f"admin-14-calendar-{name}.png"), full_page=True)
+        if options is PHONE:
+            for url in ("/admin/categories", "/admin/routing", "/admin/calendar?year=2026"):
+                page.goto(f"{live_server}{url}")
+                assert_fits_a_phone(page)
+        assert not errors, errors
+
+
+def test_a_grid_import_is_previewed_on_the_map_then_saved(world, open_context, live_server,
+                                                          tmp_path):
+    """导入网格: the town's export with one grid split in two, previewed on Leaflet (the file's
+    grids over the town's, no tile server), then saved; a broken file's grid drawn red."""
+    import json as json_
+
+    from playwright.sync_api import expect
+
+    from tests.test_grid_import import TOWN, _bowtie, _split
+    for options, name in ((DESK, "desk"), (PHONE, "phone")):
+        page, errors = _logged_in(open_context, live_server, options)
+        document = page.request.get(f"{live_server}/admin/grids/{TOWN}.geojson").json()
+        if name == "desk":
+            _split(document, f"{TOWN}012", f"{TOWN}013")
+        else:
+            _bowtie(document, f"{TOWN}003")
+        path = tmp_path / f"{name}.geojson"
+        path.write_text(json_.dumps(document), encoding="utf-8")
+        page.goto(f"{live_server}/grids")
+        page.locator(".grid-town").first.get_by_role("link", name="导入 GeoJSON").click()
+        page.get_by_label("GeoJSON 文件").set_input_files(str(path))
+        page.get_by_role("button", name="预览").click()
+        shapes = page.locator("#import-map path.leaflet-interactive")
+        expect(shapes).to_have_count(len(document["features"]) - (name == "phone"))
+        if name == "desk":
+            expect(page.locator("h2", has_text="预览：13 个网格")).to_be_visible()
+            page.screenshot(path=str(SHOTS / "admin-15-grid-import-desk.png"), full_page=True)
+            page.get_by_role("button", name="保存这 13 个网格").click()
+            expect(page.locator("p.flash")).to_contain_text("新增 1 个，修改 1 个")
+            expect(page.locator(".grid-list").first).to_contain_text("新划第13网格")
+        else:
+            expect(page.locator("div.error")).to_contain_text("边界自相交")
+            expect(page.get_by_role("button", name="保存这")).to_have_count(0)
+            assert_fits_a_phone(page)
+            page.screenshot(path=str(SHOTS / "admin-16-grid-import-error-phone.png"),
+                            full_page=True)
+        assert not errors, errors

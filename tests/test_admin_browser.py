@@ -122,8 +122,17 @@ def test_categories_routing_and_the_calendar_on_a_desk_and_a_phone(world, open_c
         page.goto(f"{live_server}/admin/calendar?year=2026")
         expect(page.locator("table.cal-month")).to_have_count(12)
         page.screenshot(path=str(SHOTS / f"admin-14-calendar-{name}.png"), full_page=True)
+        page.goto(f"{live_server}/admin/regions")
+        expect(page.locator(".region-tree")).to_contain_text("220221101000")
+        page.screenshot(path=str(SHOTS / f"admin-17-regions-{name}.png"), full_page=True)
+        page.get_by_role("link", name="清河镇").first.click()
+        page.get_by_label("工作时段（空着则为 08:00-12:00, 13:30-17:30）").fill("8点到12点")
+        page.get_by_role("button", name="保存").click()
+        expect(page.locator(".field-error")).to_contain_text("工作时段格式如")
+        page.screenshot(path=str(SHOTS / f"admin-18-town-error-{name}.png"), full_page=True)
         if options is PHONE:
-            for url in ("/admin/categories", "/admin/routing", "/admin/calendar?year=2026"):
+            for url in ("/admin/categories", "/admin/routing", "/admin/calendar?year=2026",
+                        "/admin/regions", "/admin/audit", "/admin/departments"):
                 page.goto(f"{live_server}{url}")
                 assert_fits_a_phone(page)
         assert not errors, errors

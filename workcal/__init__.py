@@ -1,5 +1,5 @@
 """The work calendar (工作日历): working days per year, working periods per region, working-time
-arithmetic, and the admins' calendar page. Deadlines (events/) build on it; it knows nothing
+arithmetic, the admins' calendar page and the regions page (a town's working periods). Deadlines (events/) build on it; it knows nothing
 of cases: a change is announced (calendar.calendar_changed) and events/ recomputes."""
 
 
@@ -10,8 +10,10 @@ def init_app(app) -> None:
     from core import clock
     from workcal.calendar import missing_next_year
     from workcal.cli import calendar_cli
+    from workcal.regions import bp as regions_bp
     from workcal.views import bp
     app.register_blueprint(bp)
+    app.register_blueprint(regions_bp)
     app.cli.add_command(calendar_cli)
 
     @app.context_processor

@@ -24,7 +24,7 @@ KIND_NAMES = {"user": N_("用户"), "department": N_("责任单位"), "category"
               "calendar": N_("工作日历"), "weights": N_("评分权重"), "open311_key": N_("Open311 密钥"),
               "login": N_("登录锁定")}
 ACTION_NAMES = {"create": N_("新建"), "update": N_("修改"), "deactivate": N_("停用"), "activate": N_("启用"),
-                "reset_password": N_("重置密码"), "reissue": N_("换发"), "import": N_("导入"), "retire": N_("撤销"),
+                "reset_password": N_("重置密码"), "reissue": N_("换发"), "unlock": N_("解除锁定"), "import": N_("导入"), "retire": N_("撤销"),
                 "delete": N_("删除")}
 
 #: the recorded fields as the page names them
@@ -38,7 +38,11 @@ FIELD_NAMES = {"display_name": N_("姓名"), "role": N_("角色"), "region": N_(
                "filing_criteria": N_("立案标准"), "closing_criteria": N_("结案标准"),
                "verify_limit_min": N_("核实时限"), "dispatch_limit_min": N_("派遣时限"),
                "accept_limit_min": N_("签收时限"), "check_limit_min": N_("核查时限"),
-               "verifier": N_("核实人"), "auto_dispatch": N_("自动派遣")}
+               "verifier": N_("核实人"), "auto_dispatch": N_("自动派遣"),
+               "weights": N_("权重"), "locked_failures": N_("失败次数"), "added": N_("新增"),
+               "changed": N_("修改"), "warnings": N_("提醒"), "retired": N_("撤销"),
+               "parent": N_("上级"), "level": N_("级别"), "demo_level": N_("示范镇级别"),
+               "demo_year": N_("命名年份"), "work_periods": N_("工作时段")}
 
 
 def _day(text: str | None) -> date | None:

@@ -9,6 +9,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from auth.services import authenticate, current_lockouts, end_sessions, unlock
+from audit.services import record
 from core import clock
 from core.database import write_transaction
 from core.errors import InvalidInput, TooManyAttempts, Unauthorized
@@ -91,6 +92,8 @@ def lockouts():
         try:
             with write_transaction():
                 forgotten = unlock(username=username, ip=ip)
+                record(current_user, "login", " · ".join(p for p in (username, ip) if p),
+                       "unlock", {"locked_failures": forgotten}, {"locked_failures": 0})
         except InvalidInput as error:
             flash(error.message, "error")
         else:

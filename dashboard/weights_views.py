@@ -4,6 +4,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from audit.services import record
 from core.database import write_transaction
 from core.errors import AppError
 from core.roles import role_required
@@ -45,7 +46,11 @@ def save_weights():
     except AppError as error:
         return _page(error.status, error.message, request.form)
     with write_transaction():
+        before = None if weights.is_default(kind) else weights.current(kind)
         weights.save(kind, chosen, current_user)
+        record(current_user, "weights", {"town": "示范镇", "department": "责任单位",
+                                         "worker": "网格员"}[kind], "update",
+               {"weights": before or "默认"}, {"weights": chosen or "默认"})
     label = weights.KINDS[kind].label
     flash(_("已恢复%(kind)s的默认权重", kind=label) if chosen is None
           else _("已保存%(kind)s的评分权重：之后的综合指标值和排名都按新权重计算", kind=label), "success")

@@ -136,18 +136,27 @@ def routing():
         with write_transaction():
             rules = {r.category_id: r for r in db.session.scalars(
                 select(RoutingRule).where(RoutingRule.region_id == town.id))}
-            changed = 0
+            changes, conflicts = [], []
             for category in db.session.scalars(admin.categories_query()):
                 sent = request.form.get(f"c{category.id}")
-                if sent is None:
-                    continue
+                opened = request.form.get(f"o{category.id}")  # what the form showed
                 rule = rules.get(category.id)
+                now = str(rule.department_id) if rule else ""
+                if sent is None or sent == (opened if opened is not None else now):
+                    continue  # not changed on this form
+                if opened is not None and opened != now:
+                    conflicts.append(category.name)  # changed by someone else meanwhile
+                    continue
                 new = by_id.get(sent)
                 if sent and new is None:
                     continue  # a department that is not this town's active one: left as it was
+                changes.append((category, rule, new))
+            if conflicts:
+                return _routing_page(town, towns, departments, status=409, conflict=_(
+                    "%(names)s 的派给部门已被他人修改：页面已显示最新内容，本次修改没有保存，请重新选择后保存",
+                    names="、".join(conflicts)))
+            for category, rule, new in changes:
                 old_code = rule.department.code if rule else None
-                if (new.code if new else None) == old_code:
-                    continue
                 if new is None:
                     db.session.execute(delete(RoutingRule).where(RoutingRule.id == rule.id))
                 elif rule is None:
@@ -158,13 +167,16 @@ def routing():
                 record(current_user, "routing", f"{town.name} · {category.code} {category.name}",
                        "update", {"department": old_code},
                        {"department": new.code if new else None})
-                changed += 1
         flash(_("已保存%(town)s的责任清单：修改 %(num)s 项，之后的派遣按新规则", town=town.name,
-                num=changed), "success")
+                num=len(changes)), "success")
         return redirect(url_for("events.routing", town=town.id), 303)
+    return _routing_page(town, towns, departments)
+
+
+def _routing_page(town, towns, departments, status=200, conflict=None):
     rules = {r.category_id: r.department_id for r in db.session.scalars(
         select(RoutingRule).where(RoutingRule.region_id == town.id))}
     return render_template("events/routing.html", towns=towns, town=town,
-                           departments=departments, rules=rules,
+                           departments=departments, rules=rules, conflict=conflict,
                            categories=db.session.scalars(admin.categories_query()).all(),
-                           items=admin.responsibility_items())
+                           items=admin.responsibility_items()), status

@@ -97,7 +97,11 @@ def rename_grid(code: str):
         flash(_("网格名称须为 1–64 个字符"), "error")
         return redirect(url_for("qr.grid_page", code=code), 303)
     with write_transaction():
-        admin.rename(_grid(code), name, current_user)
+        grid = _grid(code)
+        if request.form.get("original", grid.name) != grid.name:
+            flash(_("网格名称已被他人改为 %(name)s：本次修改没有保存", name=grid.name), "error")
+            return redirect(url_for("qr.grid_page", code=code), 303)
+        admin.rename(grid, name, current_user)
     flash(_("已改名为 %(name)s", name=name), "success")
     return redirect(url_for("qr.grid_page", code=code), 303)
 

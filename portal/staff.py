@@ -222,8 +222,12 @@ def open311_keys():
                 if request.form.get("revoke"):
                     revoke = request.form["revoke"]
                     row = revoke_key(int(revoke) if is_id(revoke) else 0, clock.utcnow())
+                    record(current_user, "open311_key", row.name, "deactivate",
+                           {"is_active": True}, {"is_active": False})
                 else:
                     new_key = create_key(request.form.get("name") or "")
+                    record(current_user, "open311_key", (request.form.get("name") or "").strip(),
+                           "create")  # the key itself is never recorded
         except InvalidInput as error:  # a bad name: said on the page; an unknown key is 404
             flash(error.message, "error")
             return redirect(url_for("qr.open311_keys")), 303

@@ -155,3 +155,29 @@ def test_the_command_line_is_audited_too(world, runner):
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.target == "cli.user"))
         assert (entry.actor_name, entry.action, entry.actor_id) == ("命令行", "create", None)
 
+
+
+def test_weights_open311_keys_and_lockouts_are_audited(world, login_as):
+    admin = login_as("admin")
+    from dashboard.metrics import RATES
+    form = {"kind": "town", **{f"town-{m.key}": "0" for m in RATES}, "town-close_rate": "100"}
+    assert admin.post("/dashboard/weights", data=form).status_code == 302
+    made = admin.post("/admin/open311-keys", data={"name": "县融媒体中心"})
+    key_text = made.get_data(as_text=True)
+    with world.app_context():
+        from portal.models import Open311Key
+        key_id = db.session.scalar(select(Open311Key.id))
+    assert admin.post("/admin/open311-keys", data={"revoke": str(key_id)}).status_code == 303
+    assert admin.post("/admin/logins", data={"username": "worker"}).status_code == 303
+    with world.app_context():
+        rows = db.session.execute(select(AuditEntry.kind, AuditEntry.target, AuditEntry.action,
+                                         AuditEntry.after).order_by(AuditEntry.id)).all()
+    assert [tuple(r[:3]) for r in rows] == [
+        ("weights", "示范镇", "update"), ("open311_key", "县融媒体中心", "create"),
+        ("open311_key", "县融媒体中心", "deactivate"), ("login", "worker", "unlock")]
+    assert rows[0].after == {"weights": {"close_rate": 100}}
+    for row in rows:  # the key shown once on the page is in no entry
+        keys = set(re.findall(r"<code>([^<]{20,})</code>", key_text))
+        assert not any(k in str(tuple(row)) for k in keys)
+    page = admin.get("/admin/audit").get_data(as_text=True)
+    assert "修改评分权重 · 示范镇" in page and "新建Open311 密钥 · 县融媒体中心" in page

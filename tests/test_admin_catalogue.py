@@ -187,3 +187,25 @@ def test_a_routing_change_sends_the_next_dispatch_to_the_new_department(
     with world.app_context():
         assert db.session.scalar(select(RoutingRule.department_id).where(
             RoutingRule.category_id == category_id, RoutingRule.region_id == town_id)) == other_id
+
+
+def test_a_routing_form_opened_before_another_admins_save_is_refused(world, login_as):
+    with world.app_context():
+        town = db.session.scalar(select(Region).where(Region.code == "220221101000"))
+        category = db.session.scalar(select(Category).where(Category.code == "06010"))
+        departments = db.session.scalars(select(Department).where(
+            Department.region_id == town.id).order_by(Department.code)).all()
+        rule = db.session.scalar(select(RoutingRule).where(
+            RoutingRule.category_id == category.id, RoutingRule.region_id == town.id))
+        town_id, category_id, shown = town.id, category.id, str(rule.department_id)
+        first, second = (str(d.id) for d in departments[:2])
+    one, two = login_as("admin"), login_as("admin")
+    assert one.post("/admin/routing", data={"town": town_id, f"o{category_id}": shown,
+                                            f"c{category_id}": first}).status_code == 303
+    late = two.post("/admin/routing", data={"town": town_id, f"o{category_id}": shown,
+                                            f"c{category_id}": second})
+    assert late.status_code == 409
+    assert "暴露垃圾 的派给部门已被他人修改" in late.get_data(as_text=True)
+    with world.app_context():
+        assert str(db.session.scalar(select(RoutingRule.department_id).where(
+            RoutingRule.category_id == category_id, RoutingRule.region_id == town_id))) == first

@@ -1,6 +1,8 @@
 """区划 on pages (issue 12): add a town under the county and a village under it (codes
 checked), a town's demonstration level and year, its working periods — which move the
 deadlines of the cases in hand; every change audited; admins only."""
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -11,6 +13,11 @@ from grid.models import Region
 
 COUNTY = "220221000000"
 TOWN = "220221101000"
+
+
+def _version(client, region_id):
+    page = client.get(f"/admin/regions/{region_id}").get_data(as_text=True)
+    return re.search(r'name="version" value="([0-9a-f]+)"', page).group(1)
 
 
 def _region(world, code):
@@ -56,7 +63,8 @@ def test_an_admin_adds_a_town_and_a_village_and_names_it_a_demonstration_town(wo
                          data={"code": "220221103001", "name": "东风村"})
     assert village.status_code == 303 and _region(world, "220221103001").level == "village"
     saved = admin.post(f"/admin/regions/{town.id}", data={
-        "name": "双河镇", "demo_level": "市级", "demo_year": "2026", "work_periods": ""},
+        "name": "双河镇", "demo_level": "市级", "demo_year": "2026", "work_periods": "",
+        "version": _version(admin, town.id)},
         follow_redirects=True)
     assert "已保存 双河镇" in saved.get_data(as_text=True)
     assert (_region(world, "220221103000").demo_level,
@@ -83,14 +91,20 @@ def test_new_working_periods_move_the_deadlines_of_cases_in_hand(world, login_as
     bad = admin.post(f"/admin/regions/{town.id}", data={"name": town.name,
                                                        "work_periods": "12:00-08:00"})
     assert bad.status_code == 422 and "各时段不能重叠" in bad.get_data(as_text=True)
+    opened = _version(admin, town.id)
     saved = admin.post(f"/admin/regions/{town.id}", data={
-        "name": town.name, "demo_level": town.demo_level or "",
+        "name": town.name, "demo_level": town.demo_level or "", "version": opened,
         "demo_year": str(town.demo_year or ""), "work_periods": "08:00-10:00，14:00-15:00"},
         follow_redirects=True)
     assert "按新工作时段重算期限 1 件" in saved.get_data(as_text=True)
     assert _region(world, TOWN).work_periods == ["08:00-10:00", "14:00-15:00"]
     with world.app_context():
         assert db.session.get(Event, case["id"]).due_at > before  # fewer hours a day: later
+    # a second admin's form, opened before that save, is refused and changes nothing
+    late = login_as("admin").post(f"/admin/regions/{town.id}", data={
+        "name": "改了名的镇", "version": opened, "work_periods": ""})
+    assert late.status_code == 409 and "已被他人修改" in late.get_data(as_text=True)
+    assert _region(world, TOWN).name == town.name
 
 
 def test_only_admins_manage_regions(world, login_as):

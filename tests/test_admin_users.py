@@ -220,9 +220,13 @@ def test_who_may_open_the_admin_pages(world, login_as, username, allowed):
     login = "worker" if username == "grid_worker" else username
     client = login_as(login)
     admin_only = ["/admin/departments", "/admin/departments/new", "/admin/audit",
-                  "/admin/audit.csv", "/admin/calendar", "/admin/open311-keys", "/admin/logins",
-                  "/dashboard/weights"]
-    shared = ["/admin", "/admin/users", "/admin/users/new"]
+                  "/admin/audit.csv", "/admin/audit.xlsx", "/admin/calendar",
+                  "/admin/open311-keys", "/admin/logins", "/dashboard/weights",
+                  "/admin/categories", "/admin/categories.csv", "/admin/routing",
+                  "/admin/regions"]
+    shared = ["/admin", "/admin/users", "/admin/users/new", "/admin/users/import",
+              "/admin/users/import-template.csv", "/admin/grids/import",
+              "/admin/grids/220221101000.geojson"]
     for path in shared:
         assert client.get(path).status_code == (200 if allowed else 403), path
     for path in admin_only:
@@ -235,6 +239,12 @@ def test_who_may_open_the_admin_pages(world, login_as, username, allowed):
     assert client.post(f"/admin/departments/{department}", data={}).status_code == (
         422 if username == "admin" else 403)
     assert client.post("/admin/users/new", data={}).status_code == (422 if allowed else 403)
+    assert client.post("/admin/users/import", data={}).status_code == (422 if allowed else 403)
+    assert client.post("/admin/grids/import", data={"town": "220221101000"}).status_code == (
+        422 if allowed else 403)
+    for path in ("/admin/categories/import", "/admin/routing", "/admin/regions/1/children"):
+        assert client.post(path, data={}).status_code in (
+            (303, 404, 422) if username == "admin" else (403,)), path
 
 
 def test_anonymous_visitors_are_sent_to_the_login_page(client):

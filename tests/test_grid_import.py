@@ -213,3 +213,16 @@ def test_the_cli_exports_and_imports(world, runner, tmp_path):
     result = runner.invoke(args=["grids", "import", str(out), "--town", TOWN])
     assert result.exit_code != 0 and "not imported" in result.output
     assert "feature 3 220221101000003" in result.output
+
+
+def test_a_rename_from_a_stale_page_is_refused(world, login_as):
+    one, two = login_as("admin"), login_as("dispatcher")
+    assert one.post(f"/admin/grids/{TOWN}002/name", data={
+        "name": "东岭网格", "original": "清河镇第2网格"}).status_code == 303
+    late = two.post(f"/admin/grids/{TOWN}002/name", data={
+        "name": "别的名字", "original": "清河镇第2网格"}, follow_redirects=True)
+    assert "网格名称已被他人改为 东岭网格：本次修改没有保存" in late.get_data(as_text=True)
+    assert _grids(world)[f"{TOWN}002"][0] == "东岭网格"
+    with world.app_context():
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.kind == "grid"))
+        assert (entry.before, entry.after) == ({"name": "清河镇第2网格"}, {"name": "东岭网格"})

@@ -2,6 +2,9 @@
 add a town under a county or a village under a town; a town's demonstration level and year
 and its working periods (which move running deadlines, so they live beside the calendar).
 Every change audited."""
+import hashlib
+import json
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user
@@ -113,20 +116,35 @@ def _check_town(form) -> tuple[dict, dict]:
             "work_periods": periods or None}, errors
 
 
+def version(region: Region) -> str:
+    """What the form was opened on, as a short digest: a save from an older one is refused
+    (regions carry no version column; their few edited fields are the version)."""
+    seen = json.dumps([region.name, region.demo_level, region.demo_year, region.work_periods],
+                      ensure_ascii=False)
+    return hashlib.sha256(seen.encode()).hexdigest()[:16]
+
+
+def _form(region, errors=None, sent=None, status=200, conflict=None):
+    return render_template("workcal/region_form.html", region=region, errors=errors or {},
+                           sent=sent, levels=DEMO_LEVELS, version=version(region),
+                           conflict=conflict), status
+
+
 @bp.route("/<int:region_id>", methods=["GET", "POST"])
 def edit(region_id: int):
     region = db.session.get(Region, region_id)
     if region is None or region.level != "town":
         abort(404)
     if request.method == "GET":
-        return render_template("workcal/region_form.html", region=region, errors={}, sent=None,
-                               levels=DEMO_LEVELS)
+        return _form(region)
     values, errors = _check_town(request.form)
     if errors:
-        return render_template("workcal/region_form.html", region=region, errors=errors,
-                               sent=request.form, levels=DEMO_LEVELS), 422
+        return _form(region, errors, request.form, 422)
     with write_transaction():
         region = db.session.get(Region, region_id)
+        if request.form.get("version") != version(region):
+            return _form(region, sent=None, status=409, conflict=_(
+                "%(name)s 已被他人修改：页面已显示最新内容，请重新修改后保存", name=region.name))
         before = {key: getattr(region, key) for key in values}
         for key, value in values.items():
             setattr(region, key, value)

@@ -48,6 +48,8 @@ class Plan:
     features: list[Feature] = field(default_factory=list)
     errors: list[tuple[int, str, str]] = field(default_factory=list)  # (feature, code, message)
     warnings: list[str] = field(default_factory=list)
+    #: features refused for their polygon's shape, still drawn (in red) on the preview
+    refused: list[Feature] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -138,6 +140,7 @@ def _feature(index, raw, town_code, villages, plan) -> Feature | None:
     if geometry.is_empty or geometry.area == 0:
         return refuse(code, _("边界是空的或面积为零"))
     if not geometry.is_valid:
+        plan.refused.append(Feature(index, code, name, village, geometry))
         why = explain_validity(geometry)  # e.g. "Self-intersection[126.52 43.60]"
         found = re.search(r"\[(-?[\d.]+) (-?[\d.]+)\]", why)
         where = _("约在经度 %(lon)s、纬度 %(lat)s", lon=f"{float(found.group(1)):.5f}",
@@ -220,4 +223,5 @@ def as_collection(plan: Plan) -> dict:
     """The checked features as the preview map draws them."""
     return {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": mapping(f.geometry),
-         "properties": {"code": f.code, "name": f.name}} for f in plan.features]}
+         "properties": {"code": f.code, "name": f.name}}
+        for f in plan.features + plan.refused]}

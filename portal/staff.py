@@ -15,7 +15,8 @@ from core.extensions import csrf, db
 from core import openapi as api
 from audit.services import record
 from auth.permissions import admits_grid, grid_scope
-from grid.models import Grid, Region
+from auth.models import User
+from grid.models import Grid, GridMember, Region
 from portal import posters, services
 from portal.models import QR_KINDS, QrPoint
 
@@ -70,9 +71,14 @@ def grids():
 @login_required
 def grid_page(code: str):
     grid = _grid_or_404(code)
+    members = db.session.execute(
+        select(User.id, User.display_name, User.username, GridMember.grid_role)
+        .join(GridMember, GridMember.user_id == User.id)
+        .where(GridMember.grid_id == grid.id, User.is_enabled.is_(True))
+        .order_by(GridMember.grid_role.desc(), User.username)).all()
     return render_template("portal/grid.html", grid=grid, points=_points([grid.id]),
                            kinds=QR_KINDS, can_manage=can_manage(current_user, grid),
-                           url_for_point=posters.point_url)
+                           url_for_point=posters.point_url, members=members)
 
 
 @bp.post("/grids/<code>/qr-points")

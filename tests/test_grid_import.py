@@ -5,14 +5,14 @@ CLI does the same; a dispatcher imports only into their own town."""
 import copy
 import io
 import json
+import re
 
-import pytest
 from sqlalchemy import select
 
 from audit.models import AuditEntry
 from core.extensions import db
 from grid.locate import locate_grid
-from grid.models import Grid
+from grid.models import Grid, GridMember
 
 TOWN = "220221101000"
 OTHER_TOWN = "220221102000"
@@ -119,7 +119,8 @@ def _overlap(document, code, other):
     _feature(document, code)["geometry"] = copy.deepcopy(_feature(document, other)["geometry"])
 
 
-@pytest.mark.parametrize("spoil, message", [
+#: each way a file goes wrong, and the message that names it
+SPOILED = [
     (lambda d: _bowtie(d, f"{TOWN}003"), "第 3 个网格 220221101000003：边界自相交"),
     (lambda d: _overlap(d, f"{TOWN}004", f"{TOWN}005"), "与第 5 个网格 220221101000005重叠约"),
     (lambda d: _feature(d, f"{TOWN}006")["properties"].update(code=f"{TOWN}007"),
@@ -134,21 +135,23 @@ def _overlap(document, code, other):
                                                           "coordinates": [126.4, 43.6]}),
      "边界须为 Polygon（单个多边形）"),
     (lambda d: d.update(type="Feature"), "须为 GeoJSON FeatureCollection"),
-])
-def test_each_bad_file_is_refused_naming_the_feature_and_saves_nothing(
-        world, login_as, spoil, message):
+]
+
+
+def test_each_bad_file_is_refused_naming_the_feature_and_saves_nothing(world, login_as):
     admin = login_as("admin")
-    document = _export(admin)
-    _split(document, f"{TOWN}012", f"{TOWN}013")  # with a good change that must not land
-    spoil(document)
     before = _grids(world)
-    for step in ("preview", "save"):
-        answer = _send(admin, document, step)
-        assert answer.status_code == 422
-        page = answer.get_data(as_text=True)
-        assert "不能导入" in page and message in page, page[page.find("不能导入"):][:600]
-        assert "保存这" not in page  # no save button under a refusal
-    assert _grids(world) == before
+    for spoil, message in SPOILED:
+        document = _export(admin)
+        _split(document, f"{TOWN}012", f"{TOWN}013")  # with a good change that must not land
+        spoil(document)
+        for step in ("preview", "save"):
+            answer = _send(admin, document, step)
+            assert answer.status_code == 422, message
+            page = answer.get_data(as_text=True)
+            assert "不能导入" in page and message in page, page[page.find("不能导入"):][:600]
+            assert "保存这" not in page  # no save button under a refusal
+        assert _grids(world) == before, message
 
 
 def test_not_json_and_empty_uploads_are_refused(world, login_as):
@@ -226,3 +229,21 @@ def test_a_rename_from_a_stale_page_is_refused(world, login_as):
     with world.app_context():
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.kind == "grid"))
         assert (entry.before, entry.after) == ({"name": "清河镇第2网格"}, {"name": "东岭网格"})
+
+
+def test_a_grids_page_names_its_workers_and_leader(world, login_as):
+    admin = login_as("admin")
+    with world.app_context():
+        from auth.models import User
+        worker = db.session.scalar(select(User).where(User.username == "worker"))
+        member = db.session.scalar(select(GridMember).where(GridMember.user_id == worker.id))
+        grid_code = member.grid.code
+    page = admin.get(f"/grids/{grid_code}").get_data(as_text=True)
+    assert f'href="/admin/users/{worker.id}">{worker.display_name}</a>' in page
+    form = {"display_name": worker.display_name, "role": "grid_worker",
+            "grids": [str(member.grid_id)], "leads": [str(member.grid_id)]}
+    page = admin.get(f"/admin/users/{worker.id}").get_data(as_text=True)
+    form["version"] = re.search(r'name="version" value="(\d+)"', page).group(1)
+    assert admin.post(f"/admin/users/{worker.id}", data=form).status_code == 303
+    page = admin.get(f"/grids/{grid_code}").get_data(as_text=True)
+    assert f'{worker.display_name}</a><span class="tag">网格长</span>' in page

@@ -78,7 +78,9 @@ def test_a_page_read_does_not_take_the_write_lock(world, login_as, report):
         for path in ("/events?mine=1", f"/events/{case['id']}", "/notifications"):
             response, seconds = timed(lambda: dispatcher.get(path))
             assert response.status_code == 200, path
-            assert seconds < 1.0, f"{path} waited {seconds:.1f} s for the write lock"
+            # a read that took the lock would wait the whole busy timeout (15 s) and fail;
+            # a page on a busy CI machine may take a second or two on its own
+            assert seconds < 5.0, f"{path} waited {seconds:.1f} s for the write lock"
 
 
 def test_a_write_waits_for_the_lock_and_then_succeeds(world, api):

@@ -124,3 +124,18 @@ def test_a_grid_workers_weights_offer_only_the_rates_a_worker_has(county, world)
     refused = admin.post("/dashboard/weights", data={"kind": "worker",
                                                       "worker-close_rate": "100"})
     assert refused.status_code == 422  # no worker rate above 0: nothing to score with
+
+
+def test_a_weights_form_opened_before_another_admins_save_is_refused(county, api, world):
+    import re
+    one, two = _admin(world), _admin(world)
+    page = one.get("/dashboard/weights").get_data(as_text=True)
+    opened = re.search(r'name="kind" value="town">\s*<input type="hidden" name="version" '
+                       r'value="([0-9a-f]+)"', page).group(1)
+    assert one.post("/dashboard/weights", data={**_weights(close_rate=100),
+                                                "version": opened}).status_code == 302
+    late = two.post("/dashboard/weights", data={**_weights(satisfaction_rate=100),
+                                                "version": opened})
+    assert late.status_code == 409 and "已被他人修改" in late.get_data(as_text=True)
+    assert _ranking(api, level="provincial", period="2026") == {
+        "P1镇": 100.0, "P2镇": 75.0, "P3镇": 25.0, "P4镇": 0.0}  # 结案率 alone: the first save

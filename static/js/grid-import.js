@@ -11,6 +11,11 @@
     return { color: wrong ? '#c5221f' : '#0b63c5', weight: wrong ? 2.5 : 1.5,
              fillColor: wrong ? '#fce8e6' : '#d2e3fc', fillOpacity: 0.45 };
   });
+  // names on hover: a split grid's halves are too narrow for labels that stay
+  drawn.layer.eachLayer(function (shape) {
+    shape.unbindTooltip();
+    shape.bindTooltip(document.createTextNode(shape.feature.properties.name + ' ' + shape.feature.properties.code), { sticky: true });
+  });
   var old = L.geoJSON(current, { interactive: false,
     style: function () { return { color: '#6b7280', weight: 1, dashArray: '4 4', fill: false }; } }).addTo(drawn.map);
   old.bringToBack();

@@ -3,7 +3,6 @@ checked), a town's demonstration level and year, its working periods — which m
 deadlines of the cases in hand; every change audited; admins only."""
 import re
 
-import pytest
 from sqlalchemy import select
 
 from audit.models import AuditEntry
@@ -28,20 +27,24 @@ def _region(world, code):
         return region
 
 
-@pytest.mark.parametrize("code, message", [
+#: each bad code for a new town, and the message beside the field
+BAD_TOWN_CODES = [
     ("22022110", "区划代码须为 12 位数字"),
     ("220299103000", "代码须以上级区划代码的前 6 位 220221 开头"),
     ("220221103001", "乡镇代码的后 3 位须为 000"),
     (TOWN, "区划代码 220221101000 已存在"),
-])
-def test_a_bad_town_code_is_refused_beside_the_field(world, login_as, code, message):
+]
+
+
+def test_a_bad_town_code_is_refused_beside_the_field(world, login_as):
     admin = login_as("admin")
     county = _region(world, COUNTY)
-    answer = admin.post(f"/admin/regions/{county.id}/children", data={"code": code,
-                                                                       "name": "新镇"})
-    assert answer.status_code == 422
-    assert f'<span class="field-error" role="alert">{message}</span>' in answer.get_data(
-        as_text=True)
+    for code, message in BAD_TOWN_CODES:
+        answer = admin.post(f"/admin/regions/{county.id}/children", data={"code": code,
+                                                                           "name": "新镇"})
+        assert answer.status_code == 422, code
+        assert f'<span class="field-error" role="alert">{message}</span>' in answer.get_data(
+            as_text=True)
     with world.app_context():
         assert db.session.scalar(select(Region).where(Region.name == "新镇")) is None
 

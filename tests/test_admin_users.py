@@ -136,7 +136,8 @@ def test_a_reset_password_is_shown_once_and_ends_sessions_and_tokens(world, logi
     assert entry[1] == "worker" and password not in str(entry)  # the log keeps no password
 
 
-@pytest.mark.parametrize("change, field, message", [
+#: each way the user form goes wrong, the field it names and the message beside it
+BAD_USER_FORMS = [
     ({"display_name": ""}, "display_name", "请填写姓名"),
     ({"username": "王小明"}, "username", "用户名只能用英文字母、数字和 . _ -"),
     ({"username": "worker"}, "username", "用户名 worker 已存在"),
@@ -145,17 +146,19 @@ def test_a_reset_password_is_shown_once_and_ends_sessions_and_tokens(world, logi
     ({"password": "short"}, "password", "密码至少 8 位"),
     ({"role": "handler"}, "department", "处置人员须指定所属部门"),
     ({"role": "supervisor"}, "region", "督办领导须指定督办的区划"),
-])
-def test_a_bad_user_form_is_refused_beside_the_field_and_saves_nothing(
-        world, login_as, change, field, message):
+]
+
+
+def test_a_bad_user_form_is_refused_beside_the_field_and_saves_nothing(world, login_as):
     admin = login_as("admin")
     before = _count_users(world)
-    answer = admin.post("/admin/users/new", data=_worker_form(world, **change))
-    assert answer.status_code == 422
-    page = answer.get_data(as_text=True)
-    assert f'<span class="field-error" role="alert">{message}</span>' in page
-    assert 'value="王小明"' in page or change.get("display_name") == ""  # what was typed stays
-    assert _count_users(world) == before
+    for change, field, message in BAD_USER_FORMS:
+        answer = admin.post("/admin/users/new", data=_worker_form(world, **change))
+        assert answer.status_code == 422, field
+        page = answer.get_data(as_text=True)
+        assert f'<span class="field-error" role="alert">{message}</span>' in page, field
+        assert 'value="王小明"' in page or change.get("display_name") == ""  # typed text stays
+        assert _count_users(world) == before
     assert not _audit(world, kind="user")
 
 

@@ -3,10 +3,19 @@ and on a phone at 390×844 — figures, charts drawn by ECharts, a formula one t
 overdue board linking to the case. Screenshots go to /tmp/gridgov-shots."""
 import re
 
+import pytest
+
 from tests.support import DEMO_PASSWORD
 from tests.test_browser import PHONE, SHOTS, assert_fits_a_phone
 
 WALL = {"viewport": {"width": 1920, "height": 1080}, "locale": "zh-CN"}
+
+
+@pytest.fixture
+def database_url(sqlite_url):
+    """The board in a browser on SQLite only: its reads are tested on both engines without
+    a browser (test_dashboard.py, test_stats.py, test_rankings.py, test_rollups.py …)."""
+    return sqlite_url
 
 
 def _supervisor(open_context, live_server, options):

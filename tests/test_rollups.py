@@ -81,7 +81,8 @@ def _walk(world, api, report, freeze, rng: random.Random, steps: int) -> dict:
     return taken
 
 
-@pytest.mark.parametrize("seed", [5, 8])
+@pytest.mark.parametrize("database_url, seed", [("sqlite", 5), ("postgresql", 8)],
+                         indirect=["database_url"])  # one walk per engine, each its own
 def test_a_rebuild_equals_what_every_step_kept(world, api, report, freeze, seed):
     taken = _walk(world, api, report, freeze, random.Random(seed), 240)
     for action in ("verify", "dispatch", "accept", "handle", "close", "rework", "suspend",

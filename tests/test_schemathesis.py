@@ -20,7 +20,9 @@ EXAMPLES = os.environ.get("SCHEMATHESIS_EXAMPLES", "25")
 SEED = os.environ.get("SCHEMATHESIS_SEED", "20261201")
 
 
-@pytest.mark.parametrize("role", ["dispatcher", "worker"])
+@pytest.mark.parametrize("database_url, role", [("sqlite", "dispatcher"),
+                                                ("postgresql", "worker")],
+                         indirect=["database_url"])  # each role once, the engines shared out
 def test_the_api_answers_as_its_document_says(live_server, token_for, role, tmp_path):
     command = [os.path.join(os.path.dirname(sys.executable), "schemathesis"),
                "--config-file", str(HERE / "schemathesis.toml"), "--no-color",

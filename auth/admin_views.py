@@ -159,9 +159,10 @@ _OPEN_WHILE_FORCED = {"auth.change_password", "auth.logout", "auth.set_language"
 
 @bp.before_app_request
 def _password_first():
-    if current_user.is_authenticated and current_user.must_change_password \
-            and request.endpoint not in _OPEN_WHILE_FORCED \
-            and not request.path.startswith("/api/"):
+    # the API and static files first: they never load the session's user for this
+    if request.path.startswith(("/api/", "/static/")) or request.endpoint in _OPEN_WHILE_FORCED:
+        return None
+    if current_user.is_authenticated and current_user.must_change_password:
         return redirect(url_for("auth.change_password"))
     return None
 

@@ -8,7 +8,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from core.extensions import db
-from dashboard.stats import (Moment, Period, figures_by, no_figures, reported_by, rollup_table,
+from dashboard.stats import (Moment, Period, figures_by, no_figures, reported_pairs,
+                             reported_sums, rollup_table,
                              rollup_where)
 from dashboard.weights import current
 from events.access import grid_scope_clause
@@ -39,7 +40,7 @@ def trend(user, args: dict, period: Period, now) -> dict:
 
 def _most_reported(user, args: dict, period: Period, column: str, limit: int) -> list[tuple]:
     """(id, cases reported) of the `column` values most reported in the period."""
-    return sorted(reported_by(user, args, period, column).items(),
+    return sorted(reported_sums(user, args, period, column).items(),
                   key=lambda item: (-item[1], item[0]))[:limit]
 
 
@@ -114,7 +115,7 @@ def departments(user, args: dict, period: Period, now, moment: Moment | None = N
 def heat_table(user, args: dict, period: Period) -> dict:
     """事项 × 网格: the period's reports of the most reported categories in the most reported
     grids — {categories: [name], rows: [{grid, town, cells: [(n, level 0–5)]}]}."""
-    counts = reported_by(user, args, period, ("grid_id", "category_id"))
+    counts = reported_pairs(user, args, period)
     by_category, by_grid = Counter(), Counter()
     for (grid_id, category_id), n in counts.items():
         by_category[category_id] += n

@@ -17,6 +17,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from flask import g
 from sqlalchemy import bindparam, case, func, select
 
 from auth.permissions import case_scope
@@ -124,6 +125,26 @@ def reported_by(user, args: dict, period: Period, column: str | tuple[str, ...])
                 .where(when, c.reported != 0).group_by(*keys)):
             found[key[0] if len(key) == 1 else tuple(key)] += n
     return found
+
+
+def reported_pairs(user, args: dict, period: Period) -> Counter:
+    """(grid_id, category_id) → the period's reports, read once per request (flask.g): the
+    most reported categories, the hot grids, the heat table and the map's counts are all
+    sums of it (four reads of the rollups were half of a year's page on PostgreSQL)."""
+    key = (user.id, repr(sorted(args.items())), period)
+    cache = g.setdefault("reported_pairs", {})
+    if key not in cache:
+        cache[key] = reported_by(user, args, period, ("grid_id", "category_id"))
+    return cache[key]
+
+
+def reported_sums(user, args: dict, period: Period, column: str) -> Counter:
+    """The period's reports per grid_id or category_id, summed from reported_pairs."""
+    index = ("grid_id", "category_id").index(column)
+    totals = Counter()
+    for pair, n in reported_pairs(user, args, period).items():
+        totals[pair[index]] += n
+    return totals
 
 
 def _rollup_query(user, args: dict, period: Period, group: str | None = None):

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from core.extensions import db
 from dashboard import board
-from dashboard.stats import Moment, Period, figures, reported_by, running_clause
+from dashboard.stats import Moment, Period, figures, reported_sums, running_clause
 from events.filters import summary_rows_query
 from events.models import Event
 from events.queries import pin_json
@@ -29,7 +29,7 @@ CARDS = ("reported", "filed", "closed", "overdue_now", "on_time_close_rate")
 def grid_counts(user, args: dict, period: Period, now, moment: Moment | None = None) -> dict:
     """{grid code: {reported (in the period, from the rollups), open, overdue (now)}}."""
     counts = {}
-    reported = reported_by(user, args, period, "grid_id")
+    reported = reported_sums(user, args, period, "grid_id")
     by_grid = (moment or Moment(user, args, now)).by("grid_id")
     codes = dict(db.session.execute(select(Grid.id, Grid.code).where(
         Grid.id.in_([*reported, *by_grid]))).all())

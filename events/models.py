@@ -124,6 +124,11 @@ class Event(db.Model):
         # The pages' 在办 and 超期数 (dashboard/stats.py Moment): counted from the index alone.
         Index("ix_event_open_units", "town_id", "grid_id", "department_id", "due_at",
               postgresql_where=text(OPEN_PLACE_WHERE), sqlite_where=text(OPEN_PLACE_WHERE)),
+        # A grid's running clocks, soonest due first (the overdue list of one grid): with every
+        # open case overdue, PostgreSQL's estimate for `due_at < now` sent it to a sort. Whole,
+        # not partial: a partial one (due_at IS NOT NULL) tempts SQLite to read a county's
+        # running clocks from it and sort them instead of walking ix_event_due in order.
+        Index("ix_event_grid_due", "grid_id", "due_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 from sqlalchemy import or_
 
-from auth import admin
+from auth import admin, sheets
 from auth.models import ROLES, User
 from auth.services import MIN_PASSWORD_LENGTH, set_password
 from auth.views import bp
@@ -193,25 +193,25 @@ def import_users():
     any wrong row and nobody is created (the report names each row and field); otherwise
     everyone is, each with a one-time password shown on this answer only."""
     if request.method == "GET":
-        return render_template("auth/import.html", columns=admin.SHEET_COLUMNS,
+        return render_template("auth/import.html", columns=sheets.SHEET_COLUMNS,
                                problems=None, created=None)
     upload = request.files.get("file")
-    data = upload.read(admin.MAX_SHEET_BYTES + 1) if upload else b""
+    data = upload.read(sheets.MAX_SHEET_BYTES + 1) if upload else b""
     if not data:
         rows, problem = [], _("请选择要导入的 Excel 或 CSV 文件")
     else:
-        rows, problem = admin.sheet_rows(data, upload.filename or "")
+        rows, problem = sheets.sheet_rows(data, upload.filename or "")
     if problem:
-        return render_template("auth/import.html", columns=admin.SHEET_COLUMNS,
+        return render_template("auth/import.html", columns=sheets.SHEET_COLUMNS,
                                problems=[(0, problem)], created=None), 422
     with write_transaction():
-        checked, problems = admin.check_sheet(current_user, rows)
+        checked, problems = sheets.check_sheet(current_user, rows)
         if not problems:  # all or nobody
             created = [admin.create(current_user, values) for values in checked]
     if problems:
-        return render_template("auth/import.html", columns=admin.SHEET_COLUMNS,
+        return render_template("auth/import.html", columns=sheets.SHEET_COLUMNS,
                                problems=problems, created=None), 422
-    return render_template("auth/import.html", columns=admin.SHEET_COLUMNS, problems=None,
+    return render_template("auth/import.html", columns=sheets.SHEET_COLUMNS, problems=None,
                            created=created), 201
 
 
@@ -220,7 +220,7 @@ def import_users():
 def import_template():
     """The sheet's header and two example rows (UTF-8 with a BOM: Excel opens it as is)."""
     from flask import Response
-    lines = [",".join(h for _k, h in admin.SHEET_COLUMNS),
+    lines = [",".join(h for _k, h in sheets.SHEET_COLUMNS),
              "zhang.wei,张伟,网格员,清河镇,清河镇第3网格、清河镇第4网格,清河镇第3网格,,,,,13800000001",
              "li.na,李娜,处置人员,清河镇,,,环卫所,是,,lina@example.invalid,"]
     return Response("\ufeff" + "\n".join(lines) + "\n", mimetype="text/csv; charset=utf-8",

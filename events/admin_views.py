@@ -18,7 +18,8 @@ from events.views import bp
 from grid.models import Region
 
 
-def _towns():
+def town_list():
+    """Every town, by code (the departments' and the routing's town choices)."""
     return db.session.scalars(select(Region).where(Region.level == "town")
                               .order_by(Region.code)).all()
 
@@ -44,7 +45,7 @@ def _parse(form, department: Department | None) -> tuple[dict, dict]:
         errors["name"] = _("请填写部门名称")
     elif len(values["name"]) > 64:
         errors["name"] = _("最多 %(num)s 个字符", num=64)
-    towns = {str(t.id): t for t in _towns()}
+    towns = {str(t.id): t for t in town_list()}
     values["town"] = towns.get(form.get("town") or "")
     if values["town"] is None:
         errors["town"] = _("请选择部门所在的镇")
@@ -84,7 +85,7 @@ def departments():
 
 def _page(department, sent=None, errors=None, status=200, conflict=None):
     return render_template("events/department_form.html", department=department, sent=sent,
-                           errors=errors or {}, towns=_towns(), conflict=conflict,
+                           errors=errors or {}, towns=town_list(), conflict=conflict,
                            handlers=_handlers(department.id) if department else [],
                            head=_snapshot(department)["head"] if department else None), status
 

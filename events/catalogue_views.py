@@ -13,8 +13,8 @@ from core.roles import role_required
 from events import catalogue_admin as admin
 from events.catalogue import STAGE_LIMITS
 from events.models import Category, Department, RoutingRule
+from events.admin_views import town_list
 from events.views import bp
-from grid.models import Region
 
 
 @bp.get("/admin/categories")
@@ -115,15 +115,10 @@ def _category_page(category, sent=None, errors=None, status=200, conflict=None):
 
 # --- 责任清单 ------------------------------------------------------------------------------
 
-def _towns():
-    return db.session.scalars(select(Region).where(Region.level == "town")
-                              .order_by(Region.code)).all()
-
-
 @bp.route("/admin/routing", methods=["GET", "POST"])
 @role_required("admin")
 def routing():
-    towns = _towns()
+    towns = town_list()
     chosen = request.values.get("town") or (str(towns[0].id) if towns else "")
     town = next((t for t in towns if str(t.id) == chosen), None)
     if town is None:

@@ -161,7 +161,7 @@ def main() -> None:
             stdout=open(work / "server.log", "w"), stderr=subprocess.STDOUT, start_new_session=True)
         for _ in range(150):
             try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=2)
+                urllib.request.urlopen(f"{base}/healthz/web", timeout=2)
                 break
             except OSError:
                 time.sleep(0.2)

@@ -42,7 +42,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=_select_locale)
     compression.init_app(app)
 
-    from core import database, errors, health, cli, inputs, security, templating
+    from core import database, errors, cli, inputs, security, templating
     with app.app_context():
         database.configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"],
                                   app.config["SQLITE_SYNCHRONOUS"])
@@ -50,7 +50,6 @@ def create_app(config: type | dict | None = None) -> Flask:
     errors.register_error_handlers(app)
     security.init_app(app)
     templating.init_app(app)
-    app.register_blueprint(health.bp)
     from core.openapi import bp as openapi_bp
     app.register_blueprint(openapi_bp)
     from core.admin import bp as admin_bp
@@ -60,7 +59,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     # the first query (or prebuilt statement) configures all mappers at once
     import grid.models, auth.models, workcal.calendar, events.models  # noqa: F401
     import notify.models, portal.models, field.models, dashboard.models  # noqa: F401
-    import audit.models  # noqa: F401
+    import audit.models, ops.models  # noqa: F401
     import audit
     import auth
     import dashboard
@@ -69,6 +68,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     import field
     import grid
     import notify
+    import ops
     import portal
     import workcal
     audit.init_app(app)
@@ -77,6 +77,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     workcal.init_app(app)
     events.init_app(app)
     notify.init_app(app)
+    ops.init_app(app)
     portal.init_app(app)
     field.init_app(app)
     dashboard.init_app(app)

@@ -89,7 +89,11 @@ class Config:
     NOTIFY_MAX_ATTEMPTS = 6
     #: 核查结案 by a grid worker (page or API) needs their own photo of the site
     CHECK_PHOTO_REQUIRED = True
-    SCHEDULER_INTERVAL_SECONDS = 60
+    SCHEDULER_INTERVAL_SECONDS = int(os.environ.get("SCHEDULER_INTERVAL_SECONDS", "60"))
+    #: /healthz answers 503 when the scheduler's last round ended longer ago than this
+    #: (0: report it, never judge it)
+    HEALTH_SCHEDULER_SILENCE_SECONDS = int(os.environ.get("HEALTH_SCHEDULER_SILENCE_SECONDS",
+                                                          "300"))
     DIGEST_TIME = "08:30"
     #: the address residents' phones reach; QR codes encode <PUBLIC_BASE_URL>/q/<token>
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")

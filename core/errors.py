@@ -90,7 +90,7 @@ def flat_messages(messages, prefix: str = "") -> dict[str, list[str]]:
 
 def wants_json() -> bool:
     """The API, the health check, and a page's script that asks for JSON (Accept)."""
-    return (request.path.startswith("/api/") or request.path == "/healthz"
+    return (request.path.startswith("/api/") or request.path.startswith("/healthz")
             or request.accept_mimetypes.best == "application/json")
 
 

@@ -76,5 +76,5 @@ def test_photos_and_small_answers_are_sent_as_they_are(world, api, report, login
     with worker.get(photo, headers=CHROMIUM) as sent:
         assert sent.status_code == 200 and sent.mimetype == "image/jpeg"
         assert "Content-Encoding" not in sent.headers
-    health = worker.get("/healthz", headers=CHROMIUM)
+    health = worker.get("/healthz/web", headers=CHROMIUM)
     assert len(health.get_data()) < 1024 and "Content-Encoding" not in health.headers

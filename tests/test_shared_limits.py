@@ -49,7 +49,7 @@ def _gunicorn(database_url, redis_url, tmp_path, name):
     deadline = time.time() + 30
     while time.time() < deadline:
         try:
-            if requests.get(f"{base}/healthz", timeout=2).status_code == 200:
+            if requests.get(f"{base}/healthz/web", timeout=2).status_code == 200:
                 return process, base
         except requests.ConnectionError:
             time.sleep(0.1)

@@ -64,7 +64,7 @@ def test_reads_answer_while_another_writer_holds_the_lock(world, api, report):
     case = report("worker")
     worker = api("worker")
     with WriteLockHolder(world):
-        for path in ("/healthz", "/api/v1/events?limit=20", f"/api/v1/events/{case['id']}",
+        for path in ("/healthz/web", "/api/v1/events?limit=20", f"/api/v1/events/{case['id']}",
                      "/api/v1/categories"):
             response, seconds = timed(lambda: worker.get(path))
             assert response.status_code == 200, (path, response.get_json())

@@ -42,13 +42,15 @@ def create_app(config: type | dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=_select_locale)
     compression.init_app(app)
 
-    from core import database, errors, cli, inputs, security, templating
+    from core import database, errors, cli, inputs, requestlog, security, static, templating
     with app.app_context():
         database.configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"],
                                   app.config["SQLITE_SYNCHRONOUS"])
+    requestlog.init_app(app)  # first: a request refused by any check still has its id
     inputs.init_app(app)  # before any blueprint: the bounded <int:…> converter
     errors.register_error_handlers(app)
     security.init_app(app)
+    static.init_app(app)
     templating.init_app(app)
     from core.openapi import bp as openapi_bp
     app.register_blueprint(openapi_bp)

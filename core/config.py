@@ -11,7 +11,15 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'gridgov.sqlite3'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    #: each process's connections: a sync gunicorn worker uses one at a time, so a small
+    #: pool keeps workers × servers within PostgreSQL's max_connections (deploy/)
+    SQLALCHEMY_ENGINE_OPTIONS = {
+        "pool_pre_ping": True,  # a restarted PostgreSQL: the next request reconnects
+        "pool_size": int(os.environ.get("DATABASE_POOL_SIZE", "5")),
+        "max_overflow": int(os.environ.get("DATABASE_MAX_OVERFLOW", "10")),
+        "pool_timeout": int(os.environ.get("DATABASE_POOL_TIMEOUT", "30")),
+        "pool_recycle": int(os.environ.get("DATABASE_POOL_RECYCLE", "1800")),
+    }
     #: seconds a SQLite writer waits for the lock before "database is locked"
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "15000"))
     #: NORMAL: a power cut may lose the last commits (never corrupts); FULL: fsync per commit
@@ -89,6 +97,17 @@ class Config:
     NOTIFY_MAX_ATTEMPTS = 6
     #: 核查结案 by a grid worker (page or API) needs their own photo of the site
     CHECK_PHOTO_REQUIRED = True
+    #: "json": every log line one JSON object, and one per request (ops/requestlog.py);
+    #: "text": Python's plain lines (the development server logs requests itself)
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
+    #: how many proxies (nginx: 1) stand before the app. Their X-Forwarded-For and
+    #: X-Forwarded-Proto are believed — the residents' rate limits count per phone, not per
+    #: proxy — and only then: 0 (the default) believes no such header
+    PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", "0"))
+    #: GET /metrics for Prometheus (ops/metrics.py), answered only to these addresses
+    METRICS_ENABLED = os.environ.get("METRICS_ENABLED", "0") == "1"
+    METRICS_ALLOW_FROM = tuple(os.environ.get("METRICS_ALLOW_FROM", "127.0.0.1,::1").split(","))
     SCHEDULER_INTERVAL_SECONDS = int(os.environ.get("SCHEDULER_INTERVAL_SECONDS", "60"))
     #: /healthz answers 503 when the scheduler's last round ended longer ago than this
     #: (0: report it, never judge it)

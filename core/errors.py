@@ -7,6 +7,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from core.extensions import db
+from core.requestlog import current_id
 
 
 class AppError(Exception):
@@ -102,16 +103,18 @@ def register_error_renderer(app, path_prefix: str, render) -> None:
 
 def _respond(status: int, body: dict):
     db.session.rollback()
+    request_id = current_id()
     for prefix, render in current_app.extensions.get("gridgov.error_renderers", ()):
         if request.path.startswith(prefix):
             return render(status, body)
     if wants_json():
-        response = jsonify(body)
+        response = jsonify({**body, "request_id": request_id} if request_id else body)
         response.status_code = status
         if status == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="gridgov"'
         return response
-    return render_template("error.html", status=status, message=body["message"]), status
+    return render_template("error.html", status=status, message=body["message"],
+                           request_id=request_id), status
 
 
 def register_error_handlers(app) -> None:

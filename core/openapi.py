@@ -20,6 +20,9 @@ class ErrorOut(Schema):
     allowed_actions = fields.List(fields.String(), metadata={
         "description": "409: what the caller may do from there"})
     current_version = fields.Integer(metadata={"description": "409 stale_version"})
+    request_id = fields.String(metadata={
+        "description": "this request's id (also the X-Request-Id header): quote it when "
+                       "reporting a fault; it is on the server's log line"})
 
 
 def ref(name):

@@ -39,6 +39,10 @@ HEADERS = {
 
 
 def init_app(app) -> None:
+    hops = app.config["PROXY_FIX_HOPS"]
+    if hops:  # behind nginx: the client's address and scheme from its X-Forwarded-* headers
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0)
     headers = {"Content-Security-Policy": content_security_policy(app.config["MAP_TILE_URL"]),
                **HEADERS}
 

@@ -45,6 +45,22 @@ def _config(url, upload_dir):
     return config
 
 
+@contextmanager
+def another_app(app, **settings):
+    """A second app on `app`'s database and uploads with `settings` changed (those read at
+    start-up: LOG_FORMAT, PROXY_FIX_HOPS, METRICS_ENABLED …), its connections closed after."""
+    from core import create_app
+    from core.extensions import db
+    other = create_app({**_config(app.config["SQLALCHEMY_DATABASE_URI"],
+                                  app.config["UPLOAD_DIR"]), **settings})
+    try:
+        yield other
+    finally:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
 class ApiClient:
     def __init__(self, client, token):
         self.client = client

@@ -10,7 +10,8 @@ NOT_PACKAGES = {"tests", "migrations", "bench", "translations", "static", "templ
 CORE_REGISTRATION = {"core/__init__.py"}
 #: DESIGN.md's arrows, lowest first: a package imports only core/ and those before it.
 #: A new package takes its place here (dashboard/ and field/ after events/ and notify/).
-LAYERS = ("core", "audit", "grid", "workcal", "auth", "events", "notify", "portal", "field", "dashboard", "demo")
+LAYERS = ("core", "audit", "grid", "workcal", "auth", "events", "notify", "ops", "portal", "field",
+          "dashboard", "demo")
 
 
 def packages() -> set[str]:

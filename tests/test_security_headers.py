@@ -28,7 +28,7 @@ def test_pages_api_public_pages_and_errors_carry_the_headers(world, login_as, ap
     staff = login_as("dispatcher")
     answers = [staff.get("/events"), staff.get("/events/new"), client.get("/login"),
                api("worker").get("/api/v1/events"), client.get("/api/v1/events"),
-               client.get(f"/q/{token}"), client.get("/t/AAAAAAAAAA"), client.get("/healthz"),
+               client.get(f"/q/{token}"), client.get("/t/AAAAAAAAAA"), client.get("/healthz/web"),
                client.get("/open311/v2/services.json"), client.get("/static/css/app.css")]
     assert [a.status_code for a in answers] == [200, 200, 200, 200, 401, 200, 404, 200, 200, 200]
     for answer in answers:

@@ -101,7 +101,9 @@ self.addEventListener('fetch', function (event) {
     return;
   }
   if (url.pathname.indexOf('/static/') === 0) {
-    event.respondWith(caches.match(request).then(function (hit) {
+    // pages ask for /static/…?v=<digest>; the shell keeps the plain names (the worker's own
+    // version changes with every static file, so a copy at hand is this release's)
+    event.respondWith(caches.match(request, { ignoreSearch: true }).then(function (hit) {
       var fresh = fetch(request).then(function (response) { return keep(request, response); })
         .catch(function () { return hit || Response.error(); });
       return hit || fresh;

@@ -5,9 +5,10 @@ log lines are core/requestlog.py: every request has one). The deployment files a
 
 def init_app(app) -> None:
     from core.scheduler import register_job
-    from ops import heartbeat, metrics
+    from ops import cli, heartbeat, metrics
     from ops.health import bp
     metrics.init_app(app)
+    cli.init_app(app)
     app.register_blueprint(bp)
     # the last job of each round: a round that failed part-way records nothing
     register_job(app, "heartbeat", lambda now: heartbeat.beat("cycle", now), order=1000)

@@ -26,11 +26,11 @@ extract:
 		--ignore-dirs=".venv tests migrations bench" .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations
 
-# Debian packages the tests use: PostgreSQL 15 and Redis (both started by the tests
-# themselves), Chromium, a CJK font and an emoji font (the category tiles).
+# Debian packages the tests use: PostgreSQL 15, Redis and nginx (all started by the tests
+# themselves, never as services), Chromium, a CJK font and an emoji font (the category tiles).
 system-deps:
-	@if ! command -v chromium >/dev/null || ! test -x /usr/lib/postgresql/15/bin/initdb || ! test -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc || ! test -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf || ! command -v redis-server >/dev/null; then \
-		apt-get update -qq && apt-get install -y -qq chromium postgresql-15 fonts-wqy-zenhei fonts-noto-color-emoji redis-server; fi
+	@if ! command -v chromium >/dev/null || ! test -x /usr/lib/postgresql/15/bin/initdb || ! test -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc || ! test -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf || ! command -v redis-server >/dev/null || ! test -x /usr/sbin/nginx; then \
+		apt-get update -qq && apt-get install -y -qq chromium postgresql-15 fonts-wqy-zenhei fonts-noto-color-emoji redis-server nginx; fi
 
 # The web server and the one scheduler process together; Ctrl-C stops both.
 run: install

@@ -10,11 +10,13 @@ def init_app(app) -> None:
     from core import clock
     from workcal.calendar import missing_next_year
     from workcal.cli import calendar_cli
+    from workcal.regions_cli import regions_cli
     from workcal.regions import bp as regions_bp
     from workcal.views import bp
     app.register_blueprint(bp)
     app.register_blueprint(regions_bp)
     app.cli.add_command(calendar_cli)
+    app.cli.add_command(regions_cli)
 
     @app.context_processor
     def _calendar_warning():

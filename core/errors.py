@@ -2,7 +2,7 @@
 from flask import current_app, jsonify, make_response, render_template, request
 from flask_babel import gettext as _, pgettext
 from marshmallow import ValidationError as SchemaError
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -102,7 +102,10 @@ def register_error_renderer(app, path_prefix: str, render) -> None:
 
 
 def _respond(status: int, body: dict):
-    db.session.rollback()
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:  # its connection died with the error being answered
+        db.session.remove()
     request_id = current_id()
     for prefix, render in current_app.extensions.get("gridgov.error_renderers", ()):
         if request.path.startswith(prefix):
@@ -136,6 +139,17 @@ def register_error_handlers(app) -> None:
         # before it missed: the request is wrong, not the server.
         return _respond(422, {"error": "validation_error",
                               "message": _("输入的数据超出范围或格式不被接受")})
+
+    @app.errorhandler(OperationalError)
+    def _database_away(error):
+        # the database went away under the request (PostgreSQL restarting, a connection
+        # cut, SQLite's lock wait run out): nothing was committed, the pool drops the dead
+        # connection, and the client may try again — with its Idempotency-Key, safely
+        current_app.logger.warning("database unavailable: %s", str(error).splitlines()[0])
+        response = make_response(_respond(503, {
+            "error": "unavailable", "message": _("服务暂时不可用（数据库连接中断），请稍后重试")}))
+        response.headers["Retry-After"] = "2"
+        return response
 
     @app.errorhandler(StaleDataError)
     def _stale(_error):

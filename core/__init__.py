@@ -46,6 +46,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     with app.app_context():
         database.configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"],
                                   app.config["SQLITE_SYNCHRONOUS"])
+    database.close_quietly(app)  # after db.init_app: runs before its teardown
     requestlog.init_app(app)  # first: a request refused by any check still has its id
     inputs.init_app(app)  # before any blueprint: the bounded <int:…> converter
     errors.register_error_handlers(app)

@@ -18,6 +18,7 @@ from functools import wraps
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from core.extensions import db
@@ -95,6 +96,22 @@ def end_read() -> None:
     session = db.session()
     if not _writing.get() and session.in_transaction():
         session.commit()
+
+
+def close_quietly(app) -> None:
+    """End each request's session before Flask-SQLAlchemy's own teardown (teardowns run in
+    reverse order of registration), tolerating a connection that died after the answer was
+    made — PostgreSQL restarting while a read's transaction was still open: the rollback at
+    the end fails, the pool discards the connection, and the answer already made stands
+    instead of becoming a 500."""
+    @app.teardown_appcontext
+    def _remove_session(_error):
+        try:
+            db.session.remove()
+        except SQLAlchemyError as error:
+            app.logger.warning("session ended on a dead connection: %s",
+                               str(error).splitlines()[0])
+            db.session.registry.clear()
 
 
 def configure_engine(engine: Engine, busy_timeout_ms: int, synchronous: str = "NORMAL") -> None:

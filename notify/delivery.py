@@ -8,6 +8,7 @@ import smtplib
 import urllib.request
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from email.utils import formatdate
 
 from flask import current_app
 from sqlalchemy import or_, select
@@ -30,6 +31,11 @@ def send_email(notification: Notification) -> None:
     message["From"] = config["MAIL_FROM"]
     message["To"] = user.email
     message["Subject"] = notification.subject
+    message["Date"] = formatdate(localtime=False)
+    # one id per notification: a delivery repeated after a crash (sent, not yet marked
+    # sent) carries the same id, so a mail server or client can drop the copy
+    domain = config["MAIL_FROM"].rpartition("@")[2] or "localhost"
+    message["Message-ID"] = f"<gridgov.notification.{notification.id}@{domain}>"
     message.set_content(notification.body or notification.subject)
     with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=10) as smtp:
         if config["SMTP_STARTTLS"]:

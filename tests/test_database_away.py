@@ -58,3 +58,23 @@ def test_connections_cut_by_the_server_are_replaced_by_the_next_request(world, t
         assert cut >= 1
         assert worker.get("/api/v1/events?limit=5").status_code == 200
         assert worker.post("/api/v1/events", json=CREATE).status_code == 201
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_connection_that_dies_after_the_answer_is_made_keeps_the_answer(world):
+    """PostgreSQL restarting just as a read finishes: the end of its transaction fails, the
+    answer made before stands (it was a 500)."""
+    with another_app(world) as app:
+        admin = create_engine(world.config["SQLALCHEMY_DATABASE_URI"])
+
+        @app.get("/read-then-lose-the-connection")
+        def _view():
+            pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
+            with admin.connect() as conn:
+                conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            return {"read": True}
+
+        answer = app.test_client().get("/read-then-lose-the-connection")
+        admin.dispose()
+        assert answer.status_code == 200 and answer.get_json() == {"read": True}
+        assert app.test_client().get("/healthz/web").status_code == 200

@@ -93,6 +93,9 @@ def test_email_goes_out_through_smtp_after_commit(overdue_case, world, smtp_serv
     assert (sent, failed) == (1, 0)
     assert len(received) == 1
     assert received[0]["To"] == "dispatcher@qinghe.test"
+    with world.app_context():
+        sent_id = db.session.scalar(select(Notification.id).where(Notification.channel == "email"))
+    assert received[0]["Message-ID"] == f"<gridgov.notification.{sent_id}@localhost>"
     subject = str(make_header(decode_header(received[0]["Subject"])))
     assert subject.startswith("【超期（一级）】") and "暴露垃圾" in subject
 

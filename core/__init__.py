@@ -5,7 +5,7 @@ from flask import Flask, has_request_context, request, session
 
 from core.config import BASE_DIR, Config
 from core import compression
-from core.extensions import babel, csrf, db, limiter, login_manager, migrate
+from core.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
 
 
 def _select_locale():
@@ -39,6 +39,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    cache.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     compression.init_app(app)
 

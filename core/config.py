@@ -135,6 +135,15 @@ class Config:
     #: 考核排名 (dashboard/ranking.py): how many towns are commended and criticised per level
     RANKING_TOP_N = 5
     RANKING_BOTTOM_N = int(os.environ.get("RANKING_BOTTOM_N", "5"))
+    #: Open311's public lists (GET …/requests.json) are kept this many seconds: a list of a
+    #: thousand cases takes ~120 ms to build, and its readers poll. SimpleCache keeps them
+    #: in each process; RedisCache (CACHE_REDIS_URL) shares them across workers and servers
+    CACHE_TYPE = os.environ.get("CACHE_TYPE", "SimpleCache")
+    CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL", "")
+    CACHE_DEFAULT_TIMEOUT = int(os.environ.get("CACHE_DEFAULT_TIMEOUT", "30"))
+    CACHE_KEY_PREFIX = "gridgov:"
+    #: Open311 reads per client address (a new query string is a new list to build)
+    OPEN311_READ_LIMIT_PER_IP = os.environ.get("OPEN311_READ_LIMIT_PER_IP", "300 per minute")
     #: resident reports: per phone/IP and per QR point
     REPORT_LIMIT_PER_IP = "10 per hour"
     REPORT_LIMIT_PER_POINT = "60 per hour"
@@ -146,6 +155,9 @@ class Config:
 
 class TestConfig(Config):
     TESTING = True
+    #: a test reads what it just wrote; tests/test_open311_cache.py turns the cache on
+    CACHE_TYPE = "NullCache"
+    CACHE_NO_NULL_WARNING = True
     SECRET_KEY = "test"
     WTF_CSRF_ENABLED = False
     #: every test seeds ~50 demo users, each with its own salt: keep hashing cheap here

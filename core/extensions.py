@@ -1,5 +1,6 @@
 """Unbound extension objects; bound to the app in create_app()."""
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -23,3 +24,5 @@ csrf = CSRFProtect()
 compress = Compress()
 #: limits are declared on the public views; storage from RATELIMIT_STORAGE_URI
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+#: answers worth keeping a short while (Open311's public lists): CACHE_TYPE in Config
+cache = Cache()

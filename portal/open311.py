@@ -11,7 +11,7 @@ from core import clock
 from core.errors import AppError
 from core.database import write_transaction
 from core.inputs import is_id
-from core.extensions import csrf, db
+from core.extensions import cache, csrf, db, limiter
 from events import lifecycle
 from events.models import Category, Event
 from events.photos import prepare_uploads
@@ -84,8 +84,9 @@ def error_response(fmt: str, status: int, description: str) -> Response:
 
 def render_app_error(status: int, body: dict) -> Response:
     """Any error under /open311/ (core.errors renders it through this): the spec's error
-    list, in the request's format; statuses it does not name become 400."""
-    return error_response(_format(), status if status in (400, 403, 404) or status >= 500
+    list, in the request's format; statuses it does not name become 400 (429 stays: a
+    client backs off on it)."""
+    return error_response(_format(), status if status in (400, 403, 404, 429) or status >= 500
                           else 400, body["message"])
 
 
@@ -231,8 +232,17 @@ def _positive(name: str, default: int, ceiling: int) -> int:
     return int(value)
 
 
+def _list_kept(response) -> bool:
+    return response.status_code == 200  # a refusal is answered afresh each time
+
+
 @bp.get("/requests.<any(json, xml):fmt>")
+@limiter.limit(lambda: current_app.config["OPEN311_READ_LIMIT_PER_IP"])
+@cache.cached(query_string=True, response_filter=_list_kept)
 def list_requests(fmt):
+    """Public, and up to a thousand cases a call (~120 ms to build): the same query string
+    is answered from the cache for CACHE_DEFAULT_TIMEOUT seconds, and browsers and
+    aggregators may keep it as long."""
     query = select(Event).where(Event.state.in_(PUBLIC_STATES))
     ids = _arg("service_request_id")
     if ids:  # overrides every other argument
@@ -266,7 +276,10 @@ def list_requests(fmt):
     page = _positive("page", 1, 1_000_000)
     rows = db.session.scalars(query.order_by(Event.created_at.desc(), Event.id.desc())
                               .offset((page - 1) * page_size).limit(page_size)).all()
-    return render(fmt, "service_requests", "request", [_request_json(e) for e in rows])
+    response = render(fmt, "service_requests", "request", [_request_json(e) for e in rows])
+    response.cache_control.public = True
+    response.cache_control.max_age = current_app.config["CACHE_DEFAULT_TIMEOUT"]
+    return response
 
 
 @bp.get("/requests/<request_id>.<any(json, xml):fmt>")

@@ -10,7 +10,7 @@ from core.config import Config
 from tests.appservers import BIN, ROOT
 
 DEPLOY = ROOT / "deploy"
-READ = re.compile(r'environ\.get\(\s*"([A-Z_]+)"')
+READ = re.compile(r'environ\.get\(\s*"([A-Z][A-Z0-9_]*)"')
 
 
 def _example() -> dict[str, str]:
@@ -18,8 +18,10 @@ def _example() -> dict[str, str]:
     for line in (DEPLOY / "gridgov.env.example").read_text().splitlines():
         if line and not line.startswith("#"):
             name, _, value = line.partition("=")
-            assert name == name.strip() and re.fullmatch(r"[A-Z_]+", name), line
-            settings[name] = value
+            assert re.fullmatch(r"[A-Z][A-Z0-9_]*", name), line
+            # systemd and a shell read it alike: spaces only inside quotes
+            assert " " not in value or (value[0] == value[-1] == '"'), line
+            settings[name] = value.strip('"')
     return settings
 
 
@@ -30,6 +32,15 @@ def test_the_example_environment_names_every_setting_read():
         read |= set(READ.findall(path.read_text()))
     assert read - set(_example()) == set()
     assert {"DATABASE_URL", "SECRET_KEY", "PROXY_FIX_HOPS", "RATELIMIT_STORAGE_URI"} <= read
+
+
+def test_a_shell_reads_the_example_as_systemd_does(tmp_path):
+    shown = subprocess.run(["bash", "-c", f"set -a; . {DEPLOY / 'gridgov.env.example'}; "
+                            "set +a; echo \"$HOTLINE_TEXT|$OPEN311_READ_LIMIT_PER_IP\""],
+                           capture_output=True, text=True, timeout=30)
+    assert shown.returncode == 0 and shown.stderr == "", shown.stderr
+    example = _example()
+    assert shown.stdout.strip() == f"{example['HOTLINE_TEXT']}|{example['OPEN311_READ_LIMIT_PER_IP']}"
 
 
 def test_the_app_and_gunicorn_start_with_the_example_environment(tmp_path):

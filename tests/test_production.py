@@ -53,7 +53,8 @@ def servers(world, redis_url, tmp_path):
     shared = {"DATABASE_URL": world.config["SQLALCHEMY_DATABASE_URI"],
               "RATELIMIT_STORAGE_URI": redis_url, "UPLOAD_DIR": str(tmp_path / "uploads"),
               "SECRET_KEY": "one-secret-for-every-server", "LOG_FORMAT": "json",
-              "METRICS_ENABLED": "1", "DATABASE_POOL_SIZE": "2"}
+              "METRICS_ENABLED": "1", "DATABASE_POOL_SIZE": "2", "CACHE_TYPE": "RedisCache",
+              "CACHE_REDIS_URL": redis_url.rsplit("/", 1)[0] + "/1"}
     started = []
     try:
         for name in ("a", "b"):
@@ -224,3 +225,15 @@ def test_two_schedulers_started_by_mistake_do_each_step_and_send_each_mail_once(
     assert mails > 0 and len(received) == mails
     ids = [m["Message-ID"] for m in received]  # one per notification
     assert None not in ids and len(set(ids)) == len(ids)
+
+
+def test_the_open311_list_is_kept_once_for_every_server(servers, report):
+    """RedisCache: a list built by one server is the one the other answers with, until it
+    expires — a new case shows on neither before then."""
+    a, b = (server.base for server in servers)
+    first = requests.get(f"{a}/open311/v2/requests.json", timeout=15)
+    assert first.status_code == 200 and first.headers["Cache-Control"] == "public, max-age=30"
+    report("worker")
+    assert requests.get(f"{b}/open311/v2/requests.json", timeout=15).json() == first.json()
+    fresh = requests.get(f"{b}/open311/v2/requests.json?status=open", timeout=15)
+    assert len(fresh.json()) == len(first.json()) + 1

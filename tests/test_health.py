@@ -27,7 +27,16 @@ def test_the_web_check_answers_while_the_database_does(client):
     assert response.get_json() == {"status": "ok", "web": "ok", "database": "ok"}
 
 
-def test_a_scheduler_that_never_ran_is_the_monitors_503_not_the_balancers(client):
+def test_without_a_limit_the_scheduler_is_reported_not_judged(client):
+    """The default (a development server, a bare gunicorn): /healthz says what it knows."""
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json()["scheduler"] == {"status": "never", "last_sweep_at": None,
+                                                "silent_seconds": None, "limit_seconds": 0}
+
+
+def test_a_scheduler_that_never_ran_is_the_monitors_503_not_the_balancers(client, configure):
+    configure(HEALTH_SCHEDULER_SILENCE_SECONDS=300)  # production's setting
     response = client.get("/healthz")
     assert response.status_code == 503
     body = response.get_json()
@@ -63,7 +72,8 @@ def test_a_silent_scheduler_is_503_with_how_long(app, client, configure):
     assert client.get("/healthz").status_code == 200
 
 
-def test_a_round_that_fails_part_way_does_not_count_as_a_beat(app, client):
+def test_a_round_that_fails_part_way_does_not_count_as_a_beat(app, client, configure):
+    configure(HEALTH_SCHEDULER_SILENCE_SECONDS=300)
     def broken(_now):
         raise RuntimeError("the sweep failed")
     register_job(app, "broken", broken, order=50)

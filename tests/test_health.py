@@ -8,6 +8,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import requests
 from sqlalchemy import update
 
@@ -94,7 +95,9 @@ def test_both_checks_are_503_when_the_database_is_gone(tmp_path):
         assert response.get_json()["database"] == "database not answering"
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the beat's upsert is
 def test_the_real_scheduler_process_beats_and_its_death_shows(app, database_url, tmp_path):
+    # tested on both engines above; this is about the process
     """`flask scheduler` started as in production; killed with -9, /healthz notices."""
     env = {**os.environ, "DATABASE_URL": database_url, "GRIDGOV_INSTANCE": str(tmp_path),
            "PYTHONPATH": str(ROOT), "SCHEDULER_INTERVAL_SECONDS": "1",

@@ -46,11 +46,13 @@ def redis_url():
     server.stop()
 
 
-@pytest.fixture
-def servers(world, redis_url, tmp_path):
+@pytest.fixture(scope="module")
+def servers(postgresql_url, redis_url, tmp_path_factory):
     """Two app servers as two machines would run them: their own instance folders and
-    Prometheus folders, the shared database, Redis, upload folder and secret."""
-    shared = {"DATABASE_URL": world.config["SQLALCHEMY_DATABASE_URI"],
+    Prometheus folders, the shared database, Redis, upload folder and secret. Started once
+    for the module: each test's `world` fills the database they read."""
+    tmp_path = tmp_path_factory.mktemp("servers")
+    shared = {"DATABASE_URL": postgresql_url,
               "RATELIMIT_STORAGE_URI": redis_url, "UPLOAD_DIR": str(tmp_path / "uploads"),
               "SECRET_KEY": "one-secret-for-every-server", "LOG_FORMAT": "json",
               "METRICS_ENABLED": "1", "DATABASE_POOL_SIZE": "2", "CACHE_TYPE": "RedisCache",
@@ -81,7 +83,7 @@ def _jpeg() -> bytes:
     return out.getvalue()
 
 
-def test_a_token_and_a_photo_from_one_server_work_on_the_other(servers):
+def test_a_token_and_a_photo_from_one_server_work_on_the_other(world, servers):
     a, b = (server.base for server in servers)
     worker = _token(a, "worker")
     upload = requests.post(f"{a}/api/v1/uploads", headers=worker, timeout=15,
@@ -98,7 +100,7 @@ def test_a_token_and_a_photo_from_one_server_work_on_the_other(servers):
     assert photos[0].content == photos[1].content and photos[0].content[:2] == b"\xff\xd8"
 
 
-def test_a_session_from_one_server_is_valid_on_the_other(servers):
+def test_a_session_from_one_server_is_valid_on_the_other(world, servers):
     a, b = (server.base for server in servers)
     browser = requests.Session()
     login = browser.get(f"{a}/login", timeout=15).text
@@ -150,7 +152,7 @@ def test_each_request_is_one_json_line_with_the_id_the_caller_saw(world, servers
     assert ok["ip"] == "127.0.0.1" and ok["level"] == "INFO"
 
 
-def test_the_workers_counts_are_summed_in_one_scrape(servers):
+def test_the_workers_counts_are_summed_in_one_scrape(world, servers):
     a = servers[0]
     worker = _token(a.base, "worker")
     for _ in range(12):  # spread over both workers by the kernel

@@ -63,7 +63,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     # the first query (or prebuilt statement) configures all mappers at once
     import grid.models, auth.models, workcal.calendar, events.models  # noqa: F401
     import notify.models, portal.models, field.models, dashboard.models  # noqa: F401
-    import audit.models, ops.models  # noqa: F401
+    import audit.models, ops.models, snow.models  # noqa: F401
     import audit
     import auth
     import dashboard
@@ -74,6 +74,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     import notify
     import ops
     import portal
+    import snow
     import workcal
     audit.init_app(app)
     auth.init_app(app)
@@ -84,6 +85,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     ops.init_app(app)
     portal.init_app(app)
     field.init_app(app)
+    snow.init_app(app)
     dashboard.init_app(app)
     demo.init_app(app)
     cli.init_app(app)

@@ -27,6 +27,8 @@ class QrPoint(db.Model):
     token: Mapped[str] = mapped_column(String(64), unique=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: a snow point (清雪点位): its road class (snow.models.ROAD_CLASSES), or None
+    snow_class: Mapped[str | None] = mapped_column(String(8))
 
     grid = relationship("Grid")
 

@@ -1,0 +1,132 @@
+"""Declaring a snowfall and its stop (issue 14): one clearing task per grid in service of
+each town, its points (the grid's snow points, or its roads), and deadlines counted from
+the snow's stop in natural hours by road class and snow level (the snow_limit table)."""
+from datetime import datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from auth.permissions import case_scope
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.extensions import db
+from grid.models import Grid, Region
+from portal.models import QrPoint
+from snow.models import (GRID_ROADS, LEVELS, SnowLimit, SnowOperation, SnowTask,
+                         SnowTaskPoint)
+
+#: who declares: a town's dispatcher (their town), a supervisor (the towns of their
+#: region), an admin (any town)
+DECLARING_ROLES = ("dispatcher", "supervisor", "admin")
+#: a declaration may be entered late (the night's snow, declared in the morning), not early
+LATE_ENTRY = timedelta(days=3)
+
+
+def limits() -> dict[tuple[str, str], float]:
+    return {(row.level, row.road_class): row.hours for row in db.session.scalars(select(SnowLimit))}
+
+
+def _towns(actor, codes: list[str]) -> list[Region]:
+    if not codes:
+        raise InvalidInput(_("请选择至少一个乡镇"), fields={"town_codes": [_("至少一个乡镇")]})
+    if len(codes) > 200 or len(set(codes)) != len(codes):
+        raise InvalidInput(_("乡镇不能重复，且不超过 200 个"),
+                           fields={"town_codes": [_("乡镇不能重复，且不超过 200 个")]})
+    towns = db.session.scalars(select(Region).where(Region.code.in_(codes),
+                                                    Region.level == "town")).all()
+    unknown = sorted(set(codes) - {town.code for town in towns})
+    if unknown:
+        raise InvalidInput(_("没有这些乡镇：%(codes)s", codes="、".join(unknown)),
+                           fields={"town_codes": [_("没有这些乡镇：%(codes)s",
+                                                    codes="、".join(unknown))]})
+    scope = case_scope(actor)
+    outside = [town.code for town in towns
+               if not scope.admits(town_id=town.id, town_path=town.path)]
+    if outside:
+        raise Forbidden(_("无权为这些乡镇发布降雪：%(codes)s", codes="、".join(sorted(outside))))
+    return sorted(towns, key=lambda town: town.code)
+
+
+def _check_time(name: str, moment: datetime, now: datetime) -> None:
+    if moment.tzinfo is None:
+        raise InvalidInput(_("时间须带时区"), fields={name: [_("时间须带时区")]})
+    if moment > now + timedelta(minutes=5) or moment < now - LATE_ENTRY:
+        raise InvalidInput(_("时间须在过去 3 天内，且不能晚于现在"),
+                           fields={name: [_("时间须在过去 3 天内，且不能晚于现在")]})
+
+
+def declare(actor, *, town_codes: list[str], level: str, started_at: datetime,
+            now: datetime) -> SnowOperation:
+    """A snowfall over the towns: one task per grid in service (inside the caller's unit of
+    work). A town already in a running operation is refused: one snowfall at a time."""
+    if actor.role not in DECLARING_ROLES:
+        raise Forbidden(_("只有受理中心、督查人员和管理员可以发布降雪"))
+    if level not in LEVELS:
+        raise InvalidInput(_("降雪等级须为 小雪、中雪、大雪 或 暴雪"),
+                           fields={"level": [_("降雪等级须为 小雪、中雪、大雪 或 暴雪")]})
+    _check_time("started_at", started_at, now)
+    towns = _towns(actor, town_codes)
+    busy = db.session.scalars(
+        select(Region.code).join(SnowTask, SnowTask.town_id == Region.id)
+        .join(SnowOperation, SnowOperation.id == SnowTask.operation_id)
+        .where(SnowTask.town_id.in_([town.id for town in towns]),
+               SnowOperation.ended_at.is_(None)).distinct()).all()
+    if busy:
+        raise Conflict(_("这些乡镇已有进行中的清雪作战：%(codes)s", codes="、".join(sorted(busy))))
+    operation = SnowOperation(level=level, started_at=started_at, declared_by_id=actor.id)
+    db.session.add(operation)
+    grids = db.session.scalars(select(Grid).where(
+        Grid.town_id.in_([town.id for town in towns]), Grid.retired_at.is_(None))
+        .order_by(Grid.code)).all()
+    points = {}
+    for point in db.session.scalars(select(QrPoint).where(
+            QrPoint.grid_id.in_([grid.id for grid in grids]), QrPoint.is_active.is_(True),
+            QrPoint.snow_class.is_not(None)).order_by(QrPoint.id)):
+        points.setdefault(point.grid_id, []).append(point)
+    for grid in grids:
+        task = SnowTask(operation=operation, grid_id=grid.id, town_id=grid.town_id)
+        db.session.add(task)
+        for point in points.get(grid.id, ()):
+            task.points.append(SnowTaskPoint(qr_point_id=point.id, label=point.label,
+                                             road_class=point.snow_class))
+        if not task.points:  # the grid's own roads
+            task.points.append(SnowTaskPoint(label=_("网格内道路"), road_class=GRID_ROADS))
+    db.session.flush()
+    return operation
+
+
+def snow_stopped(actor, operation: SnowOperation, at: datetime, now: datetime) -> None:
+    """The snow stopped at `at`: every point's deadline is `at` + its class's hours at the
+    operation's level, and each task's is its latest point's. Said again (a correction),
+    the deadlines move with it."""
+    if actor.role not in DECLARING_ROLES:
+        raise Forbidden(_("只有受理中心、督查人员和管理员可以登记雪停"))
+    if operation.ended_at is not None:
+        raise Conflict(_("清雪作战已结束"))
+    _check_time("at", at, now)
+    if at < operation.started_at:
+        raise InvalidInput(_("雪停时间不能早于降雪开始"), fields={"at": [_("雪停时间不能早于降雪开始")]})
+    table = limits()
+    for task in operation.tasks:
+        for point in task.points:
+            hours = table.get((operation.level, point.road_class))
+            if hours is None:
+                raise Conflict(_("清雪时限表缺少 %(level)s·%(road)s，请管理员补上",
+                                 level=operation.level, road=point.road_class))
+            point.due_at = at + timedelta(hours=hours)
+        task.due_at = max(point.due_at for point in task.points)
+    operation.stopped_at = at
+    operation.version += 1
+
+
+def visible_operation(actor, operation_id: int) -> tuple[SnowOperation, list[SnowTask]]:
+    """The operation and the tasks the caller may see (404 when none)."""
+    operation = db.session.get(SnowOperation, operation_id)
+    if operation is None:
+        raise NotFound(_("没有这次清雪作战"))
+    scope = case_scope(actor)
+    tasks = [task for task in operation.tasks
+             if scope.admits(grid_id=task.grid_id, town_id=task.town_id,
+                             town_path=lambda task=task: task.grid.town.path)]
+    if not tasks:
+        raise NotFound(_("没有这次清雪作战"))
+    return operation, tasks

@@ -8,5 +8,5 @@ def init_app(app) -> None:
     from snow import api
     app.register_blueprint(api.bp)
     register_api(app, api.api_operations,
-                 [api.DeclareIn, api.StoppedIn, api.SnowOperationOut],  # its nested ones follow
-                 inputs=[api.DeclareIn, api.StoppedIn])
+                 [api.DeclareIn, api.StoppedIn, api.PointActionIn, api.SnowOperationOut],
+                 inputs=[api.DeclareIn, api.StoppedIn, api.PointActionIn])  # nested ones follow

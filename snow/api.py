@@ -7,8 +7,8 @@ from core import openapi as api
 from core.bearer import json_body, token_required
 from core.database import write_transaction
 from core.extensions import csrf
-from snow import services
-from snow.models import LEVELS, ROAD_CLASSES, STATES
+from snow import progress, services
+from snow.models import LEVELS, POINT_ACTIONS, ROAD_CLASSES, STATES
 
 bp = Blueprint("snow_api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -25,6 +25,23 @@ class DeclareIn(Schema):
 class StoppedIn(Schema):
     at = fields.AwareDateTime(required=True, metadata={
         "description": "when the snow stopped: every deadline counts from it"})
+
+
+class ChecksIn(Schema):
+    no_ice = fields.Boolean(required=True, metadata={"description": "无积冰"})
+    no_residual_snow = fields.Boolean(required=True, metadata={"description": "无残雪"})
+    ground_visible = fields.Boolean(required=True, metadata={"description": "露出地面"})
+
+
+class PointActionIn(Schema):
+    action = fields.String(required=True, validate=validate.OneOf(POINT_ACTIONS), metadata={
+        "description": "start; clear (a photo and the three ticks); pass or fail a "
+                       "department's clear (grid worker, dispatcher)"})
+    photo_ids = fields.List(fields.Integer(validate=validate.Range(min=1, max=2**31 - 1)),
+                            load_default=list, validate=validate.Length(max=9))
+    checks = fields.Nested(ChecksIn, load_default=None, allow_none=True)
+    note = fields.String(load_default=None, allow_none=True,
+                         validate=validate.Length(max=500))
 
 
 class SnowPointOut(Schema):
@@ -83,6 +100,16 @@ def snow_stopped(operation_id: int):
     return _answer(operation, tasks)
 
 
+@bp.post("/snow-operations/<int:operation_id>/points/<int:point_id>")
+@token_required
+def act_on_point(operation_id: int, point_id: int):
+    data = PointActionIn().load(json_body())
+    with write_transaction():
+        operation, _tasks = services.visible_operation(g.api_user, operation_id)
+        task = progress.act_on_point(g.api_user, operation, point_id, now=clock.utcnow(), **data)
+    return SnowTaskOut().dump(task)
+
+
 @bp.get("/snow-operations/<int:operation_id>")
 @token_required
 def read(operation_id: int):
@@ -103,6 +130,16 @@ def api_operations() -> dict:
             "requestBody": {"required": True, **api.json_content(api.ref("StoppedIn"))},
             "responses": {**api.ok("the operation with its deadlines", "SnowOperationOut"),
                           **api.errors("401", "403", "404", "409", "422")}}},
+        "/snow-operations/{operation_id}/points/{point_id}": {"post": {
+            "summary": "Progress on a snow point: start, clear (photo + 无积冰、无残雪、露出地面), "
+                       "pass or fail a department's clear",
+            "parameters": [api.param("operation_id", {"type": "integer", "minimum": 1},
+                                     required=True, where="path"),
+                           api.param("point_id", {"type": "integer", "minimum": 1},
+                                     required=True, where="path")],
+            "requestBody": {"required": True, **api.json_content(api.ref("PointActionIn"))},
+            "responses": {**api.ok("the point's task, settled", "SnowTaskOut"),
+                          **api.errors("401", "404", "409", "422")}}},
         "/snow-operations/{operation_id}": {"get": {
             "summary": "An operation with the tasks and points you may see",
             "parameters": [api.param("operation_id", {"type": "integer", "minimum": 1},

@@ -3,7 +3,7 @@ the towns it covers, and the snow points (QR points marked with a road class) ea
 must clear "以无积冰、无残雪、露出地面为标准"."""
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.clock import utcnow
@@ -14,7 +14,9 @@ LEVELS = ("小雪", "中雪", "大雪", "暴雪")
 ROAD_CLASSES = ("主干道", "次干道", "背街小巷", "公共场所")
 #: a grid with no snow point: its own roads, cleared within this class's limit
 GRID_ROADS = "次干道"
-STATES = ("not_started", "in_progress", "cleared")
+#: a point: not started, in progress, reported cleared by a department (待核查), cleared
+#: (its photo check passed); a task: not started, in progress, cleared (every point)
+STATES = ("not_started", "in_progress", "reported", "cleared")
 
 
 class SnowLimit(db.Model):
@@ -80,3 +82,35 @@ class SnowTaskPoint(db.Model):
     cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     task: Mapped[SnowTask] = relationship(back_populates="points")
+
+
+#: the standard's three checks (以无积冰、无残雪、露出地面为标准), each a tick on a photo
+CHECKS = ("no_ice", "no_residual_snow", "ground_visible")
+#: what may be said of a point: started, cleared (with a photo and the three ticks),
+#: and — of a department's "cleared" — passed or failed by the grid worker or dispatcher
+POINT_ACTIONS = ("start", "clear", "pass", "fail")
+
+
+class SnowReport(db.Model):
+    """One word on a point's progress, kept: who, what, the ticks, the photos."""
+    __tablename__ = "snow_report"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    point_id: Mapped[int] = mapped_column(ForeignKey("snow_task_point.id"), index=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    action: Mapped[str] = mapped_column(String(8))
+    checks: Mapped[dict | None] = mapped_column(JSON)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    photos = relationship("Attachment", secondary="snow_report_photo", lazy="selectin",
+                          order_by="Attachment.id")
+
+
+class SnowReportPhoto(db.Model):
+    __tablename__ = "snow_report_photo"
+
+    report_id: Mapped[int] = mapped_column(ForeignKey("snow_report.id"), primary_key=True)
+    #: a photo tells of one report only
+    attachment_id: Mapped[int] = mapped_column(ForeignKey("attachment.id"), primary_key=True,
+                                               unique=True)

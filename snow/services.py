@@ -9,6 +9,8 @@ from sqlalchemy import select
 from auth.permissions import case_scope
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.extensions import db
+from events.models import Category
+from events.routing import suggest_department
 from grid.models import Grid, Region
 from portal.models import QrPoint
 from snow.models import (GRID_ROADS, LEVELS, SnowLimit, SnowOperation, SnowTask,
@@ -118,6 +120,28 @@ def snow_stopped(actor, operation: SnowOperation, at: datetime, now: datetime) -
     operation.version += 1
 
 
+#: the category residents and workers report uncleared snow under (道路积雪结冰): its
+#: routing names the department responsible for clearing
+SNOW_CATEGORY = "10001"
+
+
+def role_on(actor, task: SnowTask) -> str | None:
+    """"checker" (the grid's worker, the town's dispatcher, an admin), "department" (a
+    handler of the department the town routes snow to), or None (not theirs)."""
+    if actor.role == "admin":
+        return "checker"
+    if actor.role == "grid_worker" and task.grid_id in actor.grid_ids:
+        return "checker"
+    if actor.role == "dispatcher" and actor.region_id == task.town_id:
+        return "checker"
+    if actor.role == "handler" and actor.department_id is not None:
+        category = db.session.scalar(select(Category).where(Category.code == SNOW_CATEGORY))
+        responsible = suggest_department(category, task.grid.town) if category else None
+        if responsible is not None and responsible.id == actor.department_id:
+            return "department"
+    return None
+
+
 def visible_operation(actor, operation_id: int) -> tuple[SnowOperation, list[SnowTask]]:
     """The operation and the tasks the caller may see (404 when none)."""
     operation = db.session.get(SnowOperation, operation_id)
@@ -126,7 +150,8 @@ def visible_operation(actor, operation_id: int) -> tuple[SnowOperation, list[Sno
     scope = case_scope(actor)
     tasks = [task for task in operation.tasks
              if scope.admits(grid_id=task.grid_id, town_id=task.town_id,
-                             town_path=lambda task=task: task.grid.town.path)]
+                             town_path=lambda task=task: task.grid.town.path)
+             or (actor.role == "handler" and role_on(actor, task) == "department")]
     if not tasks:
         raise NotFound(_("没有这次清雪作战"))
     return operation, tasks

@@ -138,7 +138,10 @@ def test_who_may_declare_and_who_may_see(world, api, freeze):
     assert [task["grid_code"] for task in worker_sees["tasks"]] == ["220221101000001"]
     dispatcher_sees = api("dispatcher").get(path).get_json()
     assert {task["grid_code"][:12] for task in dispatcher_sees["tasks"]} == {QINGHE}
-    assert api("handler").get(path).status_code == 404
+    # the department 清河镇 routes snow to (环卫所) sees its tasks there; another does not
+    handler_sees = api("handler").get(path).get_json()
+    assert {task["grid_code"][:12] for task in handler_sees["tasks"]} == {QINGHE}
+    assert api("h220221101000-zf").get(path).status_code == 404
     assert api("worker").post(f"{path}/snow-stopped",
                               json={"at": _iso(SNOW_STOPPED)}).status_code == 403
     assert api("dispatcher").get("/api/v1/snow-operations/999999").status_code == 404
@@ -167,3 +170,77 @@ def test_a_bad_declaration_names_what_is_wrong(world, api, freeze):
     assert early.status_code == 422 and "at" in early.get_json()["fields"]
     with world.app_context():
         assert db.session.scalar(select(SnowOperation.stopped_at)) is None
+
+
+TICKS = {"no_ice": True, "no_residual_snow": True, "ground_visible": True}
+
+
+def _operation_with_points(world, api, freeze):
+    """清河镇's operation, 第1网格 with two snow points; the snow stopped."""
+    freeze(NOW)
+    grid = _grids(world, QINGHE)[0]
+    _mark_snow_points(world, grid, ["主干道", "背街小巷"])
+    operation = _declare(api("dispatcher"), [QINGHE]).get_json()
+    api("dispatcher").post(f"/api/v1/snow-operations/{operation['id']}/snow-stopped",
+                           json={"at": _iso(SNOW_STOPPED)})
+    task = operation["tasks"][0]
+    return operation["id"], task["points"][0]["id"], task["points"][1]["id"]
+
+
+def _act(client, operation_id, point_id, **body):
+    return client.post(f"/api/v1/snow-operations/{operation_id}/points/{point_id}", json=body)
+
+
+def test_the_grid_worker_clears_each_point_with_a_photo_and_the_three_ticks(world, api, freeze):
+    operation_id, first, second = _operation_with_points(world, api, freeze)
+    worker = api("worker")
+    started = _act(worker, operation_id, first, action="start")
+    assert started.status_code == 200 and started.get_json()["state"] == "in_progress"
+    one_short = _act(worker, operation_id, first, action="clear", photo_ids=[worker.upload_photo()],
+                     checks={**TICKS, "ground_visible": False})
+    assert one_short.status_code == 422 and "checks" in one_short.get_json()["fields"]
+    no_photo = _act(worker, operation_id, first, action="clear", checks=TICKS)
+    assert no_photo.status_code == 422 and "photo_ids" in no_photo.get_json()["fields"]
+    photo = worker.upload_photo()
+    cleared = _act(worker, operation_id, first, action="clear", photo_ids=[photo], checks=TICKS)
+    assert cleared.status_code == 200, cleared.get_json()
+    task = cleared.get_json()
+    assert [p["state"] for p in task["points"]] == ["cleared", "not_started"]
+    assert task["state"] == "in_progress" and task["cleared_at"] is None
+    reused = _act(worker, operation_id, second, action="clear", photo_ids=[photo], checks=TICKS)
+    assert reused.status_code == 422 and "photo_ids" in reused.get_json()["fields"]
+    done = _act(worker, operation_id, second, action="clear",
+                photo_ids=[worker.upload_photo()], checks=TICKS).get_json()
+    assert done["state"] == "cleared"
+    assert datetime.fromisoformat(done["cleared_at"]) == NOW
+    again = _act(worker, operation_id, second, action="start")
+    assert again.status_code == 409 and again.get_json()["state"] == "cleared"
+
+
+def test_the_departments_clear_waits_for_the_grid_workers_check(world, api, freeze):
+    operation_id, first, _second = _operation_with_points(world, api, freeze)
+    handler, worker = api("handler"), api("worker")
+    reported = _act(handler, operation_id, first, action="clear",
+                    photo_ids=[handler.upload_photo()], checks=TICKS).get_json()
+    assert reported["points"][0]["state"] == "reported"  # 待核查
+    assert _act(handler, operation_id, first, action="pass", checks=TICKS).status_code == 409
+    failed = _act(worker, operation_id, first, action="fail")
+    assert failed.status_code == 422 and "note" in failed.get_json()["fields"]
+    failed = _act(worker, operation_id, first, action="fail", note="路肩仍有残雪")
+    assert failed.get_json()["points"][0]["state"] == "in_progress"
+    _act(handler, operation_id, first, action="clear", photo_ids=[handler.upload_photo()],
+         checks=TICKS)
+    passed = _act(worker, operation_id, first, action="pass", checks=TICKS).get_json()
+    assert passed["points"][0]["state"] == "cleared"
+    with world.app_context():
+        from snow.models import SnowReport
+        assert db.session.scalars(select(SnowReport.action).order_by(SnowReport.id)).all() == [
+            "clear", "fail", "clear", "pass"]
+
+
+def test_only_the_grids_people_act_on_its_points(world, api, freeze):
+    operation_id, first, _second = _operation_with_points(world, api, freeze)
+    other_worker = api("w101002")  # 清河镇第2网格
+    assert _act(other_worker, operation_id, first, action="start").status_code == 404
+    assert _act(api("admin"), operation_id, first, action="start").status_code == 200
+    assert _act(api("dispatcher"), operation_id, 999999, action="start").status_code == 404

@@ -114,3 +114,12 @@ class SnowReportPhoto(db.Model):
     #: a photo tells of one report only
     attachment_id: Mapped[int] = mapped_column(ForeignKey("attachment.id"), primary_key=True,
                                                unique=True)
+
+
+class SnowEscalation(db.Model):
+    """A ladder step a late task reached (1 催办 … 4 超期三级): once each, whoever sweeps."""
+    __tablename__ = "snow_escalation"
+
+    task_id: Mapped[int] = mapped_column(ForeignKey("snow_task.id"), primary_key=True)
+    step: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reached_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -135,11 +135,16 @@ def role_on(actor, task: SnowTask) -> str | None:
     if actor.role == "dispatcher" and actor.region_id == task.town_id:
         return "checker"
     if actor.role == "handler" and actor.department_id is not None:
-        category = db.session.scalar(select(Category).where(Category.code == SNOW_CATEGORY))
-        responsible = suggest_department(category, task.grid.town) if category else None
+        responsible = responsible_department(task)
         if responsible is not None and responsible.id == actor.department_id:
             return "department"
     return None
+
+
+def responsible_department(task: SnowTask):
+    """The department the task's town routes 道路积雪结冰 to (责任清单), or None."""
+    category = db.session.scalar(select(Category).where(Category.code == SNOW_CATEGORY))
+    return suggest_department(category, task.grid.town) if category else None
 
 
 def visible_operation(actor, operation_id: int) -> tuple[SnowOperation, list[SnowTask]]:

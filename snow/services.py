@@ -160,3 +160,42 @@ def visible_operation(actor, operation_id: int) -> tuple[SnowOperation, list[Sno
     if not tasks:
         raise NotFound(_("没有这次清雪作战"))
     return operation, tasks
+
+
+def end_operation(actor, operation: SnowOperation, now: datetime) -> None:
+    """The operation is over (the towns may be declared again): progress stops, the
+    ladder stops; what was done and what was late stay."""
+    if actor.role not in DECLARING_ROLES:
+        raise Forbidden(_("只有受理中心、督查人员和管理员可以结束清雪作战"))
+    if operation.ended_at is not None:
+        raise Conflict(_("清雪作战已结束"))
+    operation.ended_at = now
+    operation.version += 1
+
+
+def town_summary(operation: SnowOperation, tasks: list[SnowTask], now: datetime) -> list[dict]:
+    """Per town: tasks cleared / in progress / not started / late, and the hours from the
+    snow's stop to each cleared task (median and longest)."""
+    towns = {}
+    for task in tasks:
+        row = towns.setdefault(task.town_id, {"town": task.grid.town, "tasks": 0, "cleared": 0,
+                                              "in_progress": 0, "not_started": 0, "late": 0,
+                                              "hours": []})
+        row["tasks"] += 1
+        row[task.state if task.state != "reported" else "in_progress"] += 1
+        if is_late(task, now):
+            row["late"] += 1
+        if task.cleared_at and operation.stopped_at:
+            row["hours"].append((task.cleared_at - operation.stopped_at).total_seconds() / 3600)
+    for row in towns.values():
+        hours = sorted(row.pop("hours"))
+        row["median_hours"] = round(hours[len(hours) // 2], 1) if hours else None
+        row["longest_hours"] = round(hours[-1], 1) if hours else None
+    return sorted(towns.values(), key=lambda row: row["town"].code)
+
+
+def is_late(task: SnowTask, now: datetime) -> bool:
+    """Past its deadline uncleared, or cleared after it."""
+    if task.due_at is None:
+        return False
+    return (task.cleared_at or now) > task.due_at

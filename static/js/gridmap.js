@@ -1,6 +1,7 @@
 // A town's grid map on Leaflet (static/vendor/leaflet): the grid polygons are the base
 // layer (the element's data-shapes) — no tile server is needed; a configured one
-// (MAP_TILE_URL, data-tiles) is drawn beneath them. window.gridgovMap(element) → {map, layer, gridAt}.
+// (MAP_TILE_URL, data-tiles) is drawn beneath them; data-labels="hover" names a grid only
+// under the pointer. window.gridgovMap(element) → {map, layer, gridAt}.
 (function () {
   // a point in a GeoJSON polygon ring ([lon, lat] pairs): ray casting
   function inRing(lon, lat, ring) {
@@ -46,7 +47,7 @@
     var layer = L.geoJSON(shapes, {
       style: function () { return { color: '#0b63c5', weight: 1.5, fillColor: '#d2e3fc', fillOpacity: 0.35 }; },
       onEachFeature: function (feature, shape) {
-        shape.bindTooltip(document.createTextNode(feature.properties.name), { direction: 'center', className: 'grid-label', permanent: shapes.features.length <= 30 && element.clientWidth >= 600 });
+        shape.bindTooltip(document.createTextNode(feature.properties.name), { direction: 'center', className: 'grid-label', permanent: element.dataset.labels !== 'hover' && shapes.features.length <= 30 && element.clientWidth >= 600 });
       }
     }).addTo(map);
     if (shapes.features.length) map.fitBounds(layer.getBounds(), { padding: [8, 8] });

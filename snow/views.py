@@ -1,0 +1,128 @@
+"""The 清雪作战 pages (issue 14): the operations with the declaration form, and one
+operation's board — per town and grid, on the grid map, redrawn every 30 s."""
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from auth.permissions import case_scope
+from core import clock
+from core.database import write_transaction
+from core.errors import AppError, InvalidInput
+from core.extensions import db
+from core.roles import role_required
+from grid.locate import grids_geojson
+from grid.models import Region
+from snow import services
+from snow.models import LEVELS, SnowOperation, SnowTask
+
+bp = Blueprint("snow", __name__, url_prefix="/snow")
+ROLES = ("dispatcher", "supervisor", "admin")
+
+
+def _towns() -> list[Region]:
+    scope = case_scope(current_user)
+    return [town for town in db.session.scalars(select(Region).where(Region.level == "town")
+                                                .order_by(Region.code))
+            if scope.admits(town_id=town.id, town_path=town.path)]
+
+
+def _local_input(name: str) -> datetime:
+    """A datetime-local field, in the towns' time zone."""
+    text = (request.form.get(name) or "").strip()
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(_("请填写日期和时间"), fields={name: [_("请填写日期和时间")]}) from None
+    return moment.replace(tzinfo=ZoneInfo(current_app.config["LOCAL_TIMEZONE"]))
+
+
+def _operations():
+    visible = {town.id for town in _towns()}
+    operations = db.session.scalars(select(SnowOperation).order_by(
+        SnowOperation.ended_at.is_not(None), SnowOperation.started_at.desc()).limit(50)).all()
+    return [op for op in operations if any(task.town_id in visible for task in op.tasks)]
+
+
+@bp.route("", methods=["GET", "POST"])
+@role_required(*ROLES)
+def index():
+    towns, errors, sent = _towns(), {}, None
+    if request.method == "POST":
+        sent = request.form
+        try:
+            started = _local_input("started_at")
+            with write_transaction():
+                operation = services.declare(
+                    current_user, town_codes=request.form.getlist("town_codes"),
+                    level=request.form.get("level", ""), started_at=started, now=clock.utcnow())
+            flash(_("已发布降雪，%(n)s 个网格的清雪任务已下达", n=len(operation.tasks)), "success")
+            return redirect(url_for("snow.board", operation_id=operation.id), 303)
+        except AppError as error:
+            errors = {**(error.fields or {}), "_": [error.message]}
+    return render_template("snow/index.html", operations=_operations(), towns=towns,
+                           levels=LEVELS, errors=errors, sent=sent,
+                           now=clock.utcnow()), 422 if errors else 200
+
+
+def _board(operation_id: int, errors=None, status=200):
+    operation, tasks = services.visible_operation(current_user, operation_id)
+    now = clock.utcnow()
+    return render_template(
+        "snow/board.html", operation=operation, tasks=tasks, now=now,
+        summary=services.town_summary(operation, tasks, now), late=services.is_late,
+        shapes=grids_geojson([task.grid for task in tasks]), errors=errors or {},
+        states=_task_states(tasks, now), every=_every()), status
+
+
+def _task_states(tasks: list[SnowTask], now) -> dict:
+    return {task.grid.code: ("late" if services.is_late(task, now) and task.state != "cleared"
+                             else task.state) for task in tasks}
+
+
+@bp.get("/<int:operation_id>")
+@role_required(*ROLES)
+def board(operation_id: int):
+    return _board(operation_id)
+
+
+def _every() -> int:
+    """Seconds between the board's redraws: ?every=N (1–300), else 30."""
+    text = request.args.get("every", "")
+    return min(max(int(text), 1), 300) if text.isascii() and text.isdigit() else 30
+
+
+@bp.get("/<int:operation_id>/state.json")
+@role_required(*ROLES)
+def state(operation_id: int):
+    """What the board redraws every 30 s."""
+    operation, tasks = services.visible_operation(current_user, operation_id)
+    return {"states": _task_states(tasks, clock.utcnow()), "version": operation.version,
+            "cleared": sum(task.state == "cleared" for task in tasks), "tasks": len(tasks)}
+
+
+@bp.post("/<int:operation_id>/stopped")
+@role_required(*ROLES)
+def stopped(operation_id: int):
+    try:
+        at = _local_input("at")
+        with write_transaction():
+            operation, _tasks = services.visible_operation(current_user, operation_id)
+            services.snow_stopped(current_user, operation, at, clock.utcnow())
+    except AppError as error:
+        return _board(operation_id, {**(error.fields or {}), "_": [error.message]}, 422)
+    flash(_("已登记雪停，各网格清雪时限已生成"), "success")
+    return redirect(url_for("snow.board", operation_id=operation_id), 303)
+
+
+@bp.post("/<int:operation_id>/end")
+@role_required(*ROLES)
+def end(operation_id: int):
+    with write_transaction():
+        operation, _tasks = services.visible_operation(current_user, operation_id)
+        services.end_operation(current_user, operation, clock.utcnow())
+    flash(_("清雪作战已结束"), "success")
+    return redirect(url_for("snow.board", operation_id=operation_id), 303)

@@ -1,0 +1,35 @@
+// The 清雪作战 board (templates/snow/board.html): the grids coloured by their task's state,
+// redrawn every data-every seconds (30) from state.json; the table's badges follow.
+(function () {
+  var element = document.getElementById('snow-map');
+  if (!element || !window.gridgovMap) return;
+  var COLORS = { cleared: '#1e8e3e', in_progress: '#c98a00', reported: '#c98a00',
+                 not_started: '#6b7280', late: '#c5221f' };
+  var grid = window.gridgovMap(element);
+  function paint(states) {
+    grid.layer.eachLayer(function (shape) {
+      var state = states[shape.feature.properties.code] || 'not_started';
+      shape.setStyle({ color: '#fff', weight: 1.5, fillColor: COLORS[state], fillOpacity: 0.7 });
+    });
+    Object.keys(states).forEach(function (code) {
+      var row = document.querySelector('tr[data-grid="' + code + '"] td.snow-state .tag');
+      var names = element.dataset.names ? JSON.parse(element.dataset.names) : null;
+      if (row && row.className.indexOf('snow-' + states[code]) < 0) {
+        row.className = 'tag snow-' + states[code];
+        if (names && names[states[code]]) row.textContent = names[states[code]];
+      }
+    });
+  }
+  paint(JSON.parse(element.dataset.states));
+  var note = document.querySelector('.map-legend .refreshed');
+  setInterval(function () {
+    fetch(element.dataset.stateUrl, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+      .then(function (answer) { return answer.ok ? answer.json() : null; })
+      .then(function (body) {
+        if (!body) return;
+        paint(body.states);
+        if (note) note.textContent = new Date().toLocaleTimeString('zh-CN', { hour12: false });
+      })
+      .catch(function () {});
+  }, (Number(element.dataset.every) || 30) * 1000);
+})();

@@ -1,0 +1,60 @@
+"""The 清雪作战 pages (issue 14): a dispatcher declares a snowfall, says when it stopped,
+watches the board and ends the operation; errors beside their fields; others kept out."""
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+CST = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 12, 3, 7, 30, tzinfo=CST)
+
+
+@pytest.fixture
+def database_url(sqlite_url):
+    """Pages over the services tested on both engines (tests/test_snow.py)."""
+    return sqlite_url
+
+
+def _declare(client, **fields):
+    return client.post("/snow", data={"town_codes": ["220221101000"], "level": "中雪",
+                                      "started_at": "2026-12-02T20:00", **fields})
+
+
+def test_a_dispatcher_declares_stops_watches_and_ends_a_snowfall(world, login_as, freeze):
+    freeze(NOW)
+    dispatcher = login_as("dispatcher")
+    form = dispatcher.get("/snow").get_data(as_text=True)
+    assert "发布降雪" in form and 'value="220221101000"' in form and "checked" in form
+    made = _declare(dispatcher)
+    assert made.status_code == 303
+    board_url = made.headers["Location"]
+    board = dispatcher.get(board_url).get_data(as_text=True)
+    assert "已发布降雪" in board and "清河镇第1网格" in board and "待雪停" in board
+    wrong = dispatcher.post(board_url + "/stopped", data={"at": "2026-12-02T19:00"})
+    assert wrong.status_code == 422
+    assert re.search(r'class="field-error" role="alert">雪停时间不能早于降雪开始', wrong.get_data(as_text=True))
+    stopped = dispatcher.post(board_url + "/stopped", data={"at": "2026-12-03T04:00"})
+    assert stopped.status_code == 303
+    board = dispatcher.get(board_url).get_data(as_text=True)
+    assert "已登记雪停" in board and "12-04 04:00" in board  # 次干道: 24 h at 中雪
+    state = dispatcher.get(board_url + "/state.json").get_json()
+    assert state["cleared"] == 0 and set(state["states"].values()) == {"not_started"}
+    again = _declare(dispatcher)
+    assert again.status_code == 422 and "已有进行中的清雪作战" in again.get_data(as_text=True)
+    assert dispatcher.post(board_url + "/end").status_code == 303
+    assert "已结束" in dispatcher.get(board_url).get_data(as_text=True)
+    assert _declare(dispatcher).status_code == 303  # the town is free again
+
+
+def test_a_declaration_with_nothing_chosen_says_so_beside_the_field(world, login_as, freeze):
+    freeze(NOW)
+    answer = login_as("dispatcher").post("/snow", data={"level": "中雪",
+                                                        "started_at": "2026-12-02T20:00"})
+    assert answer.status_code == 422
+    assert 'class="field-error" role="alert">至少一个乡镇' in answer.get_data(as_text=True)
+
+
+def test_workers_and_handlers_are_kept_out(world, login_as):
+    for username in ("worker", "handler"):
+        assert login_as(username).get("/snow").status_code == 403

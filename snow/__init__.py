@@ -7,10 +7,11 @@ task, the board, the wall), residents' reports linked, the summary."""
 def init_app(app) -> None:
     from core.openapi import register_api
     from core.scheduler import register_job
-    from snow import api, views
+    from snow import api, field_views, views
     from snow.sweep import escalate_snow
     app.register_blueprint(api.bp)
     app.register_blueprint(views.bp)
+    app.register_blueprint(field_views.bp)
     # in the round, before the outbox's delivery (order 90) sends what it queued
     register_job(app, "snow-escalate", escalate_snow, order=20)
     register_api(app, api.api_operations,

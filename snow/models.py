@@ -94,6 +94,7 @@ POINT_ACTIONS = ("start", "clear", "pass", "fail")
 class SnowReport(db.Model):
     """One word on a point's progress, kept: who, what, the ticks, the photos."""
     __tablename__ = "snow_report"
+    __table_args__ = (Index("uq_snow_report_actor_key", "actor_id", "action_key", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     point_id: Mapped[int] = mapped_column(ForeignKey("snow_task_point.id"), index=True)
@@ -102,6 +103,8 @@ class SnowReport(db.Model):
     checks: Mapped[dict | None] = mapped_column(JSON)
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: the phone's key for this word: sent again (no signal, then a retry) it is not said twice
+    action_key: Mapped[str | None] = mapped_column(String(64))
 
     photos = relationship("Attachment", secondary="snow_report_photo", lazy="selectin",
                           order_by="Attachment.id")

@@ -14,7 +14,7 @@ from core.errors import Conflict, InvalidInput, NotFound
 from core.extensions import db
 from events.models import Attachment
 from snow.services import role_on
-from snow.models import (CHECKS, SnowOperation, SnowReport, SnowReportPhoto, SnowTask,
+from snow.models import (CHECKS, POINT_ACTIONS, SnowOperation, SnowReport, SnowReportPhoto, SnowTask,
                          SnowTaskPoint)
 
 MAX_PHOTOS = 9
@@ -52,8 +52,19 @@ def _settle(task: SnowTask) -> None:
 
 def act_on_point(actor, operation: SnowOperation, point_id: int, *, action: str,
                  photo_ids=(), checks: dict | None = None, note: str | None = None,
-                 now: datetime) -> SnowTask:
-    """One word on a point, inside the caller's unit of work; the point's task, settled."""
+                 now: datetime, action_key: str | None = None) -> SnowTask:
+    """One word on a point, inside the caller's unit of work; the point's task, settled.
+    With an `action_key` said before (a phone's retry), the task as it is now."""
+    if action_key:
+        said = db.session.scalar(select(SnowReport).where(
+            SnowReport.actor_id == actor.id, SnowReport.action_key == action_key))
+        if said is not None:
+            point = db.session.get(SnowTaskPoint, said.point_id)
+            if point is None or point.task.operation_id != operation.id:
+                raise NotFound(_("没有这个清雪点位"))
+            return point.task
+    if action not in POINT_ACTIONS:
+        raise InvalidInput(_("不支持该操作"), fields={"action": [_("不支持该操作")]})
     point = db.session.scalar(select(SnowTaskPoint).join(SnowTask).where(
         SnowTaskPoint.id == point_id, SnowTask.operation_id == operation.id)
         .with_for_update())
@@ -67,7 +78,7 @@ def act_on_point(actor, operation: SnowOperation, point_id: int, *, action: str,
     if point.state not in allowed or (action in ("pass", "fail") and role != "checker"):
         raise Conflict(_("该点位当前不能这样操作"), state=point.state)
     report = SnowReport(point_id=point.id, actor_id=actor.id, action=action, checks=checks,
-                        note=(note or "").strip(), created_at=now)
+                        note=(note or "").strip(), created_at=now, action_key=action_key)
     if action == "clear":
         if not photo_ids:
             raise InvalidInput(_("请拍照：照片须能看出路面"),

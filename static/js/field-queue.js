@@ -77,8 +77,9 @@
     }).then(show, show).then(function () {
       sending = false;
       var box = document.getElementById('outbox');
-      if ((sent || refused) && box && document.querySelector('.field-tabs')) {
-        // the server answered: the home's queue shown may be old (what was sent, or a case
+      if ((sent || refused) && box && document.querySelector('.field-tabs, [data-refresh-after-send]')) {
+        // the server answered: the home's queue (or a page marked data-refresh-after-send:
+        // the 清雪 tasks) shown may be old (what was sent, or a case
         // that moved on meanwhile), so it is shown afresh, and what was sent is said
         if (sent) sessionStorage.setItem('gridgov.kept', box.dataset.sent.replace('{n}', sent));
         location.reload();

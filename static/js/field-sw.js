@@ -4,7 +4,7 @@
 // (the page says how old). Pages: the network first, the last copy when there is none.
 // Static files: the copy at hand at once, refreshed behind it.
 var VERSION = 'gridgov-field-__VERSION__';
-var SHELL = ['/field/', '/field/report', '/field/checkins', '/field/map', '/field/checkin-offline',
+var SHELL = ['/field/', '/field/report', '/field/checkins', '/field/map', '/field/checkin-offline', '/field/snow',
   '/static/js/field-queue.js',
   '/static/css/app.css', '/static/icon.svg', '/static/js/field-app.js', '/static/js/field.js',
   '/static/js/pickers.js', '/static/js/gridmap.js', '/static/js/photos.js', '/static/js/shrink.js',

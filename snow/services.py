@@ -8,10 +8,14 @@ from sqlalchemy import select
 
 from auth.permissions import case_scope
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from auth.models import User
+from core.bulk import bulk_insert
 from core.extensions import db
 from events.models import Category
 from events.routing import suggest_department
-from grid.models import Grid, Region
+from grid.models import Grid, GridMember, Region
+from notify.models import Notification
+from notify.services import notification_rows
 from portal.models import QrPoint
 from snow.models import (GRID_ROADS, LEVELS, SnowLimit, SnowOperation, SnowTask,
                          SnowTaskPoint)
@@ -93,7 +97,30 @@ def declare(actor, *, town_codes: list[str], level: str, started_at: datetime,
         if not task.points:  # the grid's own roads
             task.points.append(SnowTaskPoint(label=_("网格内道路"), road_class=GRID_ROADS))
     db.session.flush()
+    _tell_the_grids(operation, grids, now)
     return operation
+
+
+def _tell_the_grids(operation: SnowOperation, grids: list[Grid], now: datetime) -> None:
+    """Each grid's workers get the task (待办, in the app and by mail), with a link to the
+    phone page."""
+    members = {}
+    for grid_id, user_id in db.session.execute(
+            select(GridMember.grid_id, GridMember.user_id).join(User)
+            .where(GridMember.grid_id.in_([grid.id for grid in grids]),
+                   User.is_enabled.is_(True), User.role == "grid_worker")):
+        members.setdefault(grid_id, set()).add(user_id)
+    rows = []
+    for grid in grids:
+        if grid.id in members:
+            rows += notification_rows(
+                members[grid.id], None, kind="task.snow", event_id=None, now=now,
+                subject=_("【清雪任务】%(level)s：%(grid)s，雪停后按时限清除（无积冰、无残雪、露出地面）",
+                          level=operation.level, grid=grid.name),
+                data={"snow_operation_id": operation.id, "url": "/field/snow"},
+                channels=["in_app", "email"])
+    if rows:
+        bulk_insert(Notification.__table__, rows)
 
 
 def snow_stopped(actor, operation: SnowOperation, at: datetime, now: datetime) -> None:
@@ -199,3 +226,19 @@ def is_late(task: SnowTask, now: datetime) -> bool:
     if task.due_at is None:
         return False
     return (task.cleared_at or now) > task.due_at
+
+
+def resident_reports(operation: SnowOperation, tasks: list[SnowTask]) -> dict[int, int]:
+    """Residents' reports of 道路积雪结冰 in each task's grid since the snow began: the task's
+    own (the board links them to the case list)."""
+    from sqlalchemy import func
+    from events.models import Event
+    if not tasks:
+        return {}
+    return dict(db.session.execute(
+        select(Event.grid_id, func.count())
+        .join(Category, Category.id == Event.category_id)
+        .where(Category.code == SNOW_CATEGORY, Event.source == "resident",
+               Event.created_at >= operation.started_at,
+               Event.grid_id.in_([task.grid_id for task in tasks]))
+        .group_by(Event.grid_id)).all())

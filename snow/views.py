@@ -75,7 +75,8 @@ def _board(operation_id: int, errors=None, status=200):
         "snow/board.html", operation=operation, tasks=tasks, now=now,
         summary=services.town_summary(operation, tasks, now), late=services.is_late,
         shapes=grids_geojson([task.grid for task in tasks]), errors=errors or {},
-        states=_task_states(tasks, now), every=_every()), status
+        states=_task_states(tasks, now), every=_every(),
+        reports=services.resident_reports(operation, tasks)), status
 
 
 def _task_states(tasks: list[SnowTask], now) -> dict:

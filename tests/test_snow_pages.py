@@ -58,3 +58,28 @@ def test_a_declaration_with_nothing_chosen_says_so_beside_the_field(world, login
 def test_workers_and_handlers_are_kept_out(world, login_as):
     for username in ("worker", "handler"):
         assert login_as(username).get("/snow").status_code == 403
+
+
+def test_the_grids_hear_of_their_task_and_residents_reports_show_on_the_board(
+        world, login_as, freeze, client):
+    import uuid
+    from sqlalchemy import select
+
+    from core.extensions import db
+    from grid.models import Grid
+    from portal.models import QrPoint
+    freeze(NOW)
+    dispatcher = login_as("dispatcher")
+    board_url = _declare(dispatcher).headers["Location"]
+    inbox = login_as("worker").get("/notifications?tab=tasks").get_data(as_text=True)
+    assert "【清雪任务】中雪：清河镇第1网格" in inbox and 'href="/field/snow"' in inbox
+    with world.app_context():
+        token = db.session.scalar(select(QrPoint.token).join(Grid).where(
+            Grid.code == "220221101000001").order_by(QrPoint.id))
+    reported = client.post(f"/q/{token}", data={"form_token": uuid.uuid4().hex,
+                                                 "category_code": "10001",
+                                                 "description": "路口积雪结冰，车辆打滑"})
+    assert reported.status_code == 303
+    board = dispatcher.get(board_url).get_data(as_text=True)
+    link = re.search(r'<td class="reports"><a href="([^"]+)">.*?1 件</a>', board)
+    assert link and "grid=220221101000001" in link.group(1) and "category=10001" in link.group(1)

@@ -9,6 +9,8 @@ from core.extensions import db
 from core.types import UTCDateTime
 
 #: where a QR code hangs: 公示栏, 垃圾站, 集贸市场, 路口, 公园广场, 小区门口, 其他
+#: a QR point marked as a snow point (清雪点位) has one of these road classes (issue 14)
+SNOW_CLASSES = ("主干道", "次干道", "背街小巷", "公共场所")
 QR_KINDS = ("公示栏", "垃圾站", "集贸市场", "路口", "公园广场", "小区门口", "其他")
 #: 满意 / 基本满意 / 不满意
 RATINGS = ("satisfied", "fair", "unsatisfied")
@@ -27,7 +29,7 @@ class QrPoint(db.Model):
     token: Mapped[str] = mapped_column(String(64), unique=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    #: a snow point (清雪点位): its road class (snow.models.ROAD_CLASSES), or None
+    #: a snow point (清雪点位): its road class (SNOW_CLASSES), or None
     snow_class: Mapped[str | None] = mapped_column(String(8))
 
     grid = relationship("Grid")

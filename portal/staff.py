@@ -18,7 +18,7 @@ from auth.permissions import admits_grid, grid_scope
 from auth.models import User
 from grid.models import Grid, GridMember, Region
 from portal import posters, services
-from portal.models import QR_KINDS, QrPoint
+from portal.models import QR_KINDS, SNOW_CLASSES, QrPoint
 
 bp = Blueprint("qr", __name__)
 api_bp = Blueprint("qr_api", __name__, url_prefix="/api/v1")
@@ -77,7 +77,8 @@ def grid_page(code: str):
         .where(GridMember.grid_id == grid.id, User.is_enabled.is_(True))
         .order_by(GridMember.grid_role.desc(), User.username)).all()
     return render_template("portal/grid.html", grid=grid, points=_points([grid.id]),
-                           kinds=QR_KINDS, can_manage=can_manage(current_user, grid),
+                           kinds=QR_KINDS, snow_classes=SNOW_CLASSES,
+                           can_manage=can_manage(current_user, grid),
                            url_for_point=posters.point_url, members=members)
 
 
@@ -130,6 +131,28 @@ def toggle(point_id: int):
         record(current_user, "qr_point", f"{point.grid.code} {point.label}",
                "activate" if point.is_active else "deactivate",
                {"is_active": was}, {"is_active": bool(point.is_active)})
+    return redirect(url_for("qr.grid_page", code=point.grid.code)), 303
+
+
+@bp.post("/qr-points/<int:point_id>/snow")
+@role_required("admin", "dispatcher")  # and only where can_manage says
+def snow_class(point_id: int):
+    """Mark a QR point as a snow point of a road class (清雪点位), or unmark it: the next
+    snowfall declared gives its grid's task this point, due by its class."""
+    point = _point_or_404(point_id, can_manage)
+    chosen = request.form.get("snow_class") or None
+    if chosen is not None and chosen not in SNOW_CLASSES:
+        flash(_("道路等级须为 主干道、次干道、背街小巷 或 公共场所"), "error")
+        return redirect(url_for("qr.grid_page", code=point.grid.code)), 303
+    with write_transaction():
+        point = _point_or_404(point_id, can_manage)
+        was = point.snow_class
+        point.snow_class = chosen
+        if was != chosen:
+            record(current_user, "qr_point", f"{point.grid.code} {point.label}", "update",
+                   {"snow_class": was}, {"snow_class": chosen})
+    flash(_("「%(label)s」已设为清雪点位（%(cls)s）", label=point.label, cls=chosen) if chosen
+          else _("「%(label)s」不再是清雪点位", label=point.label))
     return redirect(url_for("qr.grid_page", code=point.grid.code)), 303
 
 

@@ -9,9 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.clock import utcnow
 from core.extensions import db
 from core.types import UTCDateTime
+from portal.models import SNOW_CLASSES
 
 LEVELS = ("小雪", "中雪", "大雪", "暴雪")
-ROAD_CLASSES = ("主干道", "次干道", "背街小巷", "公共场所")
+ROAD_CLASSES = SNOW_CLASSES  # the QR points' road classes (portal.models)
 #: a grid with no snow point: its own roads, cleared within this class's limit
 GRID_ROADS = "次干道"
 #: a point: not started, in progress, reported cleared by a department (待核查), cleared

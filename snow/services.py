@@ -242,3 +242,23 @@ def resident_reports(operation: SnowOperation, tasks: list[SnowTask]) -> dict[in
                Event.created_at >= operation.started_at,
                Event.grid_id.in_([task.grid_id for task in tasks]))
         .group_by(Event.grid_id)).all())
+
+
+def set_limits(actor, wanted: dict[tuple[str, str], float]) -> int:
+    """Save the hours table (inside the caller's unit of work), audited; how many changed."""
+    from audit.services import record
+    changed_before, changed_after = {}, {}
+    for row in db.session.scalars(select(SnowLimit)):
+        key = (row.level, row.road_class)
+        if key in wanted and wanted[key] != row.hours:
+            changed_before[f"{row.level}·{row.road_class}"] = row.hours
+            changed_after[f"{row.level}·{row.road_class}"] = wanted[key]
+            row.hours = wanted[key]
+    present = {(row.level, row.road_class) for row in db.session.scalars(select(SnowLimit))}
+    for (level, road), hours in wanted.items():
+        if (level, road) not in present:  # a row an old database lacks
+            db.session.add(SnowLimit(level=level, road_class=road, hours=hours))
+            changed_after[f"{level}·{road}"] = hours
+    if changed_after:
+        record(actor, "snow_limit", "清雪时限", "update", changed_before, changed_after)
+    return len(changed_after)

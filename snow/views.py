@@ -17,7 +17,7 @@ from core.roles import role_required
 from grid.locate import grids_geojson
 from grid.models import Region
 from snow import services
-from snow.models import LEVELS, SnowOperation, SnowTask
+from snow.models import LEVELS, ROAD_CLASSES, SnowOperation, SnowTask
 
 bp = Blueprint("snow", __name__, url_prefix="/snow")
 ROLES = ("dispatcher", "supervisor", "admin")
@@ -127,3 +127,34 @@ def end(operation_id: int):
         services.end_operation(current_user, operation, clock.utcnow())
     flash(_("清雪作战已结束"), "success")
     return redirect(url_for("snow.board", operation_id=operation_id), 303)
+
+
+@bp.route("/limits", methods=["GET", "POST"])
+@role_required("admin")
+def limits():
+    """The hours from the snow's stop to cleared, per snow level and road class (admins).
+    A change reaches the deadlines set afterwards (登记雪停), not those already set."""
+    table, errors = services.limits(), {}
+    if request.method == "POST":
+        wanted = {}
+        for level in LEVELS:
+            for road in ROAD_CLASSES:
+                name = f"{level}|{road}"
+                text = (request.form.get(name) or "").strip()
+                try:
+                    hours = float(text)
+                except ValueError:
+                    hours = None
+                if hours is None or not 0.5 <= hours <= 720:
+                    errors[name] = _("0.5–720 小时")
+                else:
+                    wanted[(level, road)] = hours
+        if not errors:
+            with write_transaction():
+                changed = services.set_limits(current_user, wanted)
+            flash(_("清雪时限已保存（%(n)s 项改动）；此后登记的雪停按新时限计算", n=changed), "success")
+            return redirect(url_for("snow.limits"), 303)
+        table = {**table, **wanted}
+    return render_template("snow/limits.html", table=table, levels=LEVELS, roads=ROAD_CLASSES,
+                           errors=errors, sent=request.form if errors else None), \
+        422 if errors else 200

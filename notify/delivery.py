@@ -11,7 +11,7 @@ from email.message import EmailMessage
 from email.utils import formatdate
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 
 from auth.models import User
 from core.database import end_read, write_transaction
@@ -72,9 +72,9 @@ def deliver_pending(now: datetime, limit: int = 200) -> tuple[int, int]:
     sent = failed = 0
     max_attempts = current_app.config["NOTIFY_MAX_ATTEMPTS"]
     for notification_id in ids:
+        if not claim(notification_id, now):
+            continue  # another scheduler took it (two started by mistake)
         notification = db.session.get(Notification, notification_id)
-        if notification is None or notification.status != "pending":
-            continue
         problem = None
         try:  # the side effect, outside any writing transaction
             CHANNELS[notification.channel](notification)
@@ -85,6 +85,25 @@ def deliver_pending(now: datetime, limit: int = 200) -> tuple[int, int]:
             failed += _record_attempt(notification, problem, now, max_attempts)
         sent += problem is None
     return sent, failed
+
+
+#: a claimed row is due again after this (its sender died before recording the attempt):
+#: at-least-once, the copy carrying the same Message-ID
+CLAIM_LEASE = timedelta(minutes=5)
+
+
+def claim(notification_id: int, now: datetime) -> bool:
+    """Take a due pending row for this sender: one UPDATE that moves its next attempt past
+    the lease, so whoever else reads it as due meanwhile finds it taken (one winner on both
+    engines: the row is updated under the writer's lock)."""
+    with write_transaction():
+        taken = db.session.execute(
+            update(Notification).where(
+                Notification.id == notification_id, Notification.status == "pending",
+                or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now))
+            .values(next_attempt_at=now + CLAIM_LEASE)
+            .execution_options(synchronize_session=False)).rowcount
+    return taken == 1
 
 
 def _record_attempt(notification, error: str | None, now: datetime, max_attempts: int) -> int:

@@ -233,3 +233,21 @@ def test_the_digest_lists_each_persons_open_tasks_and_not_the_done_ones(world, a
             Notification.kind == "digest", Notification.user_id == handler.id))
     assert digest.subject.endswith("待办 1 件")
     assert waiting["number"] in digest.body and taken["number"] not in digest.body
+
+
+def test_a_pending_message_is_taken_by_one_sender_until_its_lease_runs_out(world, overdue_case,
+                                                                          configure):
+    """Two schedulers started by mistake read the same due row: one claim wins; a sender that
+    died holding it leaves it due again after the lease (sent again, same Message-ID)."""
+    from notify.delivery import CLAIM_LEASE, claim
+    configure(SMTP_HOST="127.0.0.1", SMTP_PORT=1)
+    _set_email(world, "dispatcher", "dispatcher@qinghe.test")
+    _eid, sweep = overdue_case
+    sweep()
+    when = local(2026, 3, 10, 14, 31)
+    with world.app_context():
+        row = db.session.scalar(select(Notification.id).where(Notification.channel == "email"))
+        assert claim(row, when) is True
+        assert claim(row, when) is False  # the other scheduler
+        assert claim(row, when + CLAIM_LEASE - timedelta(seconds=1)) is False
+        assert claim(row, when + CLAIM_LEASE) is True  # its sender died: due again

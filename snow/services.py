@@ -262,3 +262,51 @@ def set_limits(actor, wanted: dict[tuple[str, str], float]) -> int:
     if changed_after:
         record(actor, "snow_limit", "清雪时限", "update", changed_before, changed_after)
     return len(changed_after)
+
+
+def summary(operation: SnowOperation, tasks: list[SnowTask], now: datetime) -> list[dict]:
+    """Per town, for the summary: the board's figures, the 清雪及时率 (tasks cleared by their
+    deadline ÷ tasks), the late points (past their deadline uncleared, or cleared after it)
+    and each grid's photos of its clearing."""
+    from snow.models import SnowReport
+    towns = {row["town"].id: {**row, "late_points": [], "photos": {}}
+             for row in town_summary(operation, tasks, now)}
+    for task in tasks:
+        row = towns[task.town_id]
+        row.setdefault("on_time", 0)
+        if task.state == "cleared" and task.due_at and task.cleared_at <= task.due_at:
+            row["on_time"] += 1
+        for point in task.points:
+            if point.due_at and (point.cleared_at or now) > point.due_at:
+                late_by = ((point.cleared_at or now) - point.due_at).total_seconds() / 3600
+                row["late_points"].append((task, point, round(late_by, 1)))
+    point_ids = {point.id: task for task in tasks for point in task.points}
+    if point_ids:
+        for report in db.session.scalars(select(SnowReport).where(
+                SnowReport.point_id.in_(list(point_ids)),
+                SnowReport.action.in_(("clear", "pass"))).order_by(SnowReport.id)):
+            task = point_ids[report.point_id]
+            towns[task.town_id]["photos"].setdefault(task, []).extend(report.photos)
+    for row in towns.values():
+        row.setdefault("on_time", 0)
+        row["timeliness"] = round(100 * row["on_time"] / row["tasks"], 1) if row["tasks"] else None
+    return list(towns.values())
+
+
+def photo_task(actor, attachment_id: int):
+    """The task whose clearing a photo shows, when the caller may see it (else None)."""
+    from snow.models import SnowReport, SnowReportPhoto, SnowTaskPoint
+    row = db.session.execute(
+        select(SnowTask, SnowReportPhoto.attachment_id)
+        .join(SnowTaskPoint, SnowTaskPoint.task_id == SnowTask.id)
+        .join(SnowReport, SnowReport.point_id == SnowTaskPoint.id)
+        .join(SnowReportPhoto, SnowReportPhoto.report_id == SnowReport.id)
+        .where(SnowReportPhoto.attachment_id == attachment_id)).first()
+    if row is None:
+        return None
+    task = row[0]
+    try:
+        _operation, visible = visible_operation(actor, task.operation_id)
+    except NotFound:
+        return None
+    return task if task in visible else None

@@ -158,3 +158,30 @@ def limits():
     return render_template("snow/limits.html", table=table, levels=LEVELS, roads=ROAD_CLASSES,
                            errors=errors, sent=request.form if errors else None), \
         422 if errors else 200
+
+
+@bp.get("/<int:operation_id>/summary")
+@role_required(*ROLES)
+def summary(operation_id: int):
+    """The operation's summary per town: figures, 清雪及时率, late points, photos."""
+    operation, tasks = services.visible_operation(current_user, operation_id)
+    now = clock.utcnow()
+    return render_template("snow/summary.html", operation=operation, now=now,
+                           towns=services.summary(operation, tasks, now))
+
+
+@bp.get("/photos/<int:attachment_id>/<any(thumb, full):size>")
+@role_required(*ROLES)
+def photo(attachment_id: int, size: str):
+    """A photo of a clearing, to those who may see its task."""
+    from flask import Response, abort
+    from events.models import Attachment
+    from events.storage import get_storage
+    if services.photo_task(current_user, attachment_id) is None:
+        abort(404)
+    attachment = db.session.get(Attachment, attachment_id)
+    key = attachment.thumb_key if size == "thumb" else attachment.storage_key
+    response = Response(get_storage(current_app).read(key),
+                        mimetype="image/jpeg" if size == "thumb" else attachment.content_type)
+    response.headers["Cache-Control"] = "private, max-age=86400, immutable"
+    return response

@@ -83,3 +83,32 @@ def test_the_grids_hear_of_their_task_and_residents_reports_show_on_the_board(
     board = dispatcher.get(board_url).get_data(as_text=True)
     link = re.search(r'<td class="reports"><a href="([^"]+)">.*?1 件</a>', board)
     assert link and "grid=220221101000001" in link.group(1) and "category=10001" in link.group(1)
+
+
+def test_the_summary_counts_the_timely_the_late_and_shows_the_photos(world, login_as, api,
+                                                                     freeze):
+    """At the end: 清雪及时率 = tasks cleared by their deadline ÷ tasks; late points listed
+    with how late; the clearing photos to those who may see the town, to nobody else."""
+    from datetime import timedelta
+    freeze(NOW)
+    dispatcher = login_as("dispatcher")
+    board_url = _declare(dispatcher).headers["Location"]
+    dispatcher.post(board_url + "/stopped", data={"at": "2026-12-03T04:00"})
+    operation_id = int(board_url.rsplit("/", 1)[1])
+    worker = api("worker")
+    first = worker.get(f"/api/v1/snow-operations/{operation_id}").get_json()["tasks"][0]
+    worker.post(f"/api/v1/snow-operations/{operation_id}/points/{first['points'][0]['id']}",
+                json={"action": "clear", "photo_ids": [worker.upload_photo()],
+                      "checks": {"no_ice": True, "no_residual_snow": True,
+                                 "ground_visible": True}})
+    freeze(NOW + timedelta(days=1))  # a day on: the other grids' 24 h have run out
+    page = dispatcher.get(board_url + "/summary").get_data(as_text=True)
+    assert "清雪及时率" in page
+    figures = re.findall(r"<span>([^<]+)</span><strong[^>]*>([^<]+)</strong>", page)[:5]
+    assert figures == [("网格任务", "12"), ("已清除", "1"), ("按时清除", "1"),
+                       ("清雪及时率", "8.3%"), ("超时", "11")]
+    assert page.count('<td class="late">') == 11 and "未清除" in page
+    photo = re.search(r'<img src="(/snow/photos/\d+/thumb)"', page).group(1)
+    assert dispatcher.get(photo).status_code == 200
+    assert dispatcher.get(photo).mimetype == "image/jpeg"
+    assert login_as("dispatcher2").get(photo).status_code == 404

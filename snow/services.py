@@ -3,6 +3,7 @@ each town, its points (the grid's snow points, or its roads), and deadlines coun
 the snow's stop in natural hours by road class and snow level (the snow_limit table)."""
 from datetime import datetime, timedelta
 
+from flask import g
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -168,9 +169,16 @@ def role_on(actor, task: SnowTask) -> str | None:
     return None
 
 
+def _snow_category():
+    """道路积雪结冰, read once per app context (a request, a scheduler round), not per task."""
+    if "snow_category" not in g:
+        g.snow_category = db.session.scalar(select(Category).where(Category.code == SNOW_CATEGORY))
+    return g.snow_category
+
+
 def responsible_department(task: SnowTask):
     """The department the task's town routes 道路积雪结冰 to (责任清单), or None."""
-    category = db.session.scalar(select(Category).where(Category.code == SNOW_CATEGORY))
+    category = _snow_category()
     return suggest_department(category, task.grid.town) if category else None
 
 

@@ -63,9 +63,10 @@ def create_app(config: type | dict | None = None) -> Flask:
     # the first query (or prebuilt statement) configures all mappers at once
     import grid.models, auth.models, workcal.calendar, events.models  # noqa: F401
     import notify.models, portal.models, field.models, dashboard.models  # noqa: F401
-    import audit.models, ops.models, snow.models  # noqa: F401
+    import audit.models, ops.models, snow.models, care.models  # noqa: F401
     import audit
     import auth
+    import care
     import dashboard
     import demo
     import events
@@ -86,6 +87,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     portal.init_app(app)
     field.init_app(app)
     snow.init_app(app)
+    care.init_app(app)
     dashboard.init_app(app)
     demo.init_app(app)
     cli.init_app(app)

@@ -31,6 +31,8 @@ def json_records(columns: dict, rows: list[dict]):
     iso = {}  # `now` recurs in every row
 
     def as_json(value):
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return value.isoformat()
         if not isinstance(value, datetime):
             raise TypeError(f"{type(value).__name__} is not JSON serializable")
         if value not in iso:

@@ -67,6 +67,8 @@ class Config:
     }
     ESCALATION_CHANNELS = {1: ["in_app"], 2: ["in_app", "email", "webhook"],
                            3: ["in_app", "email", "webhook"], 4: ["in_app", "email", "webhook"]}
+    #: 巡访 (care/sweep.py): days after a visit's due day for 1 催办, 2 超期, 3 督办
+    CARE_ESCALATION_DAYS = {1: 0, 2: 1, 3: 7}
     #: hand-offs (notify/handoffs.py): per kind, who is told and on which channels.
     #: Audiences: grid_workers (of the case's grid), town_dispatchers, department_handlers,
     #: department_heads, assignee (the handler who signed). Channels: in_app, email, webhook.

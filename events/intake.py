@@ -198,7 +198,7 @@ def prepare_report(actor, now: datetime, *, category_code: str, lat: float, lon:
                    caller_phone: str | None = None,
                    idempotency_key: str | None = None) -> tuple[Event, EventLog]:
     """A staff report checked and built, its clock started, not yet stored: reads only, so
-    a request does it before its write unit and holds the lock only for _store_report.
+    a request does it before its write unit and holds the lock only for store_report.
     A hotline report may name its caller (masked for all but dispatchers and admins)."""
     checked = check_report(actor, category_code=category_code, lat=lat, lon=lon,
                            grid_code=grid_code, source=source)
@@ -212,7 +212,7 @@ def prepare_report(actor, now: datetime, *, category_code: str, lat: float, lon:
         idempotency_scope=f"user:{actor.id}", idempotency_key=idempotency_key)
 
 
-def _store_report(actor, draft: tuple[Event, EventLog], photo_ids) -> Event:
+def store_report(actor, draft: tuple[Event, EventLog], photo_ids) -> Event:
     from events.services import auto_dispatch
     event, log = store_event(*draft)
     if photo_ids:
@@ -223,7 +223,7 @@ def _store_report(actor, draft: tuple[Event, EventLog], photo_ids) -> Event:
 
 def create_event(actor, now: datetime, *, photo_ids=(), **fields) -> tuple[Event, bool]:
     """A staff report in the caller's transaction (CLI, demo data, tests): (event, True)."""
-    return _store_report(actor, prepare_report(actor, now, **fields), photo_ids), True
+    return store_report(actor, prepare_report(actor, now, **fields), photo_ids), True
 
 
 def report_once(actor, now: datetime, *, idempotency_key: str | None = None, photo_ids=(),
@@ -241,7 +241,7 @@ def report_once(actor, now: datetime, *, idempotency_key: str | None = None, pho
 
     def store() -> tuple[Event, bool]:
         ids = list(photo_ids) + [add_photo(photo, actor.id).id for photo in photos]
-        return _store_report(actor, draft, ids), True
+        return store_report(actor, draft, ids), True
     return commit_once(scope, idempotency_key, store)
 
 

@@ -160,6 +160,9 @@ class Event(db.Model):
     qr_point_id: Mapped[int | None] = mapped_column(ForeignKey("qr_point.id"))
     #: Open311 `media_url` given by the reporting app (we store the link, not the file)
     media_url: Mapped[str | None] = mapped_column(String(500))
+    #: never published (Open311): a case raised on a care visit (巡访) is at the door of an
+    #: elderly person's home
+    private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     #: answers to a service's extra questions, kept beside (not inside) the description:
     #: [{"code", "question", "value", "label"}] — e.g. Open311 `attribute[stage]=building`
     attributes: Mapped[list | None] = mapped_column(JSON)

@@ -243,7 +243,7 @@ def list_requests(fmt):
     """Public, and up to a thousand cases a call (~120 ms to build): the same query string
     is answered from the cache for CACHE_DEFAULT_TIMEOUT seconds, and browsers and
     aggregators may keep it as long."""
-    query = select(Event).where(Event.state.in_(PUBLIC_STATES))
+    query = select(Event).where(Event.state.in_(PUBLIC_STATES), Event.private.is_(False))
     ids = _arg("service_request_id")
     if ids:  # overrides every other argument
         wanted = [part.strip() for part in ids.split(",") if part.strip()]
@@ -285,7 +285,7 @@ def list_requests(fmt):
 @bp.get("/requests/<request_id>.<any(json, xml):fmt>")
 def get_request(request_id, fmt):
     event = db.session.get(Event, int(request_id)) if is_id(request_id) else None
-    if event is None or event.state == "rejected":
+    if event is None or event.state == "rejected" or event.private:
         raise Open311Error(404, f"service_request_id {request_id} not found")
     if event.state not in PUBLIC_STATES:
         return render(fmt, "service_requests", "request", [_awaiting_verification_json(event)])

@@ -27,7 +27,7 @@ def missing_part(message: str):
     pytest.skip(message)
 DEMO_PASSWORD = "demo-password"
 #: reference data kept between tests (seeded once; a test that edits it restores it)
-KEPT_TABLES = {"work_day", "alembic_version", "snow_limit"}
+KEPT_TABLES = {"work_day", "alembic_version", "snow_limit", "care_schedule"}
 
 #: a point inside grid 220221101000001 (清河镇第1网格) and one in grid …002
 POINT_GRID1 = (43.603, 126.485)

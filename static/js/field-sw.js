@@ -4,11 +4,11 @@
 // (the page says how old). Pages: the network first, the last copy when there is none.
 // Static files: the copy at hand at once, refreshed behind it.
 var VERSION = 'gridgov-field-__VERSION__';
-var SHELL = ['/field/', '/field/report', '/field/checkins', '/field/map', '/field/checkin-offline', '/field/snow',
+var SHELL = ['/field/', '/field/report', '/field/checkins', '/field/map', '/field/checkin-offline', '/field/snow', '/field/care',
   '/static/js/field-queue.js',
   '/static/css/app.css', '/static/icon.svg', '/static/js/field-app.js', '/static/js/field.js',
   '/static/js/pickers.js', '/static/js/gridmap.js', '/static/js/photos.js', '/static/js/shrink.js',
-  '/static/js/checkin.js', '/static/js/fieldmap.js', '/static/vendor/leaflet/leaflet.js',
+  '/static/js/checkin.js', '/static/js/fieldmap.js', '/static/js/care-visit.js', '/static/vendor/leaflet/leaflet.js',
   '/static/vendor/leaflet/leaflet.css', '/static/vendor/leaflet/images/marker-icon.png',
   '/static/vendor/leaflet/images/marker-icon-2x.png', '/static/vendor/leaflet/images/marker-shadow.png'];
 

@@ -84,12 +84,13 @@ def _announce(items, today, now: datetime) -> int:
                      due=due, n=late))
         data = {"care_person_id": person.id, "step": top, "due_on": person.next_due_on.isoformat()}
         kind = "care.warning" if top == 1 else "care.overdue"
-        rows += notification_rows(seeing, top, kind=kind, event_id=None, subject=subject,
-                                  now=now, data={**data, "url": f"/care/people/{person.id}"},
-                                  channels=CHANNELS, emails=audience.emails)
-        rows += notification_rows(supervisors - seeing, top, kind=kind, event_id=None,
-                                  subject=subject, now=now, data={**data, "url": "/care"},
-                                  channels=CHANNELS, emails=audience.emails)
+        # workers to the phone's list, dispatchers to the record, supervisors to the figures
+        for people, url in ((workers, f"/field/care#p{person.id}"),
+                            (seeing - workers, f"/care/people/{person.id}"),
+                            (supervisors - seeing, "/care")):
+            rows += notification_rows(people, top, kind=kind, event_id=None, subject=subject,
+                                      now=now, data={**data, "url": url}, channels=CHANNELS,
+                                      emails=audience.emails)
     if rows:
         bulk_insert(Notification.__table__, rows)
     return len(rows)

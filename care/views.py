@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from care import access, coverage, services, visits
-from care.models import LIVING, RISKS, UNITS, CareAccess, CarePerson, CareSchedule, CareVisit
+from care.models import CHECKS, LIVING, RISKS, UNITS, CareAccess, CarePerson, CareSchedule, CareVisit
 from care.schemas import HelperIn, PersonIn
 from core import clock
 from core.database import write_transaction
@@ -56,6 +56,10 @@ def _day(name: str, default: date) -> date:
 @bp.get("")
 @role_required(*access.FIGURE_ROLES)
 def index():
+    return _overview()
+
+
+def _overview(error: str | None = None, status: int = 200):
     now = clock.utcnow()
     today = services.local_day(now)
     grids = _grids()
@@ -75,7 +79,7 @@ def index():
     return render_template(
         "care/index.html", grids=grids, towns=towns, towns_cov=towns_cov, grids_cov=grids_cov,
         start=start, end=end, today=today, people=people, more=more, sees=sees, risks=RISKS,
-        waves=services.running_waves(town_ids, today), errors={}, sent=None)
+        waves=services.running_waves(town_ids, today), error=error), status
 
 
 def _register(today: date):
@@ -110,8 +114,7 @@ def cold_wave():
             waves = services.declare_cold_wave(current_user, form.getlist("town_codes"),
                                                starts_on, ends_on, clock.utcnow())
     except AppError as error:
-        flash(error.message, "error")
-        return redirect(url_for("care.index"), 303)
+        return _overview(error.message, error.status)
     flash(_("已发布寒潮（%(n)s 个乡镇）：期间按寒潮周期加密走访", n=len(waves)), "success")
     return redirect(url_for("care.index"), 303)
 
@@ -175,7 +178,7 @@ def _record(person_id: int, errors=None, status=200):
                                    .order_by(CareAccess.at.desc(), CareAccess.id.desc())
                                    .limit(30)).all()
     return render_template("care/person.html", person=person, visits=visits.history(person.id),
-                           reads=reads, today=services.local_day(now), errors=errors or {},
+                           reads=reads, checks=CHECKS, today=services.local_day(now), errors=errors or {},
                            labels=HELPER_LABELS), status
 
 

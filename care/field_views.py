@@ -79,7 +79,7 @@ def _visit_data(person_id: int) -> dict:
         return VisitIn().load(raw)
     except ValidationError as error:
         names = "、".join(str(LABELS.get(name, name)) for name in sorted(error.messages))
-        raise InvalidInput(_("请检查：%(names)s", names=names),
+        raise InvalidInput(_("请检查：%(problems)s", problems=names),
                            fields=dict(error.messages)) from None
 
 

@@ -29,7 +29,7 @@ class HelperIn(Schema):
     address = fields.String(load_default="", validate=validate.Length(max=200))
 
 
-class ChecksIn(Schema):
+class VisitChecksIn(Schema):
     health = fields.Boolean(required=True, metadata={"description": "身体: true 正常"})
     heating = fields.Boolean(required=True, metadata={"description": "取暖"})
     food = fields.Boolean(required=True, metadata={"description": "饮食"})
@@ -54,7 +54,7 @@ class VisitIn(Schema):
     visited_at = fields.AwareDateTime(load_default=None, allow_none=True, metadata={
         "description": "when (a visit kept on the phone without signal, sent later); "
                        "default now; within the last 7 days"})
-    checks = fields.Nested(ChecksIn, required=True)
+    checks = fields.Nested(VisitChecksIn, required=True)
     needs = fields.String(load_default="", validate=validate.Length(max=1000))
     photo_consent = fields.Boolean(load_default=False, metadata={
         "description": "the person agreed to a photo: without it, photos are refused"})

@@ -42,7 +42,7 @@ def generate(now: datetime, cases: int, due: int, seed: int = 7) -> dict:
                                        .where(Region.level == "town")).all())
     first_id = (db.session.scalar(select(func.max(Event.id))) or 0) + 1
     # executemany needs every row to name the same columns
-    blank = {c.name: None for c in Event.__table__.columns if c.name != "id"}
+    blank = {c.name: None for c in Event.__table__.columns if c.name != "id"} | {"private": False}
     open_share = 0.07
     due_left = due
     made = {"cases": 0, "open": 0, "due": 0}

@@ -107,7 +107,7 @@ def generate_history(now: datetime, rng: random.Random, password_hash: str) -> d
         Category.code.in_(CATEGORIES))).all()
     counters = {(row.town_id, row.year): row.last_number
                 for row in db.session.scalars(select(EventCounter))}
-    blank = {c.name: None for c in Event.__table__.columns if c.name != "id"}
+    blank = {c.name: None for c in Event.__table__.columns if c.name != "id"} | {"private": False}
     start = datetime(now.year - 1, 1, 1, tzinfo=timezone.utc)
     events, plans = [], []
     for town, (last_year, this_year) in towns:

@@ -332,6 +332,8 @@ def seed_demo(now: datetime, *, password: str | None = None, cases: int = 300,
     _build_cases(rng, towns, cases, now)
     if cases:
         _build_check_ins(rng, now)
+        from demo.care import build_care
+        build_care(rng, now)
     made = None
     if history:  # the programme's two years: more 示范镇 and their cases (demo/history.py)
         from demo.history import generate_history

@@ -66,9 +66,9 @@ def _visits(rng, person, interval, worker_id, today, now) -> None:
     anchor = person.registered_on
     while True:
         due = next_due(anchor, interval)
-        # most visits a day or two early, some a few days late; a few people left overdue
+        # most visits a day or two early, some a few days late; due days near today stay open
         day = due + timedelta(days=rng.choice((-2, -1, -1, 0, 0, 0, 1, 3)))
-        if day >= today or rng.random() < 0.04:
+        if day >= today:
             break
         at = datetime.combine(day, datetime.min.time(), now.tzinfo) + timedelta(
             hours=rng.randint(1, 8))  # 09:00–16:00 in the towns (UTC+8)

@@ -40,4 +40,17 @@
     form.addEventListener('change', function () { stamp(form); });
     if (box.open) locate(form);
   });
+  // the register's form: the home's position from the phone, when standing in it
+  var here = document.querySelector('button.locate-home');
+  if (here && navigator.geolocation) {
+    here.hidden = false;
+    here.addEventListener('click', function () {
+      var form = here.form;
+      navigator.geolocation.getCurrentPosition(function (position) {
+        form.lat.value = position.coords.latitude.toFixed(6);
+        form.lon.value = position.coords.longitude.toFixed(6);
+      }, function () { here.textContent = here.dataset.failed; },
+      { enableHighAccuracy: true, timeout: 15000, maximumAge: 30000 });
+    });
+  }
 })();

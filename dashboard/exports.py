@@ -13,7 +13,7 @@ def _unit_columns() -> list[Column]:
     for key in ("reported", "filed", "due_to_close", "closed", "closed_on_time", "close_rate",
                 "on_time_close_rate", "on_time_handle_rate", "rework_rate", "extension_rate",
                 "return_rate", "proactive_rate", "satisfaction_rate", "valid_report_rate",
-                "overdue_now", "avg_handle_hours"):
+                "overdue_now", "avg_handle_hours", "snow_on_time_rate", "care_coverage_rate"):
         kind = "rate" if BY_KEY[key].of else ("float" if key == "avg_handle_hours" else "int")
         columns.append(Column(_(BY_KEY[key].label), key, kind))
     return columns + [Column(_("综合指标值"), "score", "float"), Column(_("等级"), "grade")]

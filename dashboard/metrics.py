@@ -56,9 +56,18 @@ METRICS = (
            of=("patrol_filed", "filed")),
     Metric("satisfaction_rate", N_("满意率"), N_("（满意 + 基本满意）÷ 评价数"),
            of=("satisfied", "rated")),
+    # the plan's duties beside the cases (dashboard/duties.py): towns and grids only
+    Metric("snow_on_time_rate", N_("清雪及时率"),
+           N_("期内到期的清雪任务中按时限清除的比例（雪停后按道路等级和降雪等级计时）"),
+           of=("snow_on_time", "snow_tasks")),
+    Metric("care_coverage_rate", N_("巡访覆盖率"),
+           N_("期内应走访的留守老人走访中按时（应走访日当天或之前）完成的比例"),
+           of=("care_on_time", "care_due")),
 )
 BY_KEY = {metric.key: metric for metric in METRICS}
 RATES = tuple(metric for metric in METRICS if metric.of)
+#: rates of a place's duties (towns, grids), not of a department's or a worker's cases
+DUTY_RATES = ("snow_on_time_rate", "care_coverage_rate")
 
 #: 综合指标值 weights for towns (issue 11, the plan's 考核): points out of 100; the 返工率
 #: term scores (1 − 返工率)

@@ -258,6 +258,10 @@ def figures_by(user, args: dict, period: Period, now: datetime, group: str,
     two per unit): id → figures; a unit with no case has none. `moment=False` leaves the
     figures of this moment at 0 (the rankings do not score them)."""
     counted = period_counts_by(user, args, period, group)
+    if group in ("town_id", "grid_id"):  # the places' duties beside their cases
+        from dashboard.duties import duty_counts
+        for unit, duty in duty_counts(user, args, period, now, group).items():
+            counted.setdefault(unit, _as_counts([])).update(duty)
     if moment is None:
         moment = Moment(user, args, now)
     now_by = moment.by(group) if moment else {}

@@ -28,7 +28,8 @@ class Kind:
 
 KINDS = {kind.key: kind for kind in (
     Kind("town", _l("示范镇"), metrics.TOWN_WEIGHTS),
-    Kind("department", _l("责任单位"), metrics.DEPARTMENT_WEIGHTS),
+    Kind("department", _l("责任单位"), metrics.DEPARTMENT_WEIGHTS,
+         tuple(rate for rate in metrics.RATES if rate.key not in metrics.DUTY_RATES)),
     Kind("worker", _l("网格员"), metrics.WORKER_WEIGHTS,
          tuple(metrics.BY_KEY[key] for key in metrics.WORKER_WEIGHTS)))}
 

@@ -99,10 +99,48 @@ def _every() -> int:
 @bp.get("/<int:operation_id>/state.json")
 @role_required(*ROLES)
 def state(operation_id: int):
-    """What the board redraws every 30 s."""
+    """What the board and the wall redraw every 30 s: each grid's state, each town's
+    figures, the grids late or nearest their deadline."""
     operation, tasks = services.visible_operation(current_user, operation_id)
-    return {"states": _task_states(tasks, clock.utcnow()), "version": operation.version,
-            "cleared": sum(task.state == "cleared" for task in tasks), "tasks": len(tasks)}
+    now = clock.utcnow()
+    return {"states": _task_states(tasks, now), "version": operation.version,
+            "cleared": sum(task.state == "cleared" for task in tasks), "tasks": len(tasks),
+            "towns": {row["town"].code: _town_figures(row)
+                      for row in services.town_summary(operation, tasks, now)},
+            "pressing": _pressing(tasks, now)}
+
+
+def _town_figures(row: dict) -> dict:
+    return {key: row[key] for key in ("tasks", "cleared", "in_progress", "not_started", "late",
+                                      "median_hours", "longest_hours")}
+
+
+#: the wall's list: this many uncleared grids, the latest first, then the nearest deadline
+PRESSING = 12
+
+
+def _pressing(tasks: list[SnowTask], now) -> list[dict]:
+    zone = ZoneInfo(current_app.config["LOCAL_TIMEZONE"])
+    waiting = sorted((task for task in tasks if task.state != "cleared" and task.due_at),
+                     key=lambda task: task.due_at)[:PRESSING]
+    return [{"grid": task.grid.name, "town": task.grid.town.name,
+             "due": task.due_at.astimezone(zone).strftime("%m-%d %H:%M"),
+             "late_hours": round((now - task.due_at).total_seconds() / 3600, 1)
+             if task.due_at < now else None,
+             "state": task.state} for task in waiting]
+
+
+@bp.get("/<int:operation_id>/wall")
+@role_required(*ROLES)
+def wall(operation_id: int):
+    """大屏: the operation on a command centre's wall (1920×1080), redrawn in place."""
+    operation, tasks = services.visible_operation(current_user, operation_id)
+    now = clock.utcnow()
+    summary = services.town_summary(operation, tasks, now)
+    return render_template(
+        "snow/wall.html", operation=operation, summary=summary, every=_every(),
+        shapes=grids_geojson([task.grid for task in tasks]), states=_task_states(tasks, now),
+        pressing=_pressing(tasks, now))
 
 
 @bp.post("/<int:operation_id>/stopped")
@@ -168,6 +206,27 @@ def summary(operation_id: int):
     now = clock.utcnow()
     return render_template("snow/summary.html", operation=operation, now=now,
                            towns=services.summary(operation, tasks, now))
+
+
+@bp.get("/<int:operation_id>/summary.pdf")
+@role_required(*ROLES)
+def summary_pdf(operation_id: int):
+    """The summary as a PDF (A4), with the clearing photos' thumbnails."""
+    from urllib.parse import quote
+
+    from flask import Response
+
+    from events.storage import get_storage
+    from snow.summary_pdf import pdf
+    operation, tasks = services.visible_operation(current_user, operation_id)
+    towns = services.summary(operation, tasks, clock.utcnow())
+    storage = get_storage(current_app)
+    body = pdf(operation, towns, zone=current_app.config["LOCAL_TIMEZONE"],
+               read_photo=lambda photo: storage.read(photo.thumb_key))
+    answer = Response(body, mimetype="application/pdf")
+    answer.headers["Content-Disposition"] = "attachment; filename*=UTF-8''" + quote(
+        f"清雪作战总结-{operation.id}.pdf")
+    return answer
 
 
 @bp.get("/photos/<int:attachment_id>/<any(thumb, full):size>")

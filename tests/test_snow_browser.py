@@ -68,3 +68,34 @@ def test_the_board_redraws_itself_as_grids_are_cleared(world, api, open_context,
     expect(phone.locator("#snow-map path.leaflet-interactive").first).to_be_attached()
     assert_fits_a_phone(phone)
     phone.screenshot(path=str(SHOTS / "snow-board-phone.png"), full_page=True)
+
+
+def test_the_wall_redraws_the_towns_and_the_pressing_grids_in_place(world, api, open_context,
+                                                                    live_server):
+    SHOTS.mkdir(exist_ok=True)
+    dispatcher = api("dispatcher")
+    began = clock.utcnow() - timedelta(hours=40)
+    made = dispatcher.post("/api/v1/snow-operations", json={
+        "town_codes": ["220221101000"], "level": "中雪", "started_at": began.isoformat()})
+    operation_id = made.get_json()["id"]
+    dispatcher.post(f"/api/v1/snow-operations/{operation_id}/snow-stopped",
+                    json={"at": (began + timedelta(hours=6)).isoformat()})  # all late by 10 h
+    page = _dispatcher(open_context, live_server, DESK)
+    page.goto(f"{live_server}/snow/{operation_id}/wall?every=1")
+    card = page.locator('[data-town="220221101000"]')
+    expect(card.locator('[data-field="cleared"]')).to_have_text("0")
+    expect(page.locator("#snow-pressing tr")).to_have_count(12)
+    expect(page.locator("#snow-map path.leaflet-interactive").first).to_be_attached()
+    worker = api("worker")
+    point = made.get_json()["tasks"][0]["points"][0]["id"]
+    worker.post(f"/api/v1/snow-operations/{operation_id}/points/{point}", json={
+        "action": "clear", "photo_ids": [worker.upload_photo()], "checks": TICKS})
+    expect(card.locator('[data-field="cleared"]')).to_have_text("1", timeout=10_000)
+    expect(page.locator("#snow-pressing tr")).to_have_count(11)
+    expect(page.locator("#snow-pressing")).not_to_contain_text("清河镇第1网格")
+    page.screenshot(path=str(SHOTS / "snow-wall-desk.png"))
+    phone = _dispatcher(open_context, live_server, PHONE)
+    phone.goto(f"{live_server}/snow/{operation_id}/wall")
+    expect(phone.locator("#snow-map path.leaflet-interactive").first).to_be_attached()
+    assert_fits_a_phone(phone)
+    phone.screenshot(path=str(SHOTS / "snow-wall-phone.png"), full_page=True)

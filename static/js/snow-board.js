@@ -1,5 +1,6 @@
 // The 清雪作战 board (templates/snow/board.html): the grids coloured by their task's state,
-// redrawn every data-every seconds (30) from state.json; the table's badges follow.
+// redrawn every data-every seconds (30) from state.json; the table's badges, the towns'
+// figures and (on the wall, templates/snow/wall.html) the pressing grids follow.
 (function () {
   var element = document.getElementById('snow-map');
   if (!element || !window.gridgovMap) return;
@@ -20,6 +21,40 @@
       }
     });
   }
+  // the towns' figures (the board's cards, the wall's) and the wall's pressing grids
+  function towns(figures) {
+    Object.keys(figures).forEach(function (code) {
+      var card = document.querySelector('[data-town="' + code + '"]');
+      if (card) Object.keys(figures[code]).forEach(function (key) {
+        var cell = card.querySelector('[data-field="' + key + '"]');
+        if (cell) cell.textContent = figures[code][key];
+      });
+      var cleared = document.querySelector('[data-town-cleared="' + code + '"]');
+      if (cleared) cleared.textContent = figures[code].cleared;
+    });
+  }
+  function pressing(rows) {
+    var body = document.getElementById('snow-pressing');
+    if (!body) return;
+    var names = JSON.parse(element.dataset.names);
+    body.textContent = '';
+    rows.forEach(function (row) {
+      var tr = document.createElement('tr');
+      var late = row.late_hours !== null;
+      [row.grid, row.due, late ? body.dataset.late.replace('{h}', row.late_hours) : names[row.state]]
+        .forEach(function (text, n) {
+          var td = document.createElement('td');
+          td.textContent = text;
+          if (n === 2 && late) td.className = 'late';
+          tr.appendChild(td);
+        });
+      body.appendChild(tr);
+    });
+    if (!rows.length) {
+      var tr = document.createElement('tr'), td = document.createElement('td');
+      td.colSpan = 3; td.textContent = body.dataset.empty; tr.appendChild(td); body.appendChild(tr);
+    }
+  }
   paint(JSON.parse(element.dataset.states));
   var note = document.querySelector('.map-legend .refreshed');
   setInterval(function () {
@@ -28,6 +63,8 @@
       .then(function (body) {
         if (!body) return;
         paint(body.states);
+        towns(body.towns || {});
+        if (body.pressing) pressing(body.pressing);
         if (note) note.textContent = new Date().toLocaleTimeString('zh-CN', { hour12: false });
       })
       .catch(function () {});

@@ -155,7 +155,8 @@ class CareAccess(db.Model):
     person_id: Mapped[int] = mapped_column(ForeignKey("care_person.id"))
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
-    #: record (the page or the API's read), list (named in a list of due visits), edit
+    #: record (the page, the edit form or the API's read), list (named in the register's
+    #: page or a list of due visits), photo (a visit's photo), edit
     action: Mapped[str] = mapped_column(String(8))
     #: page, api, phone
     via: Mapped[str] = mapped_column(String(8))

@@ -7,8 +7,8 @@ wave (寒潮) the cold-wave interval applies too: the earlier of the two, never 
 wave begins, and only if it falls within the wave.
 
 Coverage (巡访覆盖率) replays a person's visits: each due day is met on time by a visit on or
-before it; a visit re-anchors the schedule. A due day counts once it has passed or been met,
-and in the period that holds it."""
+before it; a visit re-anchors the schedule, a late one without meeting anything. A due day
+counts once it has passed or been met, and in the period that holds it."""
 import calendar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -64,9 +64,10 @@ class Coverage:
 def replay(registered_on: date, visit_days: list[date], interval: Interval, waves,
            start: date, end: date, today: date) -> Coverage:
     """The due days in [start, end] of one person: how many, how many met on time. A visit
-    on or before a due day meets it and re-anchors the schedule; a due day that passes
-    unmet is missed, and the schedule rolls on from it (a person left unvisited for a month
-    misses each weekly visit of that month). A due day not yet passed is not counted."""
+    on or before a due day meets it and re-anchors the schedule. A due day that passes
+    unmet is missed; the schedule rolls on from it until the late visit comes (a person
+    left unvisited for a month misses each weekly visit of that month), and the late visit
+    re-anchors it without meeting anything. A due day not yet passed is not counted."""
     result = Coverage()
     anchor = registered_on
     visits = [day for day in sorted(set(visit_days)) if day > registered_on]
@@ -87,5 +88,8 @@ def replay(registered_on: date, visit_days: list[date], interval: Interval, wave
         if due >= start:
             result.due += 1
             result.missed.append(due)
-        anchor = due
+        if visit is not None and visit <= next_due(due, interval, waves):
+            anchor, index = visit, index + 1  # late: the schedule starts again from it
+        else:
+            anchor = due
     return result

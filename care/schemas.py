@@ -1,32 +1,66 @@
-"""What the register and a visit accept (the pages read their forms with the same schemas)."""
-from marshmallow import Schema, fields, validate
+"""What the register and a visit accept (the pages read their forms with the same schemas;
+the messages are the page's, in Chinese)."""
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from care.models import KINDS, LIVING, RISKS
 from core.inputs import N_
 
 PHONE = validate.Regexp(r"^[0-9+\- ]{5,20}$", error=N_("电话号码只能含数字、空格、+ 和 -"))
+_required = {"required": N_("必填")}
+_number = {"required": N_("必填"), "invalid": N_("须为数字"), "special": N_("须为数字")}
+_whole = {"required": N_("必填"), "invalid": N_("须为整数")}
+_choice = {"required": N_("必填"), "invalid": N_("无效的选项")}
+_text = {"required": N_("必填"), "invalid": N_("须为文字")}
+LATITUDE = validate.Range(-90, 90, error=N_("须在 -90 到 90 之间"))
+LONGITUDE = validate.Range(-180, 180, error=N_("须在 -180 到 180 之间"))
+
+
+_LENGTHS = {(1, 16): N_("须为 1–16 字"), (1, 32): N_("须为 1–32 字"),
+            (1, 200): N_("须为 1–200 字"), (1, 2000): N_("须为 1–2000 字"),
+            (0, 16): N_("不超过 16 字"), (0, 32): N_("不超过 32 字"),
+            (0, 200): N_("不超过 200 字"), (0, 2000): N_("不超过 2000 字")}
+
+
+def _length(low: int, high: int):
+    return validate.Length(min=low or None, max=high, error=_LENGTHS[(low, high)])
+
+
+def _both_or_neither(data: dict) -> None:
+    if (data.get("lat") is None) != (data.get("lon") is None):
+        raise ValidationError(N_("纬度和经度须同时填写"), field_name="lat")
 
 
 class PersonIn(Schema):
-    grid_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    birth_year = fields.Integer(required=True, validate=validate.Range(min=1900, max=2000))
-    address = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    lat = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
-    lon = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
-    phone = fields.String(load_default="", validate=PHONE)
-    guardian_name = fields.String(load_default="", validate=validate.Length(max=32))
-    guardian_phone = fields.String(load_default="", validate=PHONE)
-    guardian_relation = fields.String(load_default="", validate=validate.Length(max=16))
-    living = fields.String(required=True, validate=validate.OneOf(LIVING))
-    risk = fields.String(required=True, validate=validate.OneOf(RISKS))
-    notes = fields.String(load_default="", validate=validate.Length(max=2000))
+    grid_code = fields.String(required=True, validate=_length(1, 32), error_messages=_text)
+    name = fields.String(required=True, validate=_length(1, 32), error_messages=_text)
+    birth_year = fields.Integer(required=True, strict=False, error_messages=_whole,
+                                validate=validate.Range(min=1900, max=2000,
+                                                        error=N_("须为 1900–2000 年")))
+    address = fields.String(required=True, validate=_length(1, 200), error_messages=_text)
+    lat = fields.Float(load_default=None, allow_none=True, validate=LATITUDE,
+                       error_messages=_number)
+    lon = fields.Float(load_default=None, allow_none=True, validate=LONGITUDE,
+                       error_messages=_number)
+    phone = fields.String(load_default="", validate=PHONE, error_messages=_text)
+    guardian_name = fields.String(load_default="", validate=_length(0, 32), error_messages=_text)
+    guardian_phone = fields.String(load_default="", validate=PHONE, error_messages=_text)
+    guardian_relation = fields.String(load_default="", validate=_length(0, 16),
+                                      error_messages=_text)
+    living = fields.String(required=True, error_messages=_choice,
+                           validate=validate.OneOf(LIVING, error=N_("无效的选项")))
+    risk = fields.String(required=True, error_messages=_choice,
+                         validate=validate.OneOf(RISKS, error=N_("须为高、中或低")))
+    notes = fields.String(load_default="", validate=_length(0, 2000), error_messages=_text)
+
+    @validates_schema
+    def _position(self, data, **_kwargs):
+        _both_or_neither(data)
 
 
 class HelperIn(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    phone = fields.String(required=True, validate=PHONE)
-    address = fields.String(load_default="", validate=validate.Length(max=200))
+    name = fields.String(required=True, validate=_length(1, 32), error_messages=_text)
+    phone = fields.String(required=True, validate=PHONE, error_messages=_text)
+    address = fields.String(load_default="", validate=_length(0, 200), error_messages=_text)
 
 
 class VisitChecksIn(Schema):
@@ -38,8 +72,8 @@ class VisitChecksIn(Schema):
 
 
 class RaiseCaseIn(Schema):
-    category_code = fields.String(required=True, validate=validate.Length(min=1, max=16))
-    description = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    category_code = fields.String(required=True, validate=_length(1, 16), error_messages=_text)
+    description = fields.String(required=True, validate=_length(1, 2000), error_messages=_text)
 
 
 class VisitIn(Schema):
@@ -47,8 +81,8 @@ class VisitIn(Schema):
     kind = fields.String(load_default="visit", validate=validate.OneOf(KINDS), metadata={
         "description": "visit: at the home, with a GPS check-in; helper_call: the paired "
                        "neighbour's call or visit, recorded by the worker"})
-    lat = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
-    lon = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
+    lat = fields.Float(load_default=None, allow_none=True, validate=LATITUDE)
+    lon = fields.Float(load_default=None, allow_none=True, validate=LONGITUDE)
     accuracy = fields.Float(load_default=None, allow_none=True,
                             validate=validate.Range(0, 100_000))
     visited_at = fields.AwareDateTime(load_default=None, allow_none=True, metadata={
@@ -66,3 +100,6 @@ class VisitIn(Schema):
     key = fields.String(required=True, validate=validate.Length(min=1, max=64), metadata={
         "description": "the phone's key for this visit: sent again, it is stored once"})
 
+    @validates_schema
+    def _position(self, data, **_kwargs):
+        _both_or_neither(data)

@@ -166,7 +166,6 @@ def set_schedule(actor, rows: dict[str, dict], now: datetime) -> int:
                 1 <= every <= (12 if unit == "month" else 366) and 1 <= cold <= 366):
             message = _("周期须为 1–366 天或 1–12 个月，寒潮期间 1–366 天")
             raise InvalidInput(message, fields={risk: [message]})
-    moved = 0
     for current in db.session.scalars(select(CareSchedule)):
         wanted = rows[current.risk]
         before = {"every": current.every, "unit": current.unit,
@@ -178,11 +177,10 @@ def set_schedule(actor, rows: dict[str, dict], now: datetime) -> int:
             current.cold_wave_days = after["cold_wave_days"]
             record(actor, "care_schedule", current.risk, "update", before, after)
     db.session.flush()
-    for person in _active():
-        old = person.next_due_on
-        refresh_due([person])
-        moved += person.next_due_on != old
-    return moved
+    people = _active()
+    before = {person.id: person.next_due_on for person in people}
+    refresh_due(people)
+    return sum(person.next_due_on != before[person.id] for person in people)
 
 
 def _active(town_ids=None):
@@ -199,9 +197,11 @@ def declare_cold_wave(actor, town_codes: list[str], starts_on: date, ends_on: da
     if actor.role not in ("dispatcher", "admin"):
         raise Forbidden(_("只有受理中心和管理员可以发布寒潮"))
     today = local_day(now)
-    if not (today - timedelta(days=3) <= starts_on <= ends_on
+    # from today on: a wave back-dated would make the town's visits overdue at once and
+    # rewrite past coverage
+    if not (today <= starts_on <= ends_on <= today + timedelta(days=60)
             and ends_on - starts_on < timedelta(days=MAX_WAVE_DAYS)):
-        message = _("寒潮须从近 3 天内或以后开始，结束不早于开始，最长 30 天")
+        message = _("寒潮须从今天或以后开始（60 天内），结束不早于开始，最长 30 天")
         raise InvalidInput(message, fields={"starts_on": [message]})
     towns = db.session.scalars(select(Region).where(Region.code.in_(town_codes or ["-"]),
                                                     Region.level == "town")).all()

@@ -6,7 +6,8 @@ once (ON CONFLICT DO NOTHING: two schedulers cannot both announce it); a person 
 several steps at once hears of the highest.
 
 Notices name the person masked (张**) and go in the app and by e-mail, never to the webhook:
-the register does not leave the system. Supervisors' notices point at the coverage page."""
+the register does not leave the system. Supervisors' notices name only the grid and the
+delay, and point at the coverage page."""
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -84,13 +85,19 @@ def _announce(items, today, now: datetime) -> int:
                      due=due, n=late))
         data = {"care_person_id": person.id, "step": top, "due_on": person.next_due_on.isoformat()}
         kind = "care.warning" if top == 1 else "care.overdue"
-        # workers to the phone's list, dispatchers to the record, supervisors to the figures
+        # workers to the phone's list, dispatchers to the record
         for people, url in ((workers, f"/field/care#p{person.id}"),
-                            (seeing - workers, f"/care/people/{person.id}"),
-                            (supervisors - seeing, "/care")):
+                            (seeing - workers, f"/care/people/{person.id}")):
             rows += notification_rows(people, top, kind=kind, event_id=None, subject=subject,
                                       now=now, data={**data, "url": url}, channels=CHANNELS,
                                       emails=audience.emails)
+        if supervisors - seeing:  # the grid and the delay only: supervisors see no person
+            rows += notification_rows(
+                supervisors - seeing, top, kind=kind, event_id=None, now=now,
+                subject=_("【督办】巡访：%(grid)s 有留守老人走访超期 %(n)s 天",
+                          grid=person.grid.name, n=late),
+                data={"step": top, "grid_code": person.grid.code, "url": "/care"},
+                channels=CHANNELS, emails=audience.emails)
     if rows:
         bulk_insert(Notification.__table__, rows)
     return len(rows)

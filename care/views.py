@@ -31,6 +31,8 @@ PERSON_LABELS = {"grid_code": _l("网格"), "name": _l("姓名"), "birth_year": 
                  "living": _l("居住情况"), "risk": _l("风险等级"), "notes": _l("备注")}
 HELPER_LABELS = {"name": _l("互助人姓名"), "phone": _l("互助人电话"), "address": _l("互助人住址")}
 PAGE = 50
+#: the coverage period's first possible day (a hostile ?end=0001-01-01 computes no overflow)
+EARLIEST = date(2000, 1, 1)
 
 
 def _grids() -> list[Grid]:
@@ -48,9 +50,10 @@ def _grids() -> list[Grid]:
 def _day(name: str, default: date) -> date:
     text = request.args.get(name, "")
     try:
-        return date.fromisoformat(text) if text else default
+        day = date.fromisoformat(text) if text else default
     except ValueError:
         return default
+    return day if day >= EARLIEST else default
 
 
 @bp.get("")
@@ -94,6 +97,9 @@ def _register(today: date):
     page = max(int(request.args["page"]) if is_id(request.args.get("page", "")) else 1, 1)
     rows = db.session.scalars(query.order_by(CarePerson.next_due_on, CarePerson.id)
                               .offset((page - 1) * PAGE).limit(PAGE + 1)).all()
+    with write_transaction():  # each person named on the page is a read of the register
+        access.log_access(current_user, [p.id for p in rows[:PAGE]], action="list",
+                          via="page", now=clock.utcnow())
     more = None
     if len(rows) > PAGE:
         more = url_for("care.index", **{**request.args.to_dict(), "page": page + 1})
@@ -146,6 +152,9 @@ def new_person():
 def edit_person(person_id: int):
     person = access.visible_person(current_user, person_id)
     if request.method == "GET":
+        with write_transaction():  # the form shows the whole record
+            access.log_access(current_user, [person.id], action="record", via="page",
+                              now=clock.utcnow())
         return _person_form(person)
     try:
         data = load_form(PersonIn(), request.form, PERSON_LABELS)
@@ -249,9 +258,12 @@ def photo(attachment_id: int, size: str):
         .join(CareVisit.photos).where(Attachment.id == attachment_id))
     if person is None or not access.may_see(current_user, person):
         abort(404)
+    with write_transaction():
+        access.log_access(current_user, [person.id], action="photo", via="page",
+                          now=clock.utcnow())
     attachment = db.session.get(Attachment, attachment_id)
     key = attachment.thumb_key if size == "thumb" else attachment.storage_key
     response = Response(get_storage(current_app).read(key),
                         mimetype="image/jpeg" if size == "thumb" else attachment.content_type)
-    response.headers["Cache-Control"] = "private, max-age=86400, immutable"
+    response.headers["Cache-Control"] = "private, no-store"  # not kept on a shared desk
     return response

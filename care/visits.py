@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from care.access import visible_person
-from care.models import CareVisit, CareVisitPhoto
+from care.models import CareVisit
 from care.services import local_day, refresh_due
 from core.database import write_transaction
 from core.errors import InvalidInput
@@ -46,11 +46,11 @@ def _photos(actor, data: dict, prepared_ids: list[int]) -> list[Attachment]:
         raise InvalidInput(_("最多 3 张照片"), fields={"photo_ids": [_("最多 3 张照片")]})
     photos = db.session.scalars(select(Attachment).where(
         Attachment.id.in_(ids), Attachment.uploader_id == actor.id,
-        Attachment.event_id.is_(None))).all()
-    used = db.session.scalar(select(CareVisitPhoto.attachment_id).where(
-        CareVisitPhoto.attachment_id.in_(ids)).limit(1))
-    if len(photos) != len(ids) or used is not None:
+        Attachment.event_id.is_(None), Attachment.claimed_by.is_(None))).all()
+    if len(photos) != len(ids):
         raise InvalidInput(_("照片不存在或已被使用"), fields={"photo_ids": [_("照片不存在或已被使用")]})
+    for photo in photos:
+        photo.claimed_by = "care"  # never a case's, never served by /attachments
     return photos
 
 
@@ -97,6 +97,9 @@ def record_visit(actor, data: dict, now: datetime, *, prepared=()) -> Recorded:
     try:
         with write_transaction():
             person = visible_person(actor, person.id, for_update=True)
+            existing = _existing(actor, data["key"])  # a parallel resend won the lock first
+            if existing is not None:
+                return Recorded(existing, False)
             stored = [add_photo(photo, actor.id).id for photo in prepared]
             photos = _photos(actor, data, stored)
             lat, lon = data.get("lat"), data.get("lon")

@@ -211,7 +211,7 @@ def claim_photos(actor, photo_ids, event, log) -> list[Attachment]:
         raise InvalidInput(_("最多 9 张照片"), fields={"photo_ids": ["at most 9 photos"]})
     photos = db.session.scalars(select(Attachment).where(
         Attachment.id.in_(ids), Attachment.uploader_id == actor.id,
-        Attachment.event_id.is_(None))).all()
+        Attachment.event_id.is_(None), Attachment.claimed_by.is_(None))).all()
     if len(photos) != len(ids):
         missing = sorted(set(ids) - {p.id for p in photos})
         raise InvalidInput(_("照片不存在或已被使用"),

@@ -295,7 +295,7 @@ def held_photos(form) -> list[Attachment]:
 def _attachment_for_viewer(attachment_id: int) -> Attachment:
     viewer = g.viewer
     photo = db.session.get(Attachment, attachment_id)
-    if photo is None:
+    if photo is None or photo.claimed_by == "care":  # a visit's: care/views.py serves it
         abort(404)
     if photo.event is not None:
         if not can_see(viewer, photo.event):

@@ -14,7 +14,7 @@ from core.errors import Conflict, InvalidInput, NotFound
 from core.extensions import db
 from events.models import Attachment
 from snow.services import role_on
-from snow.models import (CHECKS, POINT_ACTIONS, SnowOperation, SnowReport, SnowReportPhoto, SnowTask,
+from snow.models import (CHECKS, POINT_ACTIONS, SnowOperation, SnowReport, SnowTask,
                          SnowTaskPoint)
 
 MAX_PHOTOS = 9
@@ -32,11 +32,11 @@ def _claim(actor, photo_ids, report: SnowReport) -> None:
         raise InvalidInput(_("最多 9 张照片"), fields={"photo_ids": [_("最多 9 张照片")]})
     photos = db.session.scalars(select(Attachment).where(
         Attachment.id.in_(ids), Attachment.uploader_id == actor.id,
-        Attachment.event_id.is_(None))).all()
-    used = set(db.session.scalars(select(SnowReportPhoto.attachment_id).where(
-        SnowReportPhoto.attachment_id.in_(ids))))
-    if len(photos) != len(ids) or used:
+        Attachment.event_id.is_(None), Attachment.claimed_by.is_(None))).all()
+    if len(photos) != len(ids):
         raise InvalidInput(_("照片不存在或已被使用"), fields={"photo_ids": [_("照片不存在或已被使用")]})
+    for photo in photos:
+        photo.claimed_by = "snow"
     report.photos.extend(photos)
 
 

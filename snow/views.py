@@ -107,7 +107,7 @@ def state(operation_id: int):
             "cleared": sum(task.state == "cleared" for task in tasks), "tasks": len(tasks),
             "towns": {row["town"].code: _town_figures(row)
                       for row in services.town_summary(operation, tasks, now)},
-            "pressing": _pressing(tasks, now)}
+            "pressing": _pressing(tasks, now), "stopped": operation.stopped_at is not None}
 
 
 def _town_figures(row: dict) -> dict:

@@ -65,19 +65,28 @@ def test_a_cold_wave_brings_the_visit_forward_within_the_wave_only():
 
 def test_coverage_replays_the_visits_on_hand_built_data():
     registered = date(2026, 11, 1)
-    # due 8th: visited 7th (on time); due 14th: visited 16th (late: missed, then the
-    # schedule rolls on from the 14th: due 21st met by the 16th's visit); due 23rd: nothing
-    # by the 30th: missed 23rd, rolled 30th not yet passed on the 30th
+    # due 8th: visited 7th (on time); due 14th: visited 16th (late: missed, and the late
+    # visit starts the schedule again without meeting anything); due 23rd: nothing by the
+    # 30th: missed; rolled on to the 30th, not yet passed on the 30th
     visits = [date(2026, 11, 7), date(2026, 11, 16)]
     result = replay(registered, visits, WEEKLY, (), date(2026, 11, 1), date(2026, 11, 30),
                     today=date(2026, 11, 30))
-    assert (result.due, result.on_time) == (4, 2)
+    assert (result.due, result.on_time) == (3, 1)
     assert result.missed == [date(2026, 11, 14), date(2026, 11, 23)]
     # the period narrows what counts; a due day still to come is not counted
     late_month = replay(registered, visits, WEEKLY, (), date(2026, 11, 15),
                         date(2026, 11, 30), today=date(2026, 11, 24))
     assert (late_month.due, late_month.on_time, late_month.missed) == (
-        2, 1, [date(2026, 11, 23)])
+        1, 0, [date(2026, 11, 23)])
+    # visited every 9 days on a weekly schedule: never on time
+    every_ninth = [registered + timedelta(days=9 * n) for n in range(1, 4)]
+    late_always = replay(registered, every_ninth, WEEKLY, (), registered, date(2026, 11, 30),
+                         today=date(2026, 12, 1))
+    assert (late_always.due, late_always.on_time) == (3, 0)  # due 8th, 17th, 26th: each late
+    # a month unvisited misses each week of it
+    idle = replay(registered, [], WEEKLY, (), registered, date(2026, 11, 30),
+                  today=date(2026, 12, 1))
+    assert idle.missed == [date(2026, 11, d) for d in (8, 15, 22, 29)]
 
 
 # ---- who sees the register ---------------------------------------------------------------
@@ -122,6 +131,16 @@ def test_every_read_of_a_record_is_logged_and_shown_to_the_town(world, api, logi
         ("admin", "record", "page")]
     page = login_as("dispatcher").get(f"/care/people/{person_id}").get_data(as_text=True)
     assert "查阅留痕" in page and "系统管理员" in page
+    # the edit form shows the whole record; the register's page names each person on it
+    login_as("worker").get(f"/care/people/{person_id}/edit")
+    login_as("admin").get("/care")
+    login_as("supervisor").get("/care")  # figures only: no one named, nothing read
+    with world.app_context():
+        rows = db.session.execute(
+            select(User.username, CareAccess.action).join(User, User.id == CareAccess.user_id)
+            .where(CareAccess.person_id == person_id).order_by(CareAccess.id)).all()
+    assert [tuple(row) for row in rows][-3:] == [
+        ("dispatcher", "record"), ("worker", "record"), ("admin", "list")]
 
 
 def test_the_register_form_refuses_bad_input_and_writes_nothing(world, login_as, freeze):
@@ -131,8 +150,12 @@ def test_the_register_form_refuses_bad_input_and_writes_nothing(world, login_as,
     lat, lon = middle(world, grid)
     form = {"grid_code": grid, "name": "王秀英", "birth_year": "1939", "address": "河西村 1 组",
             "lat": f"{lat:.6f}", "lon": f"{lon:.6f}", "living": "alone", "risk": "medium"}
-    bad = dispatcher.post("/care/people/new", data={**form, "birth_year": "公元前"})
-    assert bad.status_code == 422 and "出生年份" in bad.get_data(as_text=True)
+    bad = dispatcher.post("/care/people/new", data={**form, "birth_year": "公元前",
+                                                     "living": "castle"})
+    assert bad.status_code == 422
+    assert "请检查：「出生年份」须为整数；「居住情况」无效的选项" in bad.get_data(as_text=True)
+    half = dispatcher.post("/care/people/new", data={**form, "lon": ""})
+    assert half.status_code == 422 and "纬度和经度须同时填写" in half.get_data(as_text=True)
     far = dispatcher.post("/care/people/new", data={**form, "lat": "30.0", "lon": "100.0"})
     assert far.status_code == 422 and "不在" in far.get_data(as_text=True)
     other_town = dispatcher.post("/care/people/new", data={**form,
@@ -183,6 +206,8 @@ def test_a_visit_at_the_home_records_its_distance_and_moves_the_next_due_day(
     # at the home means located: a visit without a position is refused
     blind = _visit(worker, person_id, key="k2")
     assert blind.status_code == 422 and "定位" in blind.get_json()["message"]
+    half = _visit(worker, person_id, key="k4", kind="helper_call", lat=near[0])
+    assert half.status_code == 422 and "lat" in half.get_json()["fields"]
     # only the grid's workers record visits; others do not even find the person
     assert _visit(api("w101002"), person_id, key="k3", near=near).status_code == 404
     with world.app_context():
@@ -190,7 +215,7 @@ def test_a_visit_at_the_home_records_its_distance_and_moves_the_next_due_day(
     assert person(world, person_id).last_visit_on == MONDAY
 
 
-def test_photos_need_the_persons_consent(world, api, freeze):
+def test_photos_need_the_persons_consent(world, api, login_as, freeze):
     person_id = add_person(world, registered=MONDAY - timedelta(days=3))
     freeze(at(MONDAY))
     worker = api("worker")
@@ -202,6 +227,17 @@ def test_photos_need_the_persons_consent(world, api, freeze):
         assert db.session.scalar(select(func.count()).select_from(CareVisit)) == 0
     kept = _visit(worker, person_id, near=near, photo_ids=[photo], photo_consent=True)
     assert kept.status_code == 201 and kept.get_json()["photo_count"] == 1
+    # a visit's photo never becomes a case's (which would publish it), nor is it served by
+    # the cases' photo route, even to the worker who took it
+    case = worker.post("/api/v1/events", json={
+        "category_code": "06010", "lat": near[0], "lon": near[1], "description": "垃圾",
+        "photo_ids": [photo]})
+    assert case.status_code == 422
+    assert worker.get(f"/attachments/{photo}").status_code == 404
+    assert login_as("worker").get(f"/care/photos/{photo}/thumb").status_code == 200
+    with world.app_context():
+        assert db.session.scalar(select(CareAccess.action).order_by(CareAccess.id.desc())
+                                 .limit(1)) == "photo"
 
 
 def test_a_helpers_call_needs_a_paired_helper(world, api, login_as, freeze):

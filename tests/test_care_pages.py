@@ -96,6 +96,11 @@ def test_a_cold_wave_brings_the_towns_visits_forward(world, login_as, freeze):
     refused = dispatcher.post("/care/cold-waves", data={
         "town_codes": ["220221102000"], "starts_on": "2026-12-01", "ends_on": "2026-12-05"})
     assert refused.status_code == 403  # another town's
+    past = dispatcher.post("/care/cold-waves", data={
+        "town_codes": ["220221101000"], "starts_on": "2026-11-28", "ends_on": "2026-12-05"})
+    assert past.status_code == 422 and '<p class="error" role="alert">寒潮须从今天或以后开始' in \
+        past.get_data(as_text=True)
+    assert person(world, person_id).next_due_on == date(2026, 12, 25)  # nothing moved
     answer = dispatcher.post("/care/cold-waves", data={
         "town_codes": ["220221101000"], "starts_on": "2026-12-01", "ends_on": "2026-12-05"},
         follow_redirects=True)

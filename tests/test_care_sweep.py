@@ -59,15 +59,14 @@ def test_a_late_visit_climbs_each_step_once_and_its_people_hear(world, api, free
     _sweep(world, _at(DUE + timedelta(days=7)))
     assert _steps(world) == [(DUE, 1), (DUE, 2), (DUE, 3)]
     supervisor = _told(world, "supervisor")
-    assert [step for step, _s in supervisor] == [3] and "张**" in supervisor[0][1]
-    assert "张桂兰" not in supervisor[0][1]
+    assert supervisor == [(3, f"【督办】巡访：{_grid_name(world)} 有留守老人走访超期 7 天")]
     assert _told(world, "dispatcher2") == [] and _told(world, "w101002") == []
     with world.app_context():
         assert db.session.scalar(select(Notification).where(
             Notification.kind.like("care.%"), Notification.channel == "webhook")) is None
-        link = db.session.scalar(select(Notification).join(User, User.id == Notification.user_id)
-                                 .where(User.username == "supervisor")).data["url"]
-    assert link == "/care"  # supervisors see figures, not the record
+        told = db.session.scalar(select(Notification).join(User, User.id == Notification.user_id)
+                                 .where(User.username == "supervisor"))
+    assert told.data["url"] == "/care" and "care_person_id" not in told.data  # no person
 
 
 def test_a_visit_stops_the_climb_and_the_next_due_day_starts_afresh(world, api, freeze):

@@ -74,9 +74,9 @@ def test_the_towns_duties_on_hand_built_data(world):
     # snow: 1 of 3 counted tasks cleared by its deadline (the one to come and November's
     # are not December's, or not yet due)
     assert round(qinghe["snow_on_time_rate"], 4) == round(1 / 3, 4)
-    # care: due 1 Dec (met on 30 Nov), 7 Dec (missed: the visit came on the 9th), rolled
-    # from the 7th to the 14th (met by the 9th), 16 Dec from the 9th (missed by the 20th)
-    assert round(qinghe["care_coverage_rate"], 4) == 0.5
+    # care: due 1 Dec (met on 30 Nov), 7 Dec (missed: the visit came late on the 9th and
+    # starts the schedule again), 16 Dec from the 9th (missed by the 20th): 1 of 3
+    assert round(qinghe["care_coverage_rate"], 4) == round(1 / 3, 4)
     liuwan = next(row for row in rows if row["code"] == "220221102000")
     assert liuwan["snow_on_time_rate"] is None and liuwan["care_coverage_rate"] is None
     # per grid within the town
@@ -84,16 +84,21 @@ def test_the_towns_duties_on_hand_built_data(world):
     by_code = {row["code"]: row for row in grids}
     assert kind == "grid"
     assert [by_code[code]["snow_on_time_rate"] for code in snow_grids] == [1.0, 0.0, 0.0]
-    assert by_code[worker_grid(world)]["care_coverage_rate"] == 0.5
+    assert round(by_code[worker_grid(world)]["care_coverage_rate"], 4) == round(1 / 3, 4)
 
 
 def test_the_board_shows_them_and_rankings_score_them_only_when_weighted(world, api,
                                                                          login_as, freeze):
     _snow(world)
+    _care(world)
     freeze(NOW)
     page = login_as("supervisor").get("/dashboard?from=2026-12-01&to=2026-12-31")
     text = page.get_data(as_text=True)
-    assert "清雪及时率" in text and "巡访覆盖率" in text and "33.3%" in text
+    assert "清雪及时率" in text and "巡访覆盖率" in text
+    # 清河镇's row: 33.3% twice (1 of 3 snow tasks, 1 of 3 visits)
+    row = text[text.index('>清河镇</a>'):]
+    row = row[:row.index("</tr>")]
+    assert row.count("33.3%") == 2
     plain = api("supervisor").get("/api/v1/rankings?level=provincial&period=2026-12")
     before = plain.get_json()["items"][0]["score"]
     assert before is None  # no case in December: nothing the default weights score

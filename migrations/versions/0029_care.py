@@ -1,4 +1,5 @@
-"""care register, visits, helpers, cold waves, access log, escalation; event.private
+"""care register, visits, helpers, cold waves, access log, escalation; event.private,
+attachment.claimed_by
 (issue 14, 巡访+互助)
 
 Revision ID: 0029
@@ -119,6 +120,11 @@ def upgrade():
         sa.Column('reached_at', TZ, nullable=False))
     op.add_column('event', sa.Column('private', sa.Boolean(), nullable=False,
                                      server_default=sa.false()))
+    # a photo kept by a snow report or a care visit is never a case's (nor, for care,
+    # served by /attachments): the snow reports' photos so far are marked
+    op.add_column('attachment', sa.Column('claimed_by', sa.String(8)))
+    op.execute("UPDATE attachment SET claimed_by = 'snow' WHERE id IN "
+               "(SELECT attachment_id FROM snow_report_photo)")
 
 
 def downgrade():
@@ -127,3 +133,4 @@ def downgrade():
         op.drop_table(table)
     # in place, not batch mode (which would copy "event" and trip its foreign keys)
     op.drop_column('event', 'private')
+    op.drop_column('attachment', 'claimed_by')

@@ -32,10 +32,12 @@
   Array.prototype.forEach.call(document.querySelectorAll('details.care-visit'), function (box) {
     var form = box.querySelector('form');
     box.addEventListener('toggle', function () {
-      if (!box.open || form.lat.value) return;
-      // a fresh key per visit: the page may be the phone's copy, opened again with no signal
-      if (self.crypto && crypto.randomUUID) form.key.value = crypto.randomUUID();
-      locate(form);
+      if (!box.open) return;
+      // a fresh key each time the form is opened: the page may be the phone's copy, opened
+      // again with no signal for another visit (a resend by the outbox keeps its own key)
+      form.key.value = (self.crypto && crypto.randomUUID) ? crypto.randomUUID()
+        : String(Date.now()) + '-' + String(Math.random()).slice(2);
+      if (!form.lat.value) locate(form); else stamp(form);
     });
     form.addEventListener('change', function () { stamp(form); });
     if (box.open) locate(form);

@@ -33,7 +33,7 @@
       if (cleared) cleared.textContent = figures[code].cleared;
     });
   }
-  function pressing(rows) {
+  function pressing(rows, stopped) {
     var body = document.getElementById('snow-pressing');
     if (!body) return;
     var names = JSON.parse(element.dataset.names);
@@ -52,11 +52,12 @@
     });
     if (!rows.length) {
       var tr = document.createElement('tr'), td = document.createElement('td');
-      td.colSpan = 3; td.textContent = body.dataset.empty; tr.appendChild(td); body.appendChild(tr);
+      td.colSpan = 3; td.textContent = stopped ? body.dataset.empty : body.dataset.waiting;
+      tr.appendChild(td); body.appendChild(tr);
     }
   }
   paint(JSON.parse(element.dataset.states));
-  var note = document.querySelector('.map-legend .refreshed');
+  var note = document.querySelector('.refreshed');  // the board's legend, the wall's head
   setInterval(function () {
     fetch(element.dataset.stateUrl, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
       .then(function (answer) { return answer.ok ? answer.json() : null; })
@@ -64,7 +65,7 @@
         if (!body) return;
         paint(body.states);
         towns(body.towns || {});
-        if (body.pressing) pressing(body.pressing);
+        if (body.pressing) pressing(body.pressing, body.stopped);
         if (note) note.textContent = new Date().toLocaleTimeString('zh-CN', { hour12: false });
       })
       .catch(function () {});

@@ -90,7 +90,8 @@ class CarePerson(db.Model):
 class CareVisit(db.Model):
     __tablename__ = "care_visit"
     __table_args__ = (UniqueConstraint("user_id", "key", name="uq_care_visit_user_key"),
-                      Index("ix_care_visit_person_at", "person_id", "visited_at"),
+                      # a person's visits by day: the history, coverage's reads
+                      Index("ix_care_visit_person_on", "person_id", "visited_on", "visited_at"),
                       Index("ix_care_visit_grid_at", "grid_id", "visited_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)

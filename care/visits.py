@@ -131,4 +131,5 @@ def record_visit(actor, data: dict, now: datetime, *, prepared=()) -> Recorded:
 
 def history(person_id: int, limit: int = 50) -> list[CareVisit]:
     return db.session.scalars(select(CareVisit).where(CareVisit.person_id == person_id)
-                              .order_by(CareVisit.visited_at.desc()).limit(limit)).all()
+                              .order_by(CareVisit.visited_on.desc(), CareVisit.visited_at.desc())
+                              .limit(limit)).all()

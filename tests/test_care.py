@@ -12,6 +12,7 @@ from care.schedule import Interval, add_months, next_due, replay
 from core.extensions import db
 from events.models import Event
 from tests.care_support import CST, add_person, middle, person, worker_grid
+from tests.support import writing
 
 MONDAY = date(2026, 11, 30)
 
@@ -275,3 +276,52 @@ def test_a_visit_raises_a_case_that_is_routed_and_never_published(world, api, cl
     assert all(item["service_request_id"] != str(event_id) for item in listed)
     # the dispatcher sees it like any case
     assert api("dispatcher").get(f"/api/v1/events/{event_id}").status_code == 200
+
+
+def test_coverage_read_from_the_period_equals_the_whole_replay(world):
+    """The shortcut in care/coverage.py (the replay starts at the last visit at least an
+    interval before the period) gives what replaying every visit since registration gives,
+    cold wave and all."""
+    import random
+
+    from care import coverage as care_coverage
+    from care.services import intervals, waves_of
+    rng = random.Random(20261203)
+    people = {}
+    for n in range(12):
+        registered = date(2026, 1, 1) + timedelta(days=rng.randint(0, 120))
+        risk = rng.choice(("high", "medium", "low"))
+        person_id = add_person(world, name=f"甲{n}", risk=risk, registered=registered)
+        days, day = [], registered
+        while True:
+            day += timedelta(days=rng.randint(1, 40))
+            if day > date(2026, 11, 30):
+                break
+            days.append(day)
+        people[person_id] = (registered, risk, days)
+    with writing(world):
+        from care.models import ColdWave
+        town = db.session.get(CarePerson, next(iter(people))).town_id
+        db.session.add(ColdWave(town_id=town, starts_on=date(2026, 8, 20),
+                                ends_on=date(2026, 9, 10)))
+        worker = db.session.scalar(select(User.id).where(User.username == "worker"))
+        for person_id, (_registered, _risk, days) in people.items():
+            grid_id = db.session.get(CarePerson, person_id).grid_id
+            for day in days:
+                db.session.add(CareVisit(person_id=person_id, grid_id=grid_id, user_id=worker,
+                                         visited_at=at(day), visited_on=day, checks={},
+                                         key=f"r-{person_id}-{day}"))
+    today = date(2026, 12, 1)
+    for start, end in ((date(2026, 6, 1), date(2026, 6, 30)), (date(2026, 9, 1),
+                                                               date(2026, 11, 30)),
+                       (date(2026, 9, 5), date(2026, 10, 5)),
+                       (date(2026, 1, 1), date(2026, 11, 30))):
+        with world.app_context():
+            towns, _grids = care_coverage.coverage(start, end, today)
+            table, waves = intervals(), waves_of(set(towns))
+            whole = [replay(registered, days, table[risk], waves[town], start, end, today)
+                     for registered, risk, days in people.values()]
+        got = towns[town]
+        assert (got.due, got.on_time) == (sum(r.due for r in whole),
+                                          sum(r.on_time for r in whole)), (start, end)
+        assert got.due > 0

@@ -110,3 +110,42 @@ def test_the_board_shows_them_and_rankings_score_them_only_when_weighted(world, 
     assert ranked.get_json()["items"][0]["score"] == 33.3
     # a department is never scored on a town's duties
     assert "snow_on_time_rate" not in {rate.key for rate in weights.KINDS["department"].rates}
+
+
+def test_kept_coverage_follows_every_visit_edit_and_schedule_change(world, api, freeze):
+    """care/coverage.py keeps its figures in the app's cache: a visit, a change of risk
+    level or a cold wave gives a new answer at once."""
+    from care import coverage as care_coverage
+    from care.models import CarePerson, ColdWave
+    from tests.care_support import middle
+    from tests.support import another_app
+    person_id = add_person(world, registered=date(2026, 11, 24))
+    freeze(NOW)
+    with another_app(world, CACHE_TYPE="SimpleCache") as app:
+        def rate():
+            with app.app_context():
+                towns, _grids = care_coverage.coverage(DECEMBER.first, date(2026, 12, 20),
+                                                       NOW.date())
+                return (towns[next(iter(towns))].due, towns[next(iter(towns))].on_time)
+        assert rate() == (3, 0)  # 1, 8 and 15 December missed
+        assert rate() == (3, 0)  # kept
+        home = middle(world, worker_grid(world))
+        freeze(datetime(2026, 12, 1, 9, 0, tzinfo=CST))
+        answer = api("worker").post("/api/v1/care/visits", json={
+            "person_id": person_id, "key": "kept-1", "lat": home[0], "lon": home[1],
+            "checks": {name: True for name in ("health", "heating", "food", "safety",
+                                               "mood")}})
+        assert answer.status_code == 201
+        assert rate() == (3, 1)  # 1 December met; 8th and 15th missed
+        with writing(world):
+            db.session.get(CarePerson, person_id).risk = "low"
+            db.session.get(CarePerson, person_id).version += 1
+            from sqlalchemy import update
+            db.session.execute(update(CarePerson).values(updated_at=NOW))
+        assert rate() == (0, 0)  # monthly: due 24 December, then (visited) 1 January
+        with writing(world):
+            db.session.add(ColdWave(town_id=db.session.get(CarePerson, person_id).town_id,
+                                    starts_on=date(2026, 12, 10), ends_on=date(2026, 12, 12)))
+        # the cold wave's 10 December, met by the 1st's visit, and again the 10th (7 days
+        # from the 1st, not before the wave): missed
+        assert rate() == (2, 1)

@@ -86,7 +86,8 @@ def upgrade():
         sa.Column('key', sa.String(64), nullable=False),
         sa.Column('created_at', TZ, nullable=False),
         sa.UniqueConstraint('user_id', 'key', name='uq_care_visit_user_key'))
-    op.create_index('ix_care_visit_person_at', 'care_visit', ['person_id', 'visited_at'])
+    op.create_index('ix_care_visit_person_on', 'care_visit',
+                    ['person_id', 'visited_on', 'visited_at'])
     op.create_index('ix_care_visit_grid_at', 'care_visit', ['grid_id', 'visited_at'])
     op.create_table(
         'care_visit_photo',

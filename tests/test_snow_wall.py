@@ -38,7 +38,8 @@ def operation(world, api, freeze):
     return operation_id
 
 
-def test_the_wall_shows_the_towns_and_the_pressing_grids(world, login_as, operation):
+def test_the_wall_shows_the_towns_and_the_pressing_grids(world, login_as, operation,
+                                                         monkeypatch):
     supervisor = login_as("supervisor")
     wall = supervisor.get(f"/snow/{operation}/wall")
     assert wall.status_code == 200
@@ -51,6 +52,9 @@ def test_the_wall_shows_the_towns_and_the_pressing_grids(world, login_as, operat
     pressing = state["pressing"]
     assert len(pressing) == 12 - 1 and all(row["late_hours"] == 2.0 for row in pressing)
     assert "清河镇第1网格" not in [row["grid"] for row in pressing]  # cleared: not pressing
+    # the list is capped (at 12, the town's grids here: a shorter cap shows it)
+    monkeypatch.setattr("snow.views.PRESSING", 4)
+    assert len(supervisor.get(f"/snow/{operation}/state.json").get_json()["pressing"]) == 4
     # the other town's dispatcher does not see this operation; a worker has no wall
     assert login_as("dispatcher2").get(f"/snow/{operation}/wall").status_code == 404
     assert login_as("worker").get(f"/snow/{operation}/wall").status_code == 403

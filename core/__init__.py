@@ -63,7 +63,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     # the first query (or prebuilt statement) configures all mappers at once
     import grid.models, auth.models, workcal.calendar, events.models  # noqa: F401
     import notify.models, portal.models, field.models, dashboard.models  # noqa: F401
-    import audit.models, ops.models, snow.models, care.models  # noqa: F401
+    import audit.models, ops.models, snow.models, care.models, programme.models  # noqa: F401
     import audit
     import auth
     import care
@@ -75,6 +75,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     import notify
     import ops
     import portal
+    import programme
     import snow
     import workcal
     audit.init_app(app)
@@ -89,6 +90,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     snow.init_app(app)
     care.init_app(app)
     dashboard.init_app(app)
+    programme.init_app(app)
     demo.init_app(app)
     cli.init_app(app)
     return app

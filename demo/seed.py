@@ -339,6 +339,8 @@ def seed_demo(now: datetime, *, password: str | None = None, cases: int = 300,
         from demo.history import generate_history
         made = generate_history(now, rng, hash_password(password))
     db.session.flush()
+    from programme.services import enter_marked_towns
+    enter_marked_towns(now, "演示数据")
     from events.sweep import escalate_due
     swept = escalate_due(now)
     totals = dict(db.session.execute(select(Event.state, func.count()).group_by(Event.state)).all())

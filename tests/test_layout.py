@@ -11,7 +11,7 @@ CORE_REGISTRATION = {"core/__init__.py"}
 #: DESIGN.md's arrows, lowest first: a package imports only core/ and those before it.
 #: A new package takes its place here (dashboard/ and field/ after events/ and notify/).
 LAYERS = ("core", "audit", "grid", "workcal", "auth", "events", "notify", "ops", "portal", "field",
-          "snow", "care", "dashboard", "demo")
+          "snow", "care", "dashboard", "programme", "demo")
 
 
 def packages() -> set[str]:

@@ -1,0 +1,69 @@
+"""/api/v1/programme (issue 15): the registry of demonstration towns, with each town's
+history, for supervisors (their region) and admins."""
+from flask import Blueprint, g, request
+from flask_babel import gettext as _
+from marshmallow import Schema, fields
+
+from core import openapi as api
+from core.bearer import token_required
+from core.errors import Forbidden, InvalidInput
+from core.extensions import csrf
+from programme import services
+from programme.models import API_LEVELS, LEVELS, STATUSES
+
+bp = Blueprint("programme_api", __name__, url_prefix="/api/v1/programme")
+csrf.exempt(bp)
+
+
+class ChangeOut(Schema):
+    at = fields.AwareDateTime()
+    actor = fields.String(attribute="actor_name")
+    action = fields.String(metadata={"enum": ["create", "designate", "status", "level",
+                                              "facts", "plan"]})
+    before = fields.Dict(allow_none=True)
+    after = fields.Dict(allow_none=True)
+    document_no = fields.String()
+    note = fields.String()
+
+
+class ProgrammeTownOut(Schema):
+    town_code = fields.Function(lambda entry: entry.town.code)
+    town_name = fields.Function(lambda entry: entry.town.name)
+    level = fields.String(metadata={"enum": list(LEVELS)})
+    status = fields.String(metadata={"enum": list(STATUSES)})
+    designated_year = fields.Integer(allow_none=True)
+    population = fields.Integer(allow_none=True)
+    area_km2 = fields.Float(allow_none=True)
+    industry = fields.String()
+    has_plan = fields.Function(lambda entry: entry.plan_key is not None)
+    history = fields.List(fields.Nested(ChangeOut), attribute="changes")
+
+
+class RegistryOut(Schema):
+    items = fields.List(fields.Nested(ProgrammeTownOut))
+
+
+@bp.get("/towns")
+@token_required
+def towns():
+    if g.api_user.role not in services.SEEING_ROLES:
+        raise Forbidden(_("只有督查人员和管理员可以查看示范镇名录"))
+    wanted = request.args.get("level")
+    if wanted is not None and wanted not in API_LEVELS:
+        raise InvalidInput(_("level 须为 provincial、city 或 county"),
+                           fields={"level": ["provincial, city or county"]})
+    status = request.args.get("status")
+    if status is not None and status not in STATUSES:
+        raise InvalidInput(_("无效的状态"), fields={"status": [", ".join(STATUSES)]})
+    entries = services.registry(g.api_user, level=API_LEVELS.get(wanted), status=status)
+    return RegistryOut().dump({"items": entries})
+
+
+def api_operations() -> dict:
+    return {"/programme/towns": {"get": {
+        "summary": "示范镇名录: the demonstration towns and candidates you may see, with the "
+                   "history of every decision",
+        "parameters": [api.param("level", {"type": "string", "enum": list(API_LEVELS)}),
+                       api.param("status", {"type": "string", "enum": list(STATUSES)})],
+        "responses": {**api.ok("the registry", "RegistryOut"),
+                      **api.errors("401", "403", "422")}}}}

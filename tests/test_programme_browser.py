@@ -1,0 +1,50 @@
+"""示范镇名录 in a real Chromium (issue 15): the registry and its quotas on a desk at
+1920×1080 and on a phone at 390×844 (one column, nothing wider than the screen), a
+decision recorded through the page. Screenshots go to /tmp/gridgov-shots."""
+import pytest
+from playwright.sync_api import expect
+
+from tests.support import DEMO_PASSWORD
+from tests.test_browser import PHONE, SHOTS, assert_fits_a_phone
+from tests.test_snow_browser import DESK
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def database_url(sqlite_url):
+    """The pages in a browser on SQLite: the services are tested on both engines."""
+    return sqlite_url
+
+
+def _log_in(open_context, live_server, options, username):
+    page = open_context(options).new_page()
+    page.goto(f"{live_server}/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_load_state()
+    return page
+
+
+def test_the_registry_on_a_desk_and_a_phone(world, open_context, live_server):
+    SHOTS.mkdir(exist_ok=True)
+    admin = _log_in(open_context, live_server, DESK, "admin")
+    admin.goto(f"{live_server}/programme")
+    expect(admin.locator("table.programme-list tbody tr")).to_have_count(2)
+    expect(admin.locator(".programme-quotas")).to_contain_text("永吉县")
+    admin.get_by_role("link", name="柳湾镇").click()
+    admin.get_by_label("状态").select_option(label="淘汰")
+    admin.get_by_label("决定文号").fill("吉市住建〔2026〕30 号")
+    admin.get_by_role("button", name="记录决定").click()
+    expect(admin.locator("p.flash")).to_have_text("已记录决定")
+    expect(admin.locator(".programme-history li").first).to_contain_text("吉市住建〔2026〕30 号")
+    admin.screenshot(path=str(SHOTS / "programme-town-desk.png"), full_page=True)
+    admin.goto(f"{live_server}/programme")
+    admin.screenshot(path=str(SHOTS / "programme-desk.png"), full_page=True)
+    phone = _log_in(open_context, live_server, PHONE, "supervisor")
+    phone.goto(f"{live_server}/programme")
+    expect(phone.locator("table.programme-list tbody tr")).to_have_count(2)
+    expect(phone.locator(".programme-list")).to_contain_text("淘汰")
+    assert_fits_a_phone(phone)
+    phone.screenshot(path=str(SHOTS / "programme-phone.png"), full_page=True)

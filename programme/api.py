@@ -4,6 +4,7 @@ from flask import Blueprint, g, request
 from flask_babel import gettext as _
 from marshmallow import Schema, fields
 
+from core import clock
 from core import openapi as api
 from core.bearer import token_required
 from core.errors import Forbidden, InvalidInput
@@ -43,6 +44,60 @@ class RegistryOut(Schema):
     items = fields.List(fields.Nested(ProgrammeTownOut))
 
 
+class MilestoneOut(Schema):
+    name = fields.String()
+    due_on = fields.Date()
+    weight = fields.Integer()
+    percent = fields.Integer()
+    spent = fields.Float(metadata={"description": "万元"})
+
+
+class ProjectOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    responsible = fields.String()
+    target = fields.String()
+    budget = fields.Float(allow_none=True, metadata={"description": "万元"})
+    starts_on = fields.Date(allow_none=True)
+    ends_on = fields.Date(allow_none=True)
+    percent = fields.Float(allow_none=True, metadata={
+        "description": "its milestones' percents weighted by their weights; null: none"})
+    milestones = fields.List(fields.Nested(MilestoneOut))
+
+
+class LedgerItemOut(Schema):
+    item = fields.Integer()
+    section = fields.String()
+    task = fields.String()
+    responsible = fields.String()
+    percent = fields.Float(allow_none=True, metadata={
+        "description": "the mean of its projects'; null: no project planned"})
+    projects = fields.List(fields.Nested(ProjectOut))
+
+
+class LedgerOut(Schema):
+    town_code = fields.String()
+    town_name = fields.String()
+    percent = fields.Float(allow_none=True)
+    items = fields.List(fields.Nested(LedgerItemOut))
+
+
+@bp.get("/towns/<code>/ledger")
+@token_required
+def town_ledger(code: str):
+    from programme import ledger
+    entry = ledger.entry_for(g.api_user, code)
+    rows, percent = ledger.ledger(entry, clock.utcnow().date())
+    items = [{"item": row.item, "section": row.section, "task": row.task,
+              "responsible": row.responsible, "percent": row.percent,
+              "projects": [{**{key: getattr(project, key) for key in (
+                  "id", "name", "responsible", "target", "budget", "starts_on", "ends_on",
+                  "milestones")}, "percent": share} for project, share in row.projects]}
+             for row in rows]
+    return LedgerOut().dump({"town_code": entry.town.code, "town_name": entry.town.name,
+                             "percent": percent, "items": items})
+
+
 @bp.get("/towns")
 @token_required
 def towns():
@@ -66,4 +121,10 @@ def api_operations() -> dict:
         "parameters": [api.param("level", {"type": "string", "enum": list(API_LEVELS)}),
                        api.param("status", {"type": "string", "enum": list(STATUSES)})],
         "responses": {**api.ok("the registry", "RegistryOut"),
-                      **api.errors("401", "403", "422")}}}}
+                      **api.errors("401", "403", "422")}}},
+        "/programme/towns/{code}/ledger": {"get": {
+            "summary": "清单化管理: a town's ledger — all 20 items of the responsibility list "
+                       "with its projects, milestones and percent complete",
+            "parameters": [api.param("code", {"type": "string", "pattern": "^[0-9]{12}$"},
+                                     required=True, where="path")],
+            "responses": {**api.ok("the ledger", "LedgerOut"), **api.errors("401", "404")}}}}

@@ -1,9 +1,9 @@
 """示范镇名录 (issue 15): the demonstration towns of the provincial plan and the candidates
 for it — level, designated year, status — with every change kept: who decided, when, under
 which document (文号)."""
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, event
+from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.clock import utcnow
@@ -74,3 +74,43 @@ class AppendOnly(Exception):
 @event.listens_for(ProgrammeChange, "before_delete")
 def _refuse(_mapper, _connection, _target):
     raise AppendOnly("a registry's history is never changed or removed")
+
+
+class LedgerProject(db.Model):
+    """清单化管理: one of a town's projects under an item of the plan's responsibility list
+    (data/responsibility_list.csv, items 1–20), e.g. 供水管网改造 3.2 km under item 4."""
+    __tablename__ = "ledger_project"
+    __table_args__ = (Index("ix_ledger_project_entry_item", "entry_id", "item"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("programme_town.id"))
+    item: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(100))
+    responsible: Mapped[str] = mapped_column(String(200))
+    target: Mapped[str] = mapped_column(String(200), default="")
+    #: 万元
+    budget: Mapped[float | None] = mapped_column(Float)
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    milestones: Mapped[list["LedgerMilestone"]] = relationship(
+        back_populates="project", order_by="LedgerMilestone.due_on, LedgerMilestone.id",
+        lazy="selectin")
+
+
+class LedgerMilestone(db.Model):
+    __tablename__ = "ledger_milestone"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("ledger_project.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    due_on: Mapped[date] = mapped_column(Date)
+    #: its share of the project (the roll-up weighs milestones by it)
+    weight: Mapped[int] = mapped_column(Integer, default=1)
+    #: the latest reported percent complete (0–100) and money spent so far (万元)
+    percent: Mapped[int] = mapped_column(Integer, default=0)
+    spent: Mapped[float] = mapped_column(Float, default=0)
+    reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    project: Mapped[LedgerProject] = relationship(back_populates="milestones")

@@ -69,6 +69,11 @@ class Config:
                            3: ["in_app", "email", "webhook"], 4: ["in_app", "email", "webhook"]}
     #: 巡访 (care/sweep.py): days after a visit's due day for 1 催办, 2 超期, 3 督办
     CARE_ESCALATION_DAYS = {1: 0, 2: 1, 3: 7}
+    #: 定期调度 (programme/reports.py): a month's report is due on this day of the next month;
+    #: missing, it climbs 1 催报 (the town), 2 超期 (the county), 3 督办 (the city) so many
+    #: days after
+    PROGRAMME_REPORT_DUE_DAY = 5
+    PROGRAMME_REPORT_ESCALATION = {1: 0, 2: 3, 3: 10}
     #: hand-offs (notify/handoffs.py): per kind, who is told and on which channels.
     #: Audiences: grid_workers (of the case's grid), town_dispatchers, department_handlers,
     #: department_heads, assignee (the handler who signed). Channels: in_app, email, webhook.

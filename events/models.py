@@ -331,7 +331,8 @@ class Attachment(db.Model):
     #: never reveals the case's tracking code
     public_id: Mapped[str | None] = mapped_column(String(32), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    #: a photo kept by a record other than a case — "snow" (a clearing), "care" (a visit to
+    #: a photo kept by a record other than a case — "snow" (a clearing), "report" (a town's
+    #: monthly progress report), "care" (a visit to
     #: an elderly person: never served by /attachments) — and so never claimed by a case
     claimed_by: Mapped[str | None] = mapped_column(String(8))
 

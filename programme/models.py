@@ -3,7 +3,8 @@ for it — level, designated year, status — with every change kept: who decide
 which document (文号)."""
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, Text, event
+from sqlalchemy import (JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint, event)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.clock import utcnow
@@ -114,3 +115,56 @@ class LedgerMilestone(db.Model):
     reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     project: Mapped[LedgerProject] = relationship(back_populates="milestones")
+
+
+class ProgressReport(db.Model):
+    """定期调度: a town's monthly progress report — each milestone's percent and money spent,
+    problems needing help, photos. One per town and month; sent again, it is revised."""
+    __tablename__ = "progress_report"
+    __table_args__ = (UniqueConstraint("entry_id", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("programme_town.id"))
+    #: the month reported on (its first day)
+    month: Mapped[date] = mapped_column(Date)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    submitted_by_name: Mapped[str] = mapped_column(String(64))
+    problems: Mapped[str] = mapped_column(Text, default="")
+    help_needed: Mapped[bool] = mapped_column(Boolean, default=False)
+    revised: Mapped[int] = mapped_column(Integer, default=0)
+
+    lines: Mapped[list["ProgressLine"]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="ProgressLine.milestone_id")
+    photos = relationship("Attachment", secondary="progress_report_photo", lazy="selectin",
+                          order_by="Attachment.id")
+
+
+class ProgressLine(db.Model):
+    __tablename__ = "progress_line"
+
+    report_id: Mapped[int] = mapped_column(ForeignKey("progress_report.id"), primary_key=True)
+    milestone_id: Mapped[int] = mapped_column(ForeignKey("ledger_milestone.id"),
+                                              primary_key=True)
+    percent: Mapped[int] = mapped_column(Integer)
+    spent: Mapped[float] = mapped_column(Float)
+
+    milestone = relationship(LedgerMilestone, lazy="joined")
+
+
+class ProgressReportPhoto(db.Model):
+    __tablename__ = "progress_report_photo"
+
+    report_id: Mapped[int] = mapped_column(ForeignKey("progress_report.id"), primary_key=True)
+    attachment_id: Mapped[int] = mapped_column(ForeignKey("attachment.id"), primary_key=True,
+                                               unique=True)
+
+
+class ReportEscalation(db.Model):
+    """A ladder step a missing monthly report reached (1 催报, 2 超期, 3 督办): once each."""
+    __tablename__ = "report_escalation"
+
+    entry_id: Mapped[int] = mapped_column(ForeignKey("programme_town.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    step: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reached_at: Mapped[datetime] = mapped_column(UTCDateTime)

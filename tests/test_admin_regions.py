@@ -65,15 +65,18 @@ def test_an_admin_adds_a_town_and_a_village_and_names_it_a_demonstration_town(wo
     village = admin.post(f"/admin/regions/{town.id}/children",
                          data={"code": "220221103001", "name": "东风村"})
     assert village.status_code == 303 and _region(world, "220221103001").level == "village"
+    # the demonstration mark is the registry's (/programme, with its 文号): the form shows
+    # it and sends nothing that changes it
+    form = admin.get(f"/admin/regions/{town.id}").get_data(as_text=True)
+    assert "不是示范镇" in form and 'href="/programme"' in form and 'name="demo_level"' not in form
     saved = admin.post(f"/admin/regions/{town.id}", data={
-        "name": "双河镇", "demo_level": "市级", "demo_year": "2026", "work_periods": "",
-        "version": _version(admin, town.id)},
+        "name": "双河镇", "demo_level": "市级", "demo_year": "2026",
+        "work_periods": "08:00-12:00", "version": _version(admin, town.id)},
         follow_redirects=True)
     assert "已保存 双河镇" in saved.get_data(as_text=True)
-    assert (_region(world, "220221103000").demo_level,
-            _region(world, "220221103000").demo_year) == ("市级", 2026)
+    assert _region(world, "220221103000").demo_level is None
     tree = admin.get("/admin/regions").get_data(as_text=True)
-    assert "市级示范镇 2026" in tree and "东风村" in tree
+    assert "市级示范镇" not in tree.split("双河镇")[1][:200] and "东风村" in tree
     with world.app_context():
         actions = db.session.execute(select(AuditEntry.target, AuditEntry.action).where(
             AuditEntry.kind == "region").order_by(AuditEntry.id)).all()
@@ -96,8 +99,8 @@ def test_new_working_periods_move_the_deadlines_of_cases_in_hand(world, login_as
     assert bad.status_code == 422 and "各时段不能重叠" in bad.get_data(as_text=True)
     opened = _version(admin, town.id)
     saved = admin.post(f"/admin/regions/{town.id}", data={
-        "name": town.name, "demo_level": town.demo_level or "", "version": opened,
-        "demo_year": str(town.demo_year or ""), "work_periods": "08:00-10:00，14:00-15:00"},
+        "name": town.name, "version": opened,
+        "work_periods": "08:00-10:00，14:00-15:00"},
         follow_redirects=True)
     assert "按新工作时段重算期限 1 件" in saved.get_data(as_text=True)
     assert _region(world, TOWN).work_periods == ["08:00-10:00", "14:00-15:00"]

@@ -98,13 +98,6 @@ def _check_town(form) -> tuple[dict, dict]:
     name = (form.get("name") or "").strip()
     if not name or len(name) > 64:
         errors["name"] = _("名称须为 1–64 个字符")
-    level = form.get("demo_level") or None
-    if level is not None and level not in DEMO_LEVELS:
-        errors["demo_level"] = _("示范镇级别须为 省级、市级 或 县级")
-    year_text = (form.get("demo_year") or "").strip()
-    year = int(year_text) if year_text.isascii() and year_text.isdigit() else None
-    if level and (year is None or not 2000 <= year <= 2100):
-        errors["demo_year"] = _("请填写 2000–2100 之间的命名年份")
     periods_text = (form.get("work_periods") or "").replace("，", ",").replace("、", ",")
     periods = [p.strip().replace("－", "-").replace("—", "-")
                for p in periods_text.replace(" ", ",").split(",") if p.strip()]
@@ -112,8 +105,9 @@ def _check_town(form) -> tuple[dict, dict]:
         WorkPeriods.parse(periods)
     except ValueError:
         errors["work_periods"] = _("工作时段格式如 08:00-12:00, 13:30-17:30，各时段不能重叠")
-    return {"name": name, "demo_level": level, "demo_year": year if level else None,
-            "work_periods": periods or None}, errors
+    # 示范镇级别 and its year are the programme's registry's (/programme): decided there with
+    # their document numbers, never here
+    return {"name": name, "work_periods": periods or None}, errors
 
 
 def version(region: Region) -> str:

@@ -341,6 +341,9 @@ def seed_demo(now: datetime, *, password: str | None = None, cases: int = 300,
     db.session.flush()
     from programme.services import enter_marked_towns
     enter_marked_towns(now, "演示数据")
+    if cases:
+        from demo.programme import build_ledger
+        build_ledger(now)
     from events.sweep import escalate_due
     swept = escalate_due(now)
     totals = dict(db.session.execute(select(Event.state, func.count()).group_by(Event.state)).all())

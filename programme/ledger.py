@@ -156,3 +156,43 @@ def ledger(entry: ProgrammeTown, today: date) -> tuple[list[ItemRow], float | No
     for row in rows.values():
         row.percent = _mean(percent for _project, percent in row.projects)
     return list(rows.values()), _mean(row.percent for row in rows.values())
+
+
+@dataclass
+class OverviewRow:
+    entry: ProgrammeTown
+    percent: float | None
+    cells: list  # per item 1–20: (percent or None, late milestones)
+    missing_report: bool = False
+
+
+def overview(user, today: date, level: str | None = None) -> list[OverviewRow]:
+    """图表化推进 for the province, a city or a county: each demonstration town in reach
+    (在建, 递补入选) with its items' percents and late milestones, one read of the projects."""
+    from programme.models import IN_PROGRAMME
+    from programme.reports import missing
+    query = (select(ProgrammeTown).join(Region, Region.id == ProgrammeTown.town_id)
+             .where(reach(user), ProgrammeTown.status.in_(IN_PROGRAMME)).order_by(Region.path))
+    if level:
+        query = query.where(ProgrammeTown.level == level)
+    entries = db.session.scalars(query).all()
+    by_entry: dict[int, list[LedgerProject]] = {}
+    if entries:
+        for project in db.session.scalars(select(LedgerProject).where(
+                LedgerProject.entry_id.in_([e.id for e in entries]))
+                .order_by(LedgerProject.item, LedgerProject.id)):
+            by_entry.setdefault(project.entry_id, []).append(project)
+    lacking = missing(entries, today)
+    rows = []
+    for entry in entries:
+        per_item: dict[int, list] = {}
+        late: dict[int, int] = {}
+        for project in by_entry.get(entry.id, []):
+            per_item.setdefault(project.item, []).append(project_percent(project))
+            late[project.item] = late.get(project.item, 0) + sum(
+                1 for m in project.milestones if m.due_on < today and m.percent < 100)
+        cells = [(_mean(per_item[n]) if n in per_item else None, late.get(n, 0))
+                 for n in sorted(items())]
+        rows.append(OverviewRow(entry, _mean(cell[0] for cell in cells), cells,
+                                entry.id in lacking))
+    return rows

@@ -128,3 +128,19 @@ def progress(code: str, milestone_id: int):
         return _page(code, _errors(error), error.status)
     flash(_("已更新进度"), "success")
     return redirect(url_for("ledger.show", code=code) + f"#item-{item}", 303)
+
+
+@bp.get("/overview")
+@login_required
+def overview():
+    """Which towns are behind on which items: the province's, a city's or a county's."""
+    from flask import abort
+
+    from programme.models import LEVELS
+    from programme.services import SEEING_ROLES
+    if current_user.role not in SEEING_ROLES:
+        abort(403)
+    level = request.args.get("level") if request.args.get("level") in LEVELS else None
+    return render_template("programme/overview.html", rows=ledger.overview(
+        current_user, _today(), level), items=sorted(ledger.items()), level=level,
+        levels=LEVELS)

@@ -97,3 +97,28 @@ def test_bad_input_is_refused_and_nothing_is_written(world, login_as, freeze):
     assert over.status_code == 422 and "完成比例须为 0–100" in over.get_data(as_text=True)
     with world.app_context():
         assert db.session.get(LedgerMilestone, milestone).percent == 0
+
+
+def test_the_overview_shows_who_is_behind_on_which_item(world, login_as, freeze):
+    freeze(NOW)
+    town = login_as("dispatcher")
+    with world.app_context():
+        pipes = _project(town, 4, "供水管网改造")
+        late = _milestone(town, pipes, "管网铺设", "2026-11-30")
+        station = _project(town, 10, "垃圾转运站")
+        built = _milestone(town, station, "主体完工", "2026-10-31")
+    _progress(town, late, 20)
+    _progress(town, built, 100)
+    freeze(datetime(2026, 12, 8, 9, 0, tzinfo=CST))  # past the 5th: November unreported
+    page = login_as("supervisor").get("/programme/overview").get_data(as_text=True)
+    qinghe = page[page.index(">清河镇</a>"):]
+    qinghe = qinghe[:qinghe.index("</tr>")]
+    assert '<td class="late" title="1 个节点过期未完成">20</td>' in qinghe
+    assert '<td class="done" >100</td>' in qinghe or '<td class="done">100</td>' in qinghe
+    assert '<td class="total">60%</td>' in qinghe and "上月未报" in qinghe
+    liuwan = page[page.index(">柳湾镇</a>"):]
+    liuwan = liuwan[:liuwan.index("</tr>")]
+    assert '<td class="total">—</td>' in liuwan and liuwan.count('class="none"') == 20
+    assert login_as("dispatcher").get("/programme/overview").status_code == 403
+    city = login_as("supervisor").get("/programme/overview?level=市级").get_data(as_text=True)
+    assert "柳湾镇" in city and "清河镇" not in city

@@ -1,0 +1,46 @@
+"""The demo's task ledger (issue 15): 清河镇's projects under a few items of the
+responsibility list, milestones half done, one late — so 建设台账, 进度总览 and 定期调度 show
+something on a fresh demo. Names and figures are made up."""
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from grid.models import Region
+from programme import ledger
+from programme.models import ProgrammeTown
+
+PROJECTS = (
+    (4, "供水管网改造", "镇规划建设办、供水公司", "改造管网 3.2 公里", 860,
+     (("管材进场", -60, 100), ("管网铺设", -5, 60), ("通水验收", 90, 0))),
+    (4, "集中供热改造", "镇规划建设办、供热公司", "改造换热站 2 座", 1200,
+     (("设备招标", -30, 100), ("换热站安装", 40, 30))),
+    (8, "垃圾转运站", "环卫所", "日处理 60 吨", 450,
+     (("主体完工", -20, 100), ("设备调试", 20, 50))),
+    (10, "镇区停车场", "综合执法队", "新增车位 120 个", 300,
+     (("场地平整", 30, 10),)),
+)
+
+
+def build_ledger(now: datetime) -> int:
+    entry = db_entry()
+    if entry is None:
+        return 0
+    today = now.date()
+    for item, name, responsible, target, budget, milestones in PROJECTS:
+        project = ledger.add_project(entry, {"item": item, "name": name,
+                                             "responsible": responsible, "target": target,
+                                             "budget": float(budget),
+                                             "starts_on": today - timedelta(days=120),
+                                             "ends_on": today + timedelta(days=200)}, now)
+        for label, days, percent in milestones:
+            milestone = ledger.add_milestone(project, {"name": label,
+                                                       "due_on": today + timedelta(days=days)})
+            ledger.set_progress(milestone, percent, budget * percent / 100 / len(milestones),
+                                now)
+    return len(PROJECTS)
+
+
+def db_entry():
+    from core.extensions import db
+    return db.session.scalar(select(ProgrammeTown).join(Region, Region.id == ProgrammeTown.town_id)
+                             .where(Region.code == "220221101000"))

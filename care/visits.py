@@ -18,7 +18,7 @@ from core.errors import InvalidInput
 from core.extensions import db
 from events import intake
 from events.models import Attachment
-from events.photos import add_photo
+from events.photos import add_photo, claim_for
 
 #: a visit may be entered afterwards (back from a village with no signal), not ahead
 LATE_ENTRY = timedelta(days=7)
@@ -42,16 +42,8 @@ def _photos(actor, data: dict, prepared_ids: list[int]) -> list[Attachment]:
     if not data["photo_consent"]:
         message = _("老人同意后才能拍照：请勾选“本人同意拍照”，或不附照片")
         raise InvalidInput(message, fields={"photo_consent": [message]})
-    if len(ids) > 3:
-        raise InvalidInput(_("最多 3 张照片"), fields={"photo_ids": [_("最多 3 张照片")]})
-    photos = db.session.scalars(select(Attachment).where(
-        Attachment.id.in_(ids), Attachment.uploader_id == actor.id,
-        Attachment.event_id.is_(None), Attachment.claimed_by.is_(None))).all()
-    if len(photos) != len(ids):
-        raise InvalidInput(_("照片不存在或已被使用"), fields={"photo_ids": [_("照片不存在或已被使用")]})
-    for photo in photos:
-        photo.claimed_by = "care"  # never a case's, never served by /attachments
-    return photos
+    # never a case's, never served by /attachments
+    return claim_for(actor, ids, "care", at_most=3)
 
 
 def _check_before(actor, data: dict, now: datetime):

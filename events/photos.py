@@ -204,6 +204,24 @@ def add_photo(photo: PreparedPhoto, uploader_id: int | None) -> Attachment:
     return attachment
 
 
+def claim_for(actor, photo_ids, holder: str, *, at_most: int) -> list[Attachment]:
+    """The actor's own uploads, not yet anyone's, taken by a record other than a case —
+    `holder` ("snow", "care", "report") is kept on each (Attachment.claimed_by), so no case
+    can take them after. Refused (422) beyond `at_most` or when one is unknown or used."""
+    ids = list(dict.fromkeys(photo_ids))
+    if len(ids) > at_most:
+        message = _("最多 %(n)s 张照片", n=at_most)
+        raise InvalidInput(message, fields={"photo_ids": [message]})
+    photos = db.session.scalars(select(Attachment).where(
+        Attachment.id.in_(ids), Attachment.uploader_id == actor.id,
+        Attachment.event_id.is_(None), Attachment.claimed_by.is_(None))).all() if ids else []
+    if len(photos) != len(ids):
+        raise InvalidInput(_("照片不存在或已被使用"), fields={"photo_ids": [_("照片不存在或已被使用")]})
+    for photo in photos:
+        photo.claimed_by = holder
+    return photos
+
+
 def claim_photos(actor, photo_ids, event, log) -> list[Attachment]:
     """Attach the actor's own unattached uploads to the case and the log row."""
     ids = list(dict.fromkeys(photo_ids))

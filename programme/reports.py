@@ -16,7 +16,7 @@ from core.bulk import bulk_insert
 from core.database import write_transaction
 from core.errors import InvalidInput
 from core.extensions import db
-from events.models import Attachment
+from events.photos import claim_for
 from notify.audience import Audience
 from notify.models import Notification
 from notify.services import notification_rows
@@ -98,19 +98,9 @@ def submit(actor, entry: ProgrammeTown, month: date, lines: list[Line], *, probl
 
 
 def _claim(actor, photo_ids, report: ProgressReport) -> None:
-    ids = list(dict.fromkeys(photo_ids))
-    if not ids:
-        return
-    if len(ids) + len(report.photos) > MAX_PHOTOS:
-        raise InvalidInput(_("最多 9 张照片"), fields={"photo_ids": [_("最多 9 张照片")]})
-    photos = db.session.scalars(select(Attachment).where(
-        Attachment.id.in_(ids), Attachment.uploader_id == actor.id,
-        Attachment.event_id.is_(None), Attachment.claimed_by.is_(None))).all()
-    if len(photos) != len(ids):
-        raise InvalidInput(_("照片不存在或已被使用"), fields={"photo_ids": [_("照片不存在或已被使用")]})
-    for photo in photos:
-        photo.claimed_by = "report"
-    report.photos.extend(photos)
+    if photo_ids:
+        report.photos.extend(claim_for(actor, photo_ids, "report",
+                                       at_most=MAX_PHOTOS - len(report.photos)))
 
 
 def reports(entry: ProgrammeTown) -> list[ProgressReport]:

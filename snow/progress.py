@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from core.errors import Conflict, InvalidInput, NotFound
 from core.extensions import db
-from events.models import Attachment
+from events.photos import claim_for
 from snow.services import role_on
 from snow.models import (CHECKS, POINT_ACTIONS, SnowOperation, SnowReport, SnowTask,
                          SnowTaskPoint)
@@ -27,17 +27,7 @@ def _all_ticked(checks: dict | None) -> None:
 
 
 def _claim(actor, photo_ids, report: SnowReport) -> None:
-    ids = list(dict.fromkeys(photo_ids))
-    if len(ids) > MAX_PHOTOS:
-        raise InvalidInput(_("最多 9 张照片"), fields={"photo_ids": [_("最多 9 张照片")]})
-    photos = db.session.scalars(select(Attachment).where(
-        Attachment.id.in_(ids), Attachment.uploader_id == actor.id,
-        Attachment.event_id.is_(None), Attachment.claimed_by.is_(None))).all()
-    if len(photos) != len(ids):
-        raise InvalidInput(_("照片不存在或已被使用"), fields={"photo_ids": [_("照片不存在或已被使用")]})
-    for photo in photos:
-        photo.claimed_by = "snow"
-    report.photos.extend(photos)
+    report.photos.extend(claim_for(actor, photo_ids, "snow", at_most=MAX_PHOTOS))
 
 
 def _settle(task: SnowTask) -> None:

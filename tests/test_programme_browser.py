@@ -27,6 +27,24 @@ def _log_in(open_context, live_server, options, username):
     return page
 
 
+def _plan(town, live_server) -> None:
+    """清河镇's town office plans 供水管网改造 under item 4 with one milestone, 管网铺设."""
+    town.goto(f"{live_server}/programme/220221101000/ledger")
+    item = town.locator("#item-4")
+    item.locator("summary", has_text="添加项目").click()
+    item.get_by_label("项目名称").fill("供水管网改造")
+    item.get_by_label("责任单位").fill("镇规划建设办")
+    item.get_by_label("建设目标").fill("改造管网 3.2 公里")
+    item.get_by_role("button", name="添加项目").click()
+    expect(town.locator("p.flash")).to_have_text("已添加项目")
+    item = town.locator("#item-4")
+    item.locator("summary", has_text="添加节点").click()
+    item.get_by_label("节点名称").fill("管网铺设")
+    item.get_by_label("日期", exact=True).fill("2027-06-30")
+    item.get_by_role("button", name="添加节点").click()
+    expect(town.locator("p.flash")).to_have_text("已添加节点")
+
+
 def test_the_registry_on_a_desk_and_a_phone(world, open_context, live_server):
     SHOTS.mkdir(exist_ok=True)
     admin = _log_in(open_context, live_server, DESK, "admin")
@@ -54,20 +72,7 @@ def test_the_ledger_charts_the_items_and_takes_progress_on_a_phone(world, open_c
                                                                    live_server):
     SHOTS.mkdir(exist_ok=True)
     town = _log_in(open_context, live_server, PHONE, "dispatcher")
-    town.goto(f"{live_server}/programme/220221101000/ledger")
-    item = town.locator("#item-4")
-    item.locator("summary", has_text="添加项目").click()
-    item.get_by_label("项目名称").fill("供水管网改造")
-    item.get_by_label("责任单位").fill("镇规划建设办")
-    item.get_by_label("建设目标").fill("改造管网 3.2 公里")
-    item.get_by_role("button", name="添加项目").click()
-    expect(town.locator("p.flash")).to_have_text("已添加项目")
-    item = town.locator("#item-4")
-    item.locator("summary", has_text="添加节点").click()
-    item.get_by_label("节点名称").fill("管网铺设")
-    item.get_by_label("日期", exact=True).fill("2027-06-30")
-    item.get_by_role("button", name="添加节点").click()
-    expect(town.locator("p.flash")).to_have_text("已添加节点")
+    _plan(town, live_server)
     town.locator("#item-4").get_by_label("管网铺设 完成比例").fill("60")
     town.locator("#item-4").get_by_role("button", name="更新").click()
     expect(town.locator("#item-4 h2 .ledger-pct")).to_have_text("60%")
@@ -85,18 +90,7 @@ def test_the_ledger_charts_the_items_and_takes_progress_on_a_phone(world, open_c
 def test_a_monthly_report_from_a_phone(world, open_context, live_server):
     SHOTS.mkdir(exist_ok=True)
     town = _log_in(open_context, live_server, PHONE, "dispatcher")
-    town.goto(f"{live_server}/programme/220221101000/ledger")
-    item = town.locator("#item-4")
-    item.locator("summary", has_text="添加项目").click()
-    item.get_by_label("项目名称").fill("供水管网改造")
-    item.get_by_label("责任单位").fill("镇规划建设办")
-    item.get_by_role("button", name="添加项目").click()
-    item = town.locator("#item-4")
-    item.locator("summary", has_text="添加节点").click()
-    item.get_by_label("节点名称").fill("管网铺设")
-    item.get_by_label("日期", exact=True).fill("2027-06-30")
-    item.get_by_role("button", name="添加节点").click()
-    expect(town.locator("p.flash")).to_have_text("已添加节点")
+    _plan(town, live_server)
     town.get_by_role("link", name="建设进展报送").click()
     town.get_by_label("管网铺设 完成比例").fill("35")
     town.get_by_label("管网铺设 已完成投资").fill("210")

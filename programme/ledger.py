@@ -29,14 +29,17 @@ def items() -> dict[int, dict]:
 
 def entry_for(user, code: str, *, write: bool = False) -> ProgrammeTown:
     """The town's registry entry if the caller may read (or, `write`, keep) its ledger."""
-    entry = db.session.scalar(select(ProgrammeTown).join(Region, Region.id == ProgrammeTown.town_id)
-                              .where(Region.code == code))
+    query = select(ProgrammeTown).join(Region, Region.id == ProgrammeTown.town_id).where(
+        Region.code == code)
+    if write:  # one writer of a town's ledger and reports at a time (two first reports of
+        query = query.with_for_update(of=ProgrammeTown)  # a month would both insert)
+    entry = db.session.scalar(query)
     if entry is None:
         raise NotFound(_("名录中没有这个乡镇"))
     own_town = user.role == "dispatcher" and user.region_id == entry.town_id
     if write:
         if not (user.role == "admin" or own_town):
-            if own_town or _sees(user, entry):
+            if _sees(user, entry):
                 raise Forbidden(_("台账由本镇受理中心和管理员维护"))
             raise NotFound(_("名录中没有这个乡镇"))
     elif not (own_town or _sees(user, entry)):

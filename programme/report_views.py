@@ -65,7 +65,11 @@ def submit(code: str):
         if month is None:
             raise InvalidInput(_("只能报送上月或本月的进展"), fields={"month": [_("无效的月份")]})
         lines = _lines(form)
-        prepared = prepare_uploads(request.files.getlist("photos"))  # decoded before the unit
+        files = request.files.getlist("photos")
+        if len(files) > reports.MAX_PHOTOS:
+            raise InvalidInput(_("最多 %(n)s 张照片", n=reports.MAX_PHOTOS),
+                               fields={"photos": [_("过多")]})
+        prepared = prepare_uploads(files)  # decoded before the unit
         end_read()
         with write_transaction():
             entry = ledger.entry_for(current_user, code, write=True)

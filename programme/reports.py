@@ -4,6 +4,7 @@ PROGRAMME_REPORT_DUE_DAY of the next month. A report updates the ledger it repor
 month left unreported climbs a ladder in the scheduler's round (PROGRAMME_REPORT_ESCALATION
 days after the due day): 1 催报 to the town's dispatchers, 2 超期 to the county's
 supervisors too, 3 督办 to the city's; each step once (ON CONFLICT DO NOTHING)."""
+import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -21,8 +22,8 @@ from notify.audience import Audience
 from notify.models import Notification
 from notify.services import notification_rows
 from programme.ledger import projects
-from programme.models import (IN_PROGRAMME, ProgrammeTown, ProgressLine, ProgressReport,
-                              ReportEscalation)
+from programme.models import (IN_PROGRAMME, LedgerMilestone, LedgerProject, ProgrammeTown,
+                              ProgressLine, ProgressReport, ReportEscalation)
 
 STEP_WORDS = {1: "催报", 2: "超期", 3: "督办"}
 MAX_PHOTOS = 9
@@ -40,7 +41,9 @@ def previous_month(day: date) -> date:
 def due_day(month: date) -> date:
     """The day a month's report is due: the setting's day of the next month."""
     following = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return following.replace(day=current_app.config["PROGRAMME_REPORT_DUE_DAY"])
+    last = calendar.monthrange(following.year, following.month)[1]
+    return following.replace(day=min(max(current_app.config["PROGRAMME_REPORT_DUE_DAY"], 1),
+                                     last))
 
 
 def open_months(today: date) -> tuple[date, date]:
@@ -87,11 +90,17 @@ def submit(actor, entry: ProgrammeTown, month: date, lines: list[Line], *, probl
     report.submitted_at, report.submitted_by_id = now, actor.id
     report.submitted_by_name = actor.display_name
     report.problems, report.help_needed = problems, bool(help_needed)
+    # a later month's report has the newer figures: a revision of an older month keeps them
+    newer = set(db.session.scalars(select(ProgressLine.milestone_id).join(
+        ProgressReport, ProgressReport.id == ProgressLine.report_id).where(
+        ProgressReport.entry_id == entry.id, ProgressReport.month > month)))
     for line in lines:
         report.lines.append(ProgressLine(milestone_id=line.milestone_id, percent=line.percent,
                                          spent=line.spent))
-        milestone = milestones[line.milestone_id]
-        milestone.percent, milestone.spent, milestone.reported_at = line.percent, line.spent, now
+        if line.milestone_id not in newer:
+            milestone = milestones[line.milestone_id]
+            milestone.percent, milestone.spent = line.percent, line.spent
+            milestone.reported_at = now
     _claim(actor, photo_ids, report)
     db.session.flush()
     return report
@@ -123,10 +132,14 @@ def escalate_reports(now: datetime) -> str:
     with write_transaction():
         reported = set(db.session.scalars(select(ProgressReport.entry_id).where(
             ProgressReport.month == month)))
+        planned = set(db.session.scalars(select(LedgerProject.entry_id).join(
+            LedgerMilestone, LedgerMilestone.project_id == LedgerProject.id).distinct()))
+        # a town with no milestone yet has nothing to report on (its ledger is the gap)
         entries = [entry for entry in db.session.scalars(select(ProgrammeTown).where(
-            ProgrammeTown.status.in_(IN_PROGRAMME))) if entry.id not in reported]
+            ProgrammeTown.status.in_(IN_PROGRAMME)))
+            if entry.id not in reported and entry.id in planned]
         if not entries:
-            return "reports: every town reported"
+            return "reports: no town owes one"
         done = set(db.session.execute(select(ReportEscalation.entry_id, ReportEscalation.step)
                                       .where(ReportEscalation.month == month)))
         rows = [{"entry_id": entry.id, "month": month, "step": step, "reached_at": now}

@@ -9,6 +9,7 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, true
+from sqlalchemy.exc import IntegrityError
 
 from auth.permissions import towns_under
 from core.errors import Conflict, Forbidden, InvalidInput
@@ -98,6 +99,11 @@ def add(actor, town_code: str, now: datetime, *, level: str, status: str = "cand
                           designated_year=designated_year if status != "candidate" else None,
                           created_at=now, updated_at=now, **_facts(facts or {}))
     db.session.add(entry)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:  # another admin listed it a moment ago
+        raise Conflict(_("%(town)s 已在名录中", town=town.name)) from None
     _record(actor, entry, "create", None, {"level": level, "status": status,
                                            "designated_year": entry.designated_year,
                                            **_facts(facts or {})}, now, document_no, note)
@@ -213,12 +219,13 @@ def quotas(user) -> dict:
     """The counts against the quotas within the caller's reach: each city (省级 ≥ 2, 市级 ≥ 2),
     each county (县级 ≥ 1), and the province's totals (30, 40, 50) when the caller sees it."""
     root = user.region if user.role == "supervisor" else None
+    if user.role != "admin" and root is None:
+        return {"province": None, "totals": dict.fromkeys(LEVELS, 0), "province_needs": {},
+                "cities": [], "counties": []}
     regions = db.session.scalars(select(Region).where(
         Region.level.in_(("province", "city", "county")),
         Region.path.startswith(root.path, autoescape=True) if root is not None else true())
         .order_by(Region.path)).all()
-    if root is not None and root.level in ("city", "county"):  # its own city above it
-        regions = [r for r in regions if r.path.startswith(root.path)]
     entries = db.session.execute(
         select(ProgrammeTown.level, Region.path).join(Region, Region.id == ProgrammeTown.town_id)
         .where(ProgrammeTown.status.in_(IN_PROGRAMME), reach(user))).all()

@@ -115,6 +115,8 @@ def test_a_missing_report_climbs_each_step_once(world, login_as, freeze):
     freeze(NOW)
     with world.app_context():
         milestone = _milestone(login_as("dispatcher"), QINGHE)
+    with world.app_context():
+        _milestone(login_as("dispatcher2"), LIUWAN, "污水管网")
     assert _sweep(world, datetime(2026, 12, 4, 9, tzinfo=CST)) == "reports: nothing due"
     _sweep(world, datetime(2026, 12, 5, 0, 30, tzinfo=CST))  # due today: 催报, both towns
     assert [step for _entry, step in _steps(world)] == [1, 1]
@@ -136,3 +138,27 @@ def test_a_missing_report_climbs_each_step_once(world, login_as, freeze):
     assert any("柳湾镇 2026年11月 建设进展未报送，已超期 3 天" in s for s in subjects)
     page = login_as("dispatcher2").get(f"/programme/{LIUWAN}/reports").get_data(as_text=True)
     assert "尚未报送" in page
+
+
+def test_a_revised_older_month_keeps_the_newer_figures_and_december_is_due_in_january(
+        world, api, login_as, freeze, configure):
+    from datetime import date
+
+    from programme.reports import due_day
+    freeze(NOW)
+    town = login_as("dispatcher")
+    with world.app_context():
+        milestone = _milestone(town, QINGHE)
+    for month, percent in (("2026-11-01", "40"), ("2026-12-01", "70"), ("2026-11-01", "45")):
+        assert town.post(f"/programme/{QINGHE}/reports", data={
+            "month": month, f"percent-{milestone}": percent}).status_code == 303
+    ledger = api("supervisor").get(f"/api/v1/programme/towns/{QINGHE}/ledger").get_json()
+    assert ledger["items"][3]["projects"][0]["milestones"][0]["percent"] == 70
+    with world.app_context():
+        assert due_day(date(2026, 12, 1)) == date(2027, 1, 5)
+        configure(PROGRAMME_REPORT_DUE_DAY=31)
+        assert due_day(date(2027, 1, 1)) == date(2027, 2, 28)  # a month's last day at most
+
+
+def test_a_town_with_nothing_planned_is_not_chased(world):
+    assert _sweep(world, datetime(2026, 12, 20, 9, tzinfo=CST)) == "reports: no town owes one"

@@ -113,8 +113,7 @@ def _check_town(form) -> tuple[dict, dict]:
 def version(region: Region) -> str:
     """What the form was opened on, as a short digest: a save from an older one is refused
     (regions carry no version column; their few edited fields are the version)."""
-    seen = json.dumps([region.name, region.demo_level, region.demo_year, region.work_periods],
-                      ensure_ascii=False)
+    seen = json.dumps([region.name, region.work_periods], ensure_ascii=False)
     return hashlib.sha256(seen.encode()).hexdigest()[:16]
 
 

@@ -325,3 +325,26 @@ def test_coverage_read_from_the_period_equals_the_whole_replay(world):
         assert (got.due, got.on_time) == (sum(r.due for r in whole),
                                           sum(r.on_time for r in whole)), (start, end)
         assert got.due > 0
+
+
+def test_a_resend_that_races_the_first_answers_with_the_stored_visit(world, api, freeze,
+                                                                   monkeypatch):
+    """Two phones' worth of the same visit at once: both pass the checks before the write
+    unit and after its lock, and the unique (user, key) decides — the loser answers with
+    the winner's visit (200), nothing stored twice."""
+    import care.visits
+    person_id = add_person(world, registered=MONDAY - timedelta(days=3))
+    freeze(at(MONDAY))
+    near = middle(world, worker_grid(world))
+    worker = api("worker")
+    assert _visit(worker, person_id, key="race", near=near).status_code == 201
+    real, calls = care.visits._existing, []
+
+    def blind_twice(actor, key):  # the other request's row not yet seen, twice
+        calls.append(key)
+        return None if len(calls) <= 2 else real(actor, key)
+    monkeypatch.setattr(care.visits, "_existing", blind_twice)
+    again = _visit(worker, person_id, key="race", near=near)
+    assert again.status_code == 200 and len(calls) == 3
+    with world.app_context():
+        assert db.session.scalar(select(func.count()).select_from(CareVisit)) == 1

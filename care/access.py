@@ -29,12 +29,6 @@ def may_see(user, person: CarePerson) -> bool:
     return False
 
 
-def may_edit(user, person: CarePerson) -> bool:
-    """The register is kept by the town's dispatchers and admins; workers add and edit the
-    people of their grids too (they know them)."""
-    return may_see(user, person)
-
-
 def clause(user):
     """The rows of CarePerson the user may see."""
     if user.role == "admin":

@@ -11,6 +11,7 @@ from core import openapi as api
 from core.bearer import json_body, token_required
 from core.database import write_transaction
 from core.extensions import csrf
+from events.filters import local_day
 
 bp = Blueprint("care_api", __name__, url_prefix="/api/v1/care")
 csrf.exempt(bp)
@@ -90,7 +91,7 @@ class PersonOut(Schema):
 @token_required
 def due():
     now = clock.utcnow()
-    today = services.local_day(now)
+    today = local_day(now)
     people = services.due(g.api_user, today)
     with write_transaction():
         access.log_access(g.api_user, [p.id for p in people], action="list", via="api",

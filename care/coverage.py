@@ -27,9 +27,9 @@ def _span(interval: schedule.Interval) -> int:
 KEEP_SECONDS = 600
 
 
-def _fingerprint() -> tuple:
+def _fingerprint(table: dict) -> tuple:
     """What coverage depends on beyond the period: the last visit, the register's last
-    change, the last cold wave, the schedule — one statement."""
+    change, the last cold wave (one statement), the schedule (`table`)."""
     row = db.session.execute(select(
         select(func.max(CareVisit.id)).scalar_subquery(),
         select(func.max(CarePerson.updated_at)).scalar_subquery(),
@@ -37,7 +37,7 @@ def _fingerprint() -> tuple:
         select(func.sum(CarePerson.version)).scalar_subquery(),
         select(func.max(ColdWave.id)).scalar_subquery())).one()
     return (*(str(value) for value in row),
-            tuple(sorted((risk, tuple(i.__dict__.values())) for risk, i in intervals().items())))
+            tuple(sorted(table.items())))
 
 
 def coverage(start: date, end: date, today: date, *, town_ids=None, grid_ids=None):
@@ -45,17 +45,19 @@ def coverage(start: date, end: date, today: date, *, town_ids=None, grid_ids=Non
     period (someone who left counts until the day before they left). Kept in the app's
     cache (the dashboards ask again every few seconds) under a key that changes with any
     visit, edit, cold wave or schedule change."""
+    table = intervals()
     key = "care.coverage:" + hashlib.sha256(repr((
         start, end, today, sorted(town_ids) if town_ids is not None else None,
-        sorted(grid_ids) if grid_ids is not None else None, _fingerprint())).encode()).hexdigest()
+        sorted(grid_ids) if grid_ids is not None else None,
+        _fingerprint(table))).encode()).hexdigest()
     found = cache.get(key)
     if found is None:
-        found = _replayed(start, end, today, town_ids, grid_ids)
+        found = _replayed(start, end, today, town_ids, grid_ids, table)
         cache.set(key, found, timeout=KEEP_SECONDS)
     return found
 
 
-def _replayed(start: date, end: date, today: date, town_ids, grid_ids):
+def _replayed(start: date, end: date, today: date, town_ids, grid_ids, table: dict):
     query = select(CarePerson.id, CarePerson.town_id, CarePerson.grid_id, CarePerson.risk,
                    CarePerson.registered_on, CarePerson.left_on).where(
         CarePerson.registered_on <= end)
@@ -69,7 +71,6 @@ def _replayed(start: date, end: date, today: date, town_ids, grid_ids):
     if not people:
         return towns, grids
     ids = [p.id for p in people]
-    table = intervals()
     cutoff = start - timedelta(days=max(_span(interval) for interval in table.values()))
     anchors = dict(db.session.execute(
         select(CareVisit.person_id, func.max(CareVisit.visited_on))

@@ -19,6 +19,7 @@ from core import clock
 from core.database import write_transaction
 from core.errors import AppError, InvalidInput
 from core.extensions import db
+from events.filters import local_day
 from events.models import Category
 from events.photos import prepare_uploads
 from field.views import worker_grids
@@ -36,18 +37,19 @@ def _worker_only():
 
 def _page(error: str | None = None, status: int = 200, failed: int | None = None):
     now = clock.utcnow()
-    today = services.local_day(now)
+    today = local_day(now)
     people = services.due(current_user, today)
     with write_transaction():
         access.log_access(current_user, [p.id for p in people], action="list", via="phone",
                           now=now)
     categories = db.session.scalars(select(Category).where(Category.is_active.is_(True))
                                     .order_by(Category.code)).all()
-    return render_template("care/field.html", grids=worker_grids(), people=people,
-                           today=today, checks=CHECKS, error=error, failed=failed,
-                           categories=categories, key=lambda: uuid.uuid4().hex,
-                           waves=services.running_waves({g.town_id for g in worker_grids()},
-                                                        today)), status
+    grids = worker_grids()
+    return render_template("care/field.html", grids=grids, people=people, today=today,
+                           checks=CHECKS, error=error, failed=failed, categories=categories,
+                           key=lambda: uuid.uuid4().hex,
+                           waves=services.running_waves({g.town_id for g in grids}, today)), \
+        status
 
 
 @bp.get("")

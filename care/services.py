@@ -4,9 +4,7 @@ taken off; the visit schedule by risk level and the towns' cold waves; who is du
 Each person keeps the day their next visit is due (next_due_on), set again whenever what it
 depends on changes: a visit, the risk level, the schedule, a cold wave of the town."""
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -16,6 +14,7 @@ from care.access import SEEING_ROLES, clause, log_access
 from care.models import RISKS, UNITS, CareHelper, CarePerson, CareSchedule, ColdWave
 from core.errors import Conflict, Forbidden, InvalidInput
 from core.extensions import db
+from events.filters import local_day
 from grid.locate import point_in_grid
 from grid.models import Grid, Region
 
@@ -24,10 +23,6 @@ DUE_HORIZON_DAYS = 7
 DUE_LIST_LIMIT = 300
 #: a cold wave is declared for at most this long
 MAX_WAVE_DAYS = 30
-
-
-def local_day(moment: datetime) -> date:
-    return moment.astimezone(ZoneInfo(current_app.config["LOCAL_TIMEZONE"])).date()
 
 
 def intervals() -> dict[str, schedule.Interval]:
@@ -209,19 +204,16 @@ def declare_cold_wave(actor, town_codes: list[str], starts_on: date, ends_on: da
         raise InvalidInput(_("请选择乡镇"), fields={"town_codes": [_("请选择乡镇")]})
     if actor.role == "dispatcher" and any(town.id != actor.region_id for town in towns):
         raise Forbidden(_("只能为本乡镇发布寒潮"))
-    waves = [ColdWave(town_id=town.id, starts_on=starts_on, ends_on=ends_on,
-                      declared_by_id=actor.id, created_at=now) for town in towns]
-    db.session.add_all(waves)
-    for wave in waves:
-        record(actor, "cold_wave", wave_target(towns, wave), "create", None,
+    waves = []
+    for town in towns:
+        waves.append(ColdWave(town_id=town.id, starts_on=starts_on, ends_on=ends_on,
+                              declared_by_id=actor.id, created_at=now))
+        record(actor, "cold_wave", town.name, "create", None,
                {"starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat()})
+    db.session.add_all(waves)
     db.session.flush()
     refresh_due(_active([town.id for town in towns]))
     return waves
-
-
-def wave_target(towns, wave) -> str:
-    return next(town.name for town in towns if town.id == wave.town_id)
 
 
 def running_waves(town_ids, today: date) -> list[ColdWave]:

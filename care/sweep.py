@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from care.models import CareEscalation, CarePerson
-from care.services import local_day
+from events.filters import local_day
 from core.bulk import bulk_insert
 from core.database import write_transaction
 from core.extensions import db

@@ -4,7 +4,7 @@ record (each read logged), adding and editing people, pairing a neighbour, the s
 answer 404 to everyone who may not see them, whatever their role."""
 from datetime import date, timedelta
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
+from flask import (Blueprint, abort, flash, redirect, render_template,
                    request, url_for)
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -19,7 +19,9 @@ from core.errors import AppError, InvalidInput
 from core.extensions import db
 from core.inputs import is_id, load_form
 from core.roles import role_required
+from events.filters import local_day
 from events.models import Attachment
+from events.photos import photo_response
 from grid.models import Grid, Region
 
 bp = Blueprint("care", __name__, url_prefix="/care")
@@ -64,7 +66,7 @@ def index():
 
 def _overview(error: str | None = None, status: int = 200):
     now = clock.utcnow()
-    today = services.local_day(now)
+    today = local_day(now)
     grids = _grids()
     end = min(_day("end", today), today)
     start = min(_day("start", end - timedelta(days=29)), end)
@@ -187,7 +189,8 @@ def _record(person_id: int, errors=None, status=200):
                                    .order_by(CareAccess.at.desc(), CareAccess.id.desc())
                                    .limit(30)).all()
     return render_template("care/person.html", person=person, visits=visits.history(person.id),
-                           reads=reads, checks=CHECKS, today=services.local_day(now), errors=errors or {},
+                           reads=reads, checks=CHECKS, today=local_day(now),
+                           errors=errors or {},
                            labels=HELPER_LABELS), status
 
 
@@ -252,7 +255,6 @@ def schedule_page():
 @login_required
 def photo(attachment_id: int, size: str):
     """A visit's photo, only to those who see the person."""
-    from events.storage import get_storage
     person = db.session.scalar(
         select(CarePerson).join(CareVisit, CareVisit.person_id == CarePerson.id)
         .join(CareVisit.photos).where(Attachment.id == attachment_id))
@@ -261,9 +263,6 @@ def photo(attachment_id: int, size: str):
     with write_transaction():
         access.log_access(current_user, [person.id], action="photo", via="page",
                           now=clock.utcnow())
-    attachment = db.session.get(Attachment, attachment_id)
-    key = attachment.thumb_key if size == "thumb" else attachment.storage_key
-    response = Response(get_storage(current_app).read(key),
-                        mimetype="image/jpeg" if size == "thumb" else attachment.content_type)
-    response.headers["Cache-Control"] = "private, no-store"  # not kept on a shared desk
-    return response
+    # not kept on a shared desk's browser
+    return photo_response(db.session.get(Attachment, attachment_id), size,
+                          cache="private, no-store")

@@ -12,7 +12,8 @@ from sqlalchemy.exc import IntegrityError
 
 from care.access import visible_person
 from care.models import CareVisit
-from care.services import local_day, refresh_due
+from care.services import refresh_due
+from events.filters import local_day
 from core.database import write_transaction
 from core.errors import InvalidInput
 from core.extensions import db

@@ -8,10 +8,10 @@ from collections import defaultdict
 from sqlalchemy import and_, case, func, select
 
 from care.coverage import coverage
-from care.services import local_day
 from core.extensions import db
 from dashboard.stats import Period
 from events.access import grid_scope_clause
+from events.filters import local_day
 from grid.models import Grid, Region
 from snow.models import SnowTask
 

@@ -10,6 +10,7 @@ from auth.models import User
 from care import services
 from care.models import CHECKS, CareHelper, CarePerson, CareVisit
 from core.extensions import db
+from events.filters import local_day
 from events.intake import distance_m
 from grid.models import Grid, GridMember
 
@@ -21,7 +22,7 @@ NEEDS = ("", "", "", "煤够用到月底", "想请人帮忙买降压药", "屋�
 
 def build_care(rng, now: datetime) -> int:
     """People and their visits: how many people."""
-    today = services.local_day(now)
+    today = local_day(now)
     table = services.intervals()
     made = 0
     grids = db.session.scalars(select(Grid).order_by(Grid.code)).all()

@@ -41,6 +41,11 @@ def normalize_phone(raw: str) -> str:
     return digits if 5 <= len(digits) <= 20 else ""
 
 
+def local_day(moment: datetime):
+    """The towns' calendar day of an instant (local_midnight's inverse)."""
+    return moment.astimezone(ZoneInfo(current_app.config["LOCAL_TIMEZONE"])).date()
+
+
 def local_midnight(day, days_after: int = 0) -> datetime:
     """The towns' midnight starting `day` (+ `days_after`), as a UTC instant."""
     zone = ZoneInfo(current_app.config["LOCAL_TIMEZONE"])

@@ -204,6 +204,20 @@ def add_photo(photo: PreparedPhoto, uploader_id: int | None) -> Attachment:
     return attachment
 
 
+def photo_response(attachment: Attachment, size: str, *,
+                   cache: str = "private, max-age=86400, immutable"):
+    """A stored photo as an answer: `size` "thumb" (JPEG) or "full" (as uploaded). The
+    caller has decided the viewer may see it; `cache` for photos a shared desk must not keep
+    ("private, no-store")."""
+    from flask import Response
+    key = attachment.thumb_key if size == "thumb" else attachment.storage_key
+    response = Response(get_storage(current_app).read(key),
+                        mimetype="image/jpeg" if size == "thumb" else attachment.content_type)
+    response.headers["Cache-Control"] = cache
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 def claim_for(actor, photo_ids, holder: str, *, at_most: int) -> list[Attachment]:
     """The actor's own uploads, not yet anyone's, taken by a record other than a case —
     `holder` ("snow", "care", "report") is kept on each (Attachment.claimed_by), so no case

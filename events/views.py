@@ -2,7 +2,7 @@
 import uuid
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, Response, abort, current_app, flash, g, redirect,
+from flask import (Blueprint, abort, current_app, flash, g, redirect,
                    render_template, request, url_for)
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -21,11 +21,10 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from events import intake, labels, lifecycle, services
 from events.mapsvg import grid_map
 from events.models import Attachment, Category, Department, Event
-from events.photos import add_photo, prepare_photo, prepare_uploads
+from events.photos import add_photo, photo_response, prepare_photo, prepare_uploads
 from events.filters import read_page, sort_of
 from events.routing import suggest_department
 from events.schemas import ActionIn, EventCreateIn, ListQueryIn
-from events.storage import get_storage
 from grid.models import Grid
 
 bp = Blueprint("events", __name__)
@@ -309,19 +308,13 @@ def _attachment_for_viewer(attachment_id: int) -> Attachment:
 @token_or_login_required
 def attachment(attachment_id: int):
     photo = _attachment_for_viewer(attachment_id)
-    return _photo_response(photo.storage_key, photo.content_type)
+    return photo_response(photo, "full")
 
 
 @bp.get("/attachments/<int:attachment_id>/thumb")
 @token_or_login_required
 def attachment_thumb(attachment_id: int):
     photo = _attachment_for_viewer(attachment_id)
-    return _photo_response(photo.thumb_key, "image/jpeg")
+    return photo_response(photo, "thumb")
 
 
-def _photo_response(key: str, mimetype: str) -> Response:
-    # Content-addressed files never change; only people who may see the case get them.
-    response = Response(get_storage(current_app).read(key), mimetype=mimetype)
-    response.headers["Cache-Control"] = "private, max-age=86400, immutable"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response

@@ -10,39 +10,18 @@ from sqlalchemy import select
 
 from core import clock
 from core.database import write_transaction
-from core.errors import AppError, InvalidInput, NotFound
+from core.errors import AppError, NotFound
 from core.extensions import db
+from events.filters import local_day
 from programme import ledger
+from programme.inputs import day, number
 from programme.models import LedgerMilestone, LedgerProject
 
 bp = Blueprint("ledger", __name__, url_prefix="/programme")
 
 
 def _today() -> date:
-    from zoneinfo import ZoneInfo
-
-    from flask import current_app
-    return clock.utcnow().astimezone(ZoneInfo(current_app.config["LOCAL_TIMEZONE"])).date()
-
-
-def _number(name: str, kind=float):
-    text = (request.form.get(name) or "").strip()
-    if not text:
-        return None
-    try:
-        return kind(text)
-    except ValueError:
-        raise InvalidInput(_("须为数字"), fields={name: [_("须为数字")]}) from None
-
-
-def _day(name: str) -> date | None:
-    text = (request.form.get(name) or "").strip()
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(_("请填写日期"), fields={name: [_("请填写日期")]}) from None
+    return local_day(clock.utcnow())
 
 
 def _page(code: str, errors=None, status=200):
@@ -74,11 +53,11 @@ def _errors(error: AppError) -> dict:
 @login_required
 def add_project(code: str):
     try:
-        item = _number("item", int)
+        item = number("item", int)
         data = {"item": item, "name": request.form.get("name"),
                 "responsible": request.form.get("responsible"),
-                "target": request.form.get("target"), "budget": _number("budget"),
-                "starts_on": _day("starts_on"), "ends_on": _day("ends_on")}
+                "target": request.form.get("target"), "budget": number("budget", float),
+                "starts_on": day("starts_on"), "ends_on": day("ends_on")}
         with write_transaction():
             entry = ledger.entry_for(current_user, code, write=True)
             ledger.add_project(entry, data, clock.utcnow())
@@ -99,8 +78,8 @@ def _project(entry, project_id: int) -> LedgerProject:
 @login_required
 def add_milestone(code: str, project_id: int):
     try:
-        data = {"name": request.form.get("name"), "due_on": _day("due_on"),
-                "weight": _number("weight", int)}
+        data = {"name": request.form.get("name"), "due_on": day("due_on"),
+                "weight": number("weight", int)}
         with write_transaction():
             entry = ledger.entry_for(current_user, code, write=True)
             project = _project(entry, project_id)
@@ -115,7 +94,7 @@ def add_milestone(code: str, project_id: int):
 @login_required
 def progress(code: str, milestone_id: int):
     try:
-        percent, spent = _number("percent", int), _number("spent")
+        percent, spent = number("percent", int), number("spent", float)
         with write_transaction():
             entry = ledger.entry_for(current_user, code, write=True)
             milestone = db.session.scalar(select(LedgerMilestone).where(

@@ -9,6 +9,7 @@ from core import clock
 from core.database import end_read, write_transaction
 from core.errors import AppError, InvalidInput
 from core.inputs import is_id
+from events.filters import local_day
 from events.photos import add_photo, prepare_uploads
 from programme import ledger, reports
 
@@ -17,16 +18,17 @@ bp = Blueprint("reports", __name__, url_prefix="/programme")
 
 def _page(code: str, errors=None, sent=None, status=200):
     entry = ledger.entry_for(current_user, code)
-    today = reports.local_today(clock.utcnow())
+    today = local_day(clock.utcnow())
     last, this = reports.open_months(today)
     may_edit = current_user.role == "admin" or (current_user.role == "dispatcher"
                                                and current_user.region_id == entry.town_id)
-    sent_months = {report.month for report in reports.reports(entry)}
+    kept = reports.reports(entry)
+    kept_months = {report.month for report in kept}
     return render_template(
-        "programme/reports.html", entry=entry, reports=reports.reports(entry),
+        "programme/reports.html", entry=entry, reports=kept,
         projects=ledger.projects(entry), months=(last, this), due=reports.due_day(last),
-        overdue=today > reports.due_day(last) and last not in sent_months, may_edit=may_edit,
-        errors=errors or {}, sent=sent, item_names=ledger.items()), status
+        overdue=today > reports.due_day(last) and last not in kept_months, may_edit=may_edit,
+        errors=errors or {}, sent=sent), status
 
 
 @bp.get("/<code>/reports")
@@ -60,7 +62,7 @@ def submit(code: str):
     form = request.form
     try:
         ledger.entry_for(current_user, code, write=True)
-        last, this = reports.open_months(reports.local_today(clock.utcnow()))
+        last, this = reports.open_months(local_day(clock.utcnow()))
         month = {last.isoformat(): last, this.isoformat(): this}.get(form.get("month", ""))
         if month is None:
             raise InvalidInput(_("只能报送上月或本月的进展"), fields={"month": [_("无效的月份")]})
@@ -90,12 +92,12 @@ def submit(code: str):
 @login_required
 def photo(code: str, attachment_id: int, size: str):
     """A report's photo, to those who may read the town's ledger."""
-    from flask import Response, abort, current_app
+    from flask import abort
     from sqlalchemy import select
 
     from core.extensions import db
     from events.models import Attachment
-    from events.storage import get_storage
+    from events.photos import photo_response
     from programme.models import ProgressReport, ProgressReportPhoto
     entry = ledger.entry_for(current_user, code)
     found = db.session.scalar(select(Attachment).join(
@@ -104,8 +106,4 @@ def photo(code: str, attachment_id: int, size: str):
         Attachment.id == attachment_id, ProgressReport.entry_id == entry.id))
     if found is None:
         abort(404)
-    key = found.thumb_key if size == "thumb" else found.storage_key
-    answer = Response(get_storage(current_app).read(key),
-                      mimetype="image/jpeg" if size == "thumb" else found.content_type)
-    answer.headers["Cache-Control"] = "private, max-age=86400"
-    return answer
+    return photo_response(found, size)

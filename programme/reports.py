@@ -7,7 +7,6 @@ supervisors too, 3 督办 to the city's; each step once (ON CONFLICT DO NOTHING)
 import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -17,6 +16,7 @@ from core.bulk import bulk_insert
 from core.database import write_transaction
 from core.errors import InvalidInput
 from core.extensions import db
+from events.filters import local_day
 from events.photos import claim_for
 from notify.audience import Audience
 from notify.models import Notification
@@ -27,10 +27,6 @@ from programme.models import (IN_PROGRAMME, LedgerMilestone, LedgerProject, Prog
 
 STEP_WORDS = {1: "催报", 2: "超期", 3: "督办"}
 MAX_PHOTOS = 9
-
-
-def local_today(now: datetime) -> date:
-    return now.astimezone(ZoneInfo(current_app.config["LOCAL_TIMEZONE"])).date()
 
 
 def previous_month(day: date) -> date:
@@ -62,7 +58,7 @@ def submit(actor, entry: ProgrammeTown, month: date, lines: list[Line], *, probl
            help_needed: bool, photo_ids=(), now: datetime) -> ProgressReport:
     """The month's report (inside the caller's unit of work), revising one sent before; the
     ledger's milestones take its figures."""
-    if month not in open_months(local_today(now)):
+    if month not in open_months(local_day(now)):
         raise InvalidInput(_("只能报送上月或本月的进展"), fields={"month": [_("无效的月份")]})
     milestones = {m.id: m for project in projects(entry) for m in project.milestones}
     if not milestones:
@@ -122,7 +118,7 @@ def reports(entry: ProgrammeTown) -> list[ProgressReport]:
 def escalate_reports(now: datetime) -> str:
     """One round: each town in the programme that has not reported last month."""
     days = current_app.config["PROGRAMME_REPORT_ESCALATION"]
-    today = local_today(now)
+    today = local_day(now)
     month = previous_month(today)
     due = due_day(month)
     reached_steps = [step for step, after in sorted(days.items())

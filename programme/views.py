@@ -18,39 +18,18 @@ from core.inputs import is_id
 from core.roles import role_required
 from grid.models import Region
 from programme import services
+from programme.inputs import number, year
 from programme.models import LEVELS, STATUSES, ProgrammeTown
 
 bp = Blueprint("programme", __name__, url_prefix="/programme")
 ROLES = services.SEEING_ROLES
 
 
-def _year(name: str) -> int | None:
-    text = (request.form.get(name) or "").strip()
-    if not text:
-        return None
-    if not (text.isascii() and text.isdigit() and len(text) == 4):
-        raise InvalidInput(_("年份须为 4 位数字"), fields={name: [_("年份须为 4 位数字")]})
-    return int(text)
-
-
-def _number(name: str, kind=int):
-    text = (request.form.get(name) or "").strip()
-    if not text:
-        return None
-    try:
-        value = kind(text)
-    except ValueError:
-        raise InvalidInput(_("须为数字"), fields={name: [_("须为数字")]}) from None
-    if not 0 <= value <= 10_000_000:
-        raise InvalidInput(_("数值超出范围"), fields={name: [_("数值超出范围")]})
-    return value
-
-
 def _facts() -> dict:
     industry = (request.form.get("industry") or "").strip()
     if len(industry) > 200:
         raise InvalidInput(_("主导产业不超过 200 字"), fields={"industry": [_("不超过 200 字")]})
-    return {"population": _number("population"), "area_km2": _number("area_km2", float),
+    return {"population": number("population"), "area_km2": number("area_km2", float),
             "industry": industry}
 
 
@@ -81,7 +60,7 @@ def add():
         with write_transaction():
             entry = services.add(current_user, form.get("town_code", ""), clock.utcnow(),
                                  level=form.get("level", ""), status=form.get("status", ""),
-                                 designated_year=_year("designated_year"),
+                                 designated_year=year("designated_year"),
                                  document_no=form.get("document_no", ""),
                                  note=form.get("note", ""), facts=_facts())
     except AppError as error:
@@ -120,7 +99,7 @@ def decide(code: str):
             entry = _entry(code, for_update=True)
             changed = services.decide(
                 current_user, entry, clock.utcnow(), level=form.get("level", ""),
-                status=form.get("status", ""), designated_year=_year("designated_year"),
+                status=form.get("status", ""), designated_year=year("designated_year"),
                 document_no=form.get("document_no", ""), note=form.get("note", ""),
                 version=int(version) if is_id(version) else None)
     except AppError as error:

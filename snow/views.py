@@ -233,14 +233,9 @@ def summary_pdf(operation_id: int):
 @role_required(*ROLES)
 def photo(attachment_id: int, size: str):
     """A photo of a clearing, to those who may see its task."""
-    from flask import Response, abort
+    from flask import abort
     from events.models import Attachment
-    from events.storage import get_storage
+    from events.photos import photo_response
     if services.photo_task(current_user, attachment_id) is None:
         abort(404)
-    attachment = db.session.get(Attachment, attachment_id)
-    key = attachment.thumb_key if size == "thumb" else attachment.storage_key
-    response = Response(get_storage(current_app).read(key),
-                        mimetype="image/jpeg" if size == "thumb" else attachment.content_type)
-    response.headers["Cache-Control"] = "private, max-age=86400, immutable"
-    return response
+    return photo_response(db.session.get(Attachment, attachment_id), size)

@@ -54,7 +54,7 @@ class ProgrammeChange(db.Model):
     entry_id: Mapped[int] = mapped_column(ForeignKey("programme_town.id"), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    #: the actor's name as it was ("命令行" for the command line, "迁移" for migration 0030)
+    #: the actor's name as it was ("系统" for the demo or a command, "迁移" for migration 0030)
     actor_name: Mapped[str] = mapped_column(String(64))
     #: create (listed as a candidate or a town), designate, status, level, facts, plan
     action: Mapped[str] = mapped_column(String(12))

@@ -55,7 +55,7 @@ def _admin(actor) -> None:
 def _record(actor, entry, action, before, after, now, document_no="", note=""):
     db.session.add(ProgrammeChange(
         entry=entry, at=now, actor_id=actor.id if actor else None,
-        actor_name=getattr(actor, "display_name", None) or "命令行", action=action,
+        actor_name=getattr(actor, "display_name", None) or "系统", action=action,
         before=before, after=after, document_no=(document_no or "").strip()[:64],
         note=(note or "").strip()))
 

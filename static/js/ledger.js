@@ -11,7 +11,7 @@
     textStyle: { fontFamily: getComputedStyle(document.body).fontFamily },
     tooltip: { trigger: 'axis', valueFormatter: function (v) { return v === null ? '—' : v + '%'; } },
     grid: { left: 36, right: 12, top: 16, bottom: 28 },
-    xAxis: { type: 'category', data: data.items },
+    xAxis: { type: 'category', data: data.items, axisLabel: { interval: 0 } },
     yAxis: { type: 'value', min: 0, max: 100, name: data.label, nameTextStyle: { align: 'left' } },
     series: [{ type: 'bar', data: data.percent, barMaxWidth: 28,
                label: { show: true, position: 'top', formatter: function (p) { return p.value === null ? '' : Math.round(p.value); } } }]

@@ -15,6 +15,7 @@ from dashboard.stats import Period, figures_by, no_figures
 from dashboard.weights import current
 from dashboard.workers import worker_entries
 from events.access import grid_scope_clause
+from events.filters import local_day
 from events.models import Department
 from grid.models import Grid, Region
 
@@ -41,12 +42,16 @@ def parse_period(text: str) -> tuple[Period, str]:
     return Period(date(year, 1, 1), date(year, 12, 31)), "year"
 
 
-def towns_of_level(user, level: str) -> list[tuple[int, str, str]]:
-    """(id, code, name) of the demonstration towns of `level` within the caller's reach."""
+def towns_of_level(user, level: str, day: date | None = None) -> list[tuple[int, str, str]]:
+    """(id, code, name) of the demonstration towns of `level` within the caller's reach — as
+    they were on `day` when the programme's registry answers that ("programme.members":
+    a 递补 decided today leaves last year's ranking as it was), else as marked today."""
     reach = select(Grid.town_id).where(grid_scope_clause(user))
+    members = current_app.extensions.get("programme.members")
+    which = (Region.demo_level == LEVELS[level]) if members is None or day is None else \
+        Region.id.in_(members(LEVELS[level], day))
     return db.session.execute(select(Region.id, Region.code, Region.name).where(
-        Region.level == "town", Region.demo_level == LEVELS[level], Region.id.in_(reach))
-        .order_by(Region.code)).all()
+        Region.level == "town", which, Region.id.in_(reach)).order_by(Region.code)).all()
 
 
 def _entries(user, units, period: Period, now, kind: str = "town") -> list[ranking.Entry]:
@@ -69,19 +74,21 @@ def _entries(user, units, period: Period, now, kind: str = "town") -> list[ranki
 def rank_towns(user, level: str, period_text: str, now) -> dict:
     """The ranking the API answers: items in order, and the 递补 candidate if any."""
     period, kind = parse_period(period_text)
-    towns = towns_of_level(user, level)
+    today = local_day(now)
+    towns = towns_of_level(user, level, min(period.last, today))
     limits = _limits()
     last_year_bottom = set()
     if kind == "year":
         before = Period(period.first.replace(year=period.first.year - 1),
                         period.last.replace(year=period.last.year - 1))
         last_year_bottom = ranking.bottom_codes(ranking.rank(
-            _entries(user, towns, before, now), **limits))
+            _entries(user, towns_of_level(user, level, before.last), before, now), **limits))
     ranked = ranking.rank(_entries(user, towns, period, now), **limits,
                           last_year_bottom=last_year_bottom, yearly=kind == "year")
     candidate = None
     if level == "provincial" and any(e.mark == ranking.ELIMINATE_WARNING for e in ranked):
-        city = ranking.rank(_entries(user, towns_of_level(user, "city"), period, now), **limits)
+        city = ranking.rank(_entries(user, towns_of_level(user, "city", min(period.last, today)),
+                                      period, now), **limits)
         candidate = ranking.replacement_candidate(ranked, city)
     return {"level": level, "period": period_text, "kind": kind,
             "from": period.first.isoformat(), "to": period.last.isoformat(),

@@ -9,7 +9,8 @@ from core import openapi as api
 from core.bearer import token_required
 from core.errors import Forbidden, InvalidInput
 from core.extensions import csrf
-from programme import services
+from events.filters import local_day
+from programme import assessment as reckoning, services
 from programme.models import API_LEVELS, LEVELS, STATUSES
 
 bp = Blueprint("programme_api", __name__, url_prefix="/api/v1/programme")
@@ -98,6 +99,52 @@ def town_ledger(code: str):
                              "percent": percent, "items": items})
 
 
+class PartsOut(Schema):
+    construction = fields.Float(allow_none=True, metadata={"description": "建设进度 0–100"})
+    governance = fields.Float(allow_none=True, metadata={"description": "治理成效 0–100"})
+    duties = fields.Float(allow_none=True, metadata={"description": "环境责任 0–100"})
+
+
+class AssessmentItemOut(Schema):
+    town_code = fields.String()
+    town_name = fields.String()
+    score = fields.Float(allow_none=True)
+    grade = fields.String(allow_none=True)
+    parts = fields.Nested(PartsOut)
+    rank = fields.Integer(allow_none=True)
+    mark = fields.String(allow_none=True, metadata={
+        "enum": ["commend", "criticize", "eliminate_warning", None]})
+
+
+class AssessmentOut(Schema):
+    level = fields.String(metadata={"enum": list(API_LEVELS)})
+    year = fields.Integer()
+    published = fields.Dict(allow_none=True, metadata={
+        "description": "{document_no, published_at}; null: reckoned now (试算)"})
+    weights = fields.Dict()
+    items = fields.List(fields.Nested(AssessmentItemOut))
+    replacement_candidate = fields.Dict(allow_none=True, metadata={
+        "description": "{town_code, town_name}: the 市级 town to step up (递补)"})
+
+
+@bp.get("/assessment")
+@token_required
+def yearly_assessment():
+    if g.api_user.role not in services.SEEING_ROLES:
+        raise Forbidden(_("只有督查人员和管理员可以查看年度考核"))
+    now = clock.utcnow()
+    level, year = reckoning.parse_query(request.args, local_day(now))
+    result = reckoning.assess(level, year, now)
+    done, candidate = result.published, result.candidate
+    return AssessmentOut().dump({
+        "level": {value: key for key, value in API_LEVELS.items()}[level], "year": year,
+        "published": None if done is None else {
+            "document_no": done.document_no, "published_at": done.published_at.isoformat()},
+        "weights": result.weights, "items": reckoning.visible(result, g.api_user),
+        "replacement_candidate": None if candidate is None else {
+            "town_code": candidate.code, "town_name": candidate.name}})
+
+
 @bp.get("/towns")
 @token_required
 def towns():
@@ -127,4 +174,12 @@ def api_operations() -> dict:
                        "with its projects, milestones and percent complete",
             "parameters": [api.param("code", {"type": "string", "pattern": "^[0-9]{12}$"},
                                      required=True, where="path")],
-            "responses": {**api.ok("the ledger", "LedgerOut"), **api.errors("401", "404")}}}}
+            "responses": {**api.ok("the ledger", "LedgerOut"), **api.errors("401", "404")}}},
+        "/programme/assessment": {"get": {
+            "summary": "年度考核: a level's demonstration towns of a year scored over 建设进度, "
+                       "治理成效 and 环境责任, ranked and marked, with the 递补 candidate — as "
+                       "published, else reckoned now",
+            "parameters": [api.param("level", {"type": "string", "enum": list(API_LEVELS)}),
+                           api.param("year", {"type": "integer", "minimum": 2020})],
+            "responses": {**api.ok("the assessment", "AssessmentOut"),
+                          **api.errors("401", "403", "422")}}}}

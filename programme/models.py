@@ -168,3 +168,52 @@ class ReportEscalation(db.Model):
     month: Mapped[date] = mapped_column(Date, primary_key=True)
     step: Mapped[int] = mapped_column(Integer, primary_key=True)
     reached_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Assessment(db.Model):
+    """A year's 考核 of one level, published under a 文号: its results are kept as they were
+    (the rows below never change), whatever weights or cases change later."""
+    __tablename__ = "programme_assessment"
+    __table_args__ = (UniqueConstraint("year", "level"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    level: Mapped[str] = mapped_column(String(4))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    actor_name: Mapped[str] = mapped_column(String(64))
+    document_no: Mapped[str] = mapped_column(String(64))
+    #: the part weights it was scored with
+    weights: Mapped[dict] = mapped_column(JSON)
+    #: the 市级 town it named to step up (递补), if it warned anyone of elimination
+    candidate_town_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))
+
+    rows: Mapped[list["AssessmentRow"]] = relationship(
+        lazy="selectin", order_by="AssessmentRow.position")
+    candidate = relationship("Region", lazy="joined")
+
+
+class AssessmentRow(db.Model):
+    __tablename__ = "programme_assessment_row"
+
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("programme_assessment.id"),
+                                               primary_key=True)
+    town_id: Mapped[int] = mapped_column(ForeignKey("region.id"), primary_key=True)
+    #: its place in the published order (unranked towns last)
+    position: Mapped[int] = mapped_column(Integer)
+    town_code: Mapped[str] = mapped_column(String(12))
+    town_name: Mapped[str] = mapped_column(String(64))
+    score: Mapped[float | None] = mapped_column(Float)
+    grade: Mapped[str | None] = mapped_column(String(1))
+    #: construction, governance, duties (0–100 or null)
+    parts: Mapped[dict] = mapped_column(JSON)
+    rank: Mapped[int | None] = mapped_column(Integer)
+    mark: Mapped[str | None] = mapped_column(String(20))
+
+
+@event.listens_for(Assessment, "before_update")
+@event.listens_for(Assessment, "before_delete")
+@event.listens_for(AssessmentRow, "before_update")
+@event.listens_for(AssessmentRow, "before_delete")
+def _published(_mapper, _connection, _target):
+    raise AppendOnly("a published assessment is never changed or removed")

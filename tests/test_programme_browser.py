@@ -107,3 +107,46 @@ def test_a_monthly_report_from_a_phone(world, open_context, live_server):
     desk.goto(f"{live_server}/programme/220221101000/reports")
     expect(desk.locator(".report-row")).to_contain_text("管材到货延迟")
     desk.screenshot(path=str(SHOTS / "reports-desk.png"), full_page=True)
+
+
+def test_the_assessment_published_and_a_replacement_carried_out(world, county, freeze,
+                                                                open_context, live_server):
+    """The county's four 省级 towns in January 2027: P4 two years at the bottom; an admin
+    publishes 2026's result and carries out the 递补 from the page; on a phone too."""
+    from datetime import datetime, timezone
+
+    from programme import services
+    from tests.support import writing
+    SHOTS.mkdir(exist_ok=True)
+    freeze(datetime(2027, 1, 15, 2, 0, tzinfo=timezone.utc))
+    with writing(world):
+        services.enter_marked_towns(datetime(2027, 1, 15, 2, 0, tzinfo=timezone.utc), "测试")
+    admin = _log_in(open_context, live_server, DESK, "admin")
+    admin.goto(f"{live_server}/programme")
+    admin.get_by_role("link", name="年度考核").click()
+    admin.get_by_label("考核年度").select_option(label="2026 年")
+    admin.get_by_role("button", name="查看").click()
+    rows = admin.locator("table.assessment tbody tr")
+    expect(rows).to_have_count(5)  # P1–P4 and the demo's 清河镇 (no data: unranked)
+    expect(rows.nth(3)).to_contain_text("淘汰预警")
+    expect(admin.locator("p.warning")).to_contain_text("C2镇")
+    admin.get_by_label("发布文号").fill("吉政办〔2027〕3 号")
+    admin.get_by_role("button", name="发布 2026 年度考核结果").click()
+    expect(admin.locator("p.flash")).to_contain_text("已发布 2026 年省级示范镇考核结果")
+    expect(admin.locator("h1")).to_contain_text("吉政办〔2027〕3 号")
+    admin.screenshot(path=str(SHOTS / "assessment-desk.png"), full_page=True)
+    admin.get_by_label("递补决定文号").fill("吉政〔2027〕5 号")
+    admin.get_by_role("button", name="执行递补").click()
+    expect(admin.locator("p.flash")).to_have_text("已递补：P4镇 淘汰，C2镇 递补入选省级示范镇")
+    expect(rows.nth(3)).to_contain_text("淘汰预警")  # the published result stays as it was
+    admin.get_by_role("link", name="考核办法与权重").click()
+    expect(admin.locator("p.formula")).to_contain_text("建设进度×40 + 治理成效×40 + 环境责任×20")
+    admin.screenshot(path=str(SHOTS / "assessment-formula-desk.png"), full_page=True)
+    phone = _log_in(open_context, live_server, PHONE, "admin")
+    phone.goto(f"{live_server}/programme/assessment?level=省级&year=2026")
+    expect(phone.locator("table.assessment tbody tr")).to_have_count(5)
+    assert_fits_a_phone(phone)
+    phone.screenshot(path=str(SHOTS / "assessment-phone.png"), full_page=True)
+    phone.goto(f"{live_server}/programme/assessment/formula")
+    assert_fits_a_phone(phone)
+    phone.screenshot(path=str(SHOTS / "assessment-formula-phone.png"), full_page=True)

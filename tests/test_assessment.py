@@ -208,3 +208,16 @@ def test_who_sees_the_assessment_and_bad_queries(world, county, api, login_as, f
     assert bad.status_code == 422 and "考核年度须在 2020 年至今年之间" in bad.get_data(as_text=True)
     pdf = login_as("supervisor").get("/programme/assessment/report.pdf?level=省级&year=2026")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF-") and len(pdf.data) > 2000
+
+
+def test_the_score_is_the_weighted_mean_of_the_parts_present():
+    from programme.assessment import DEFAULT_WEIGHTS, duties, total
+    # (50·40 + 80·40 + 90·20) / 100 = 70; without duties (50·40 + 80·40) / 80 = 65
+    assert total({"construction": 50, "governance": 80, "duties": 90}, DEFAULT_WEIGHTS) == 70.0
+    assert total({"construction": 50, "governance": 80, "duties": None}, DEFAULT_WEIGHTS) == 65.0
+    assert total({"construction": None, "governance": None, "duties": None},
+                 DEFAULT_WEIGHTS) is None
+    assert total({"construction": 50, "governance": 80, "duties": 90}, {"duties": 1}) == 90.0
+    assert duties({"snow_on_time_rate": 0.5, "care_coverage_rate": 1.0}) == 75.0
+    assert duties({"snow_on_time_rate": None, "care_coverage_rate": 0.25}) == 25.0
+    assert duties({"snow_on_time_rate": None, "care_coverage_rate": None}) is None

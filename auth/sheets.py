@@ -6,7 +6,6 @@ import csv
 import io
 
 from flask_babel import gettext as _
-from openpyxl import load_workbook
 from werkzeug.datastructures import MultiDict
 
 from auth.admin import choices, parse
@@ -40,6 +39,7 @@ def sheet_rows(data: bytes, filename: str) -> tuple[list[dict], str | None]:
         return [], _("文件过大：最多 %(num)s MB", num=MAX_SHEET_BYTES // 1_000_000)
     if filename.lower().endswith(".xlsx"):
 
+        from openpyxl import load_workbook  # on the first sheet read, not in every worker
         try:
             book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception:  # noqa: BLE001 — any unreadable workbook is the same answer

@@ -1,11 +1,12 @@
 """The application factory: a table of contents, nothing more."""
+import sys
 from pathlib import Path
 
 from flask import Flask, has_request_context, request, session
 
 from core.config import BASE_DIR, Config
 from core import compression
-from core.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
+from core.extensions import babel, cache, csrf, db, limiter, login_manager
 
 
 def _select_locale():
@@ -35,7 +36,11 @@ def create_app(config: type | dict | None = None) -> Flask:
     app.config.setdefault("MAX_CONTENT_LENGTH", app.config["UPLOAD_MAX_BYTES"] + 1024 * 1024)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
+    if "gunicorn" not in sys.modules:
+        # the `flask db` commands; a web server's workers have no use for them, and alembic
+        # (~10 MiB) stays out of them (issue 8, memory)
+        from flask_migrate import Migrate
+        Migrate(app, db, directory=str(BASE_DIR / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)

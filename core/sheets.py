@@ -7,9 +7,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 #: how a column's cells are written: text, whole numbers, fractions shown as per cent,
 #: decimals, and local date-times
@@ -40,6 +37,10 @@ def _cell(value, kind: str):
 
 
 def xlsx(title: str, columns: list[Column], rows: list[dict]) -> bytes:
+    # openpyxl (~19 MiB) is imported by the first export, not by every web worker
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
     book = Workbook()
     sheet = book.active
     sheet.title = title[:31]  # Excel's limit on a sheet's name

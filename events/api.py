@@ -15,6 +15,7 @@ from events import intake, lifecycle, services
 from events.models import Category, Department, Event
 from events.photos import add_photo, prepare_photo
 from events.filters import SORTS, SOURCES, read_page, sort_of
+from events.labels import stage_names
 from events.queries import detail_json, load_case_row, summary_json, written_case
 from events.schemas import (ActionIn, CategoryOut, DepartmentOut, EventCreateIn, ListQueryIn,
                             NearbyQueryIn)
@@ -22,6 +23,10 @@ from grid.models import Region
 
 bp = Blueprint("events_api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
+#: the input schemas, built once: marshmallow builds a schema's fields on every instance
+#: (a deep copy of its declared fields), and loading keeps no state on it
+CREATE_IN, LIST_IN, NEARBY_IN, ACTION_IN = (EventCreateIn(), ListQueryIn(), NearbyQueryIn(),
+                                            ActionIn())
 
 
 #: what a case's answer reads besides its own row: one query with joins, not one each
@@ -58,7 +63,8 @@ def event_detail(user, event_id: int) -> dict:
 
 def _summaries(rows) -> list[dict]:
     now = clock.utcnow()
-    return [summary_json(row, now) for row in rows]
+    names = stage_names() if rows else None
+    return [summary_json(row, now, names) for row in rows]
 
 
 def _idempotency_key() -> str | None:
@@ -72,7 +78,7 @@ def _idempotency_key() -> str | None:
 @token_required
 def create_event():
     user = g.api_user
-    data = EventCreateIn().load(json_body())
+    data = CREATE_IN.load(json_body())
     key = _idempotency_key()
     now = clock.utcnow()
     event, created = intake.report_once(user, now, idempotency_key=key, **data)
@@ -91,7 +97,7 @@ def create_event():
 @bp.get("/events")
 @token_required
 def list_events():
-    args = ListQueryIn().load(request.args)
+    args = LIST_IN.load(request.args)
     items, next_cursor = read_page(g.api_user, args, sort_of(args, "newest"),
                                    args["cursor"], args["limit"])
     return {"items": _summaries(items), "next_cursor": next_cursor}
@@ -101,7 +107,7 @@ def list_events():
 @token_required
 def nearby_events():
     """Possible duplicates before reporting: same category, open, close by, recent."""
-    args = NearbyQueryIn().load(request.args)
+    args = NEARBY_IN.load(request.args)
     category = db.session.scalar(select(Category).where(Category.code == args["category"]))
     if category is None:
         raise InvalidInput("案件类别不存在", fields={"category": ["unknown category"]})
@@ -124,7 +130,7 @@ def get_event(event_id: int):
 @token_required
 def act_on_event(event_id: int):
     user = g.api_user
-    data = ActionIn().load(json_body())
+    data = ACTION_IN.load(json_body())
     key = _idempotency_key()
     services.require_site_photo(user, data["action"], data["photo_ids"])
     with write_transaction():

@@ -183,11 +183,15 @@ def recompute_after_calendar_change(change: str) -> int:
     return recompute_provisional() if change == "year" else recompute_all_running()
 
 
-def clock_json(event, now: datetime) -> dict | None:
+def clock_json(event, now: datetime, stage_names: dict | None = None) -> dict | None:
+    """A case's running clock; `stage_names`: the stages' names already translated (a list
+    translates them once, not once a row)."""
     if event.clock_stage is None:
         return None
-    return {"stage": event.clock_stage,
-            "stage_name": stage_label(event.clock_stage),
+    stage = event.clock_stage
+    return {"stage": stage,
+            "stage_name": stage_names[stage] if stage_names and stage in stage_names
+            else stage_label(stage),
             "started_at": event.clock_started_at.isoformat() if event.clock_started_at else None,
             "due_at": event.due_at.isoformat() if event.due_at else None,
             "warn_at": event.warn_at.isoformat() if event.warn_at else None,

@@ -98,6 +98,11 @@ def stage_label(stage: str) -> str:
     return _t(entry) if entry else stage
 
 
+def stage_names() -> dict:
+    """Every stage's name in the request's language, translated once for a list."""
+    return {stage: _t(entry) for stage, entry in STAGE_NAMES.items()}
+
+
 def holder_label(row) -> str:
     """Who holds a case now, as the workbench's 当前办理 column says it."""
     from flask_babel import gettext as _

@@ -32,8 +32,9 @@ def summary_select():
             .outerjoin(Department, Department.id == Event.department_id))
 
 
-def summary_json(row, now) -> dict:
-    """One list row as EventSummaryOut shapes it (a test keeps the two equal), with its clock."""
+def summary_json(row, now, stage_names: dict | None = None) -> dict:
+    """One list row as EventSummaryOut shapes it (a test keeps the two equal), with its clock
+    (`stage_names`: see clock_json)."""
     from events.deadlines import clock_json
     return {"id": row.id, "number": row.number, "state": row.state,
             "category_code": row.category_code, "category_name": row.category_name,
@@ -41,7 +42,8 @@ def summary_json(row, now) -> dict:
             "department_code": row.department_code, "department_name": row.department_name,
             "address": row.address, "lat": row.lat, "lon": row.lon,
             "created_at": row.created_at.isoformat(), "version": row.version,
-            "supervise_count": row.supervise_count or 0, "clock": clock_json(row, now)}
+            "supervise_count": row.supervise_count or 0,
+            "clock": clock_json(row, now, stage_names)}
 
 
 def pin_json(row, now) -> dict:

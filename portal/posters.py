@@ -2,19 +2,14 @@
 
 The QR code uses error correction level Q (25 % of the code may be dirty or torn) and is
 15 cm wide on the page: a phone reads it from well beyond 1 m.
+
+qrcode and reportlab are imported where a poster is made, not with the module: the web
+workers that never print one do not hold them (issue 8, memory).
 """
 import io
 from pathlib import Path
 
-import qrcode
 from flask import current_app
-from PIL import Image, ImageDraw, ImageFont
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.units import mm
-from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfgen import canvas
 
 QR_WIDTH_MM = 150
 STEPS = ("① 手机扫码（微信或相机均可）", "② 选择问题、拍照、提交", "③ 记下查询码，随时查看办理进度")
@@ -26,7 +21,9 @@ def point_url(point) -> str:
     return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/q/{point.token}"
 
 
-def qr_image(url: str, box_size: int = 20) -> Image.Image:
+def qr_image(url: str, box_size: int = 20):
+    """The code as a Pillow RGB image."""
+    import qrcode
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_Q, box_size=box_size,
                          border=4)
     code.add_data(url)
@@ -36,6 +33,7 @@ def qr_image(url: str, box_size: int = 20) -> Image.Image:
 
 def qr_svg(url: str) -> bytes:
     """The code as an SVG path (a few kilobytes whatever the size it is shown at)."""
+    import qrcode
     from qrcode.image.svg import SvgPathImage
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_Q, border=2,
                          image_factory=SvgPathImage)
@@ -54,6 +52,11 @@ def _texts(point) -> dict:
 
 
 def _draw_pdf_page(pdf, point) -> None:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     if PDF_FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
     width, height = A4
@@ -76,6 +79,8 @@ def _draw_pdf_page(pdf, point) -> None:
 
 def poster_pdf(points) -> bytes:
     """One A4 page per point."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
     out = io.BytesIO()
     pdf = canvas.Canvas(out, pagesize=A4)
     pdf.setTitle("二维码海报")
@@ -86,6 +91,7 @@ def poster_pdf(points) -> bytes:
 
 
 def _font(size: int):
+    from PIL import ImageFont
     for candidate in current_app.config["POSTER_FONTS"]:
         if Path(candidate).exists():
             return ImageFont.truetype(candidate, size)
@@ -95,6 +101,7 @@ def _font(size: int):
 
 def poster_png(point, dpi: int = 150) -> bytes:
     """A4 at `dpi` (150: 1240 × 1754 px)."""
+    from PIL import Image, ImageDraw
     width, height = round(210 / 25.4 * dpi), round(297 / 25.4 * dpi)
     page = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(page)

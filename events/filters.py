@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Integer, and_, bindparam, func, or_, select
 
 from auth.masking import FULL_CONTACT_ROLES
 from core.errors import Forbidden, InvalidInput
@@ -210,8 +210,47 @@ def ordered_queries(user, args: dict, sort: str, cursor: str | None, now=None) -
     return [_by_due(running, position), _by_created(rest, None, True)]
 
 
+#: what a list query may carry besides a filter
+NOT_FILTERS = frozenset(("sort", "cursor", "limit"))
+#: the unfiltered newest-first list statements, one per scope (and with or without a cursor),
+#: kept at most so many (a county has a few hundred scopes: workers' grids, towns, …)
+PLAIN_PAGES_KEPT = 1024
+_PLAIN_PAGES: dict = {}
+
+
+def _plain_newest(user, after: bool):
+    """The statement of a scope's list, newest first, with nothing filtered — the list every
+    phone and client opens — built once per scope with the cursor's instant and id and the
+    page size as parameters: SQLAlchemy neither rebuilds it nor recomputes its cache key."""
+    from events.access import case_scope
+    key = (case_scope(user), after)
+    statement = _PLAIN_PAGES.get(key)
+    if statement is None:
+        query = summary_rows_query(user, {})
+        if after:
+            moment = bindparam("moment", type_=Event.created_at.type)
+            ident = bindparam("ident", type_=Integer)
+            query = query.where(or_(Event.created_at < moment,
+                                    and_(Event.created_at == moment, Event.id < ident)))
+        statement = (query.order_by(Event.created_at.desc(), Event.id.desc())
+                     .limit(bindparam("size", type_=Integer)))
+        if len(_PLAIN_PAGES) >= PLAIN_PAGES_KEPT:
+            _PLAIN_PAGES.clear()
+        _PLAIN_PAGES[key] = statement
+    return statement
+
+
 def read_page(user, args: dict, sort: str, cursor: str | None, limit: int):
     """(rows, next_cursor) of one page of the user's list in `sort` order."""
+    if sort == "newest" and not any(value for key, value in args.items()
+                                    if key not in NOT_FILTERS):
+        position = decode_cursor(cursor, sort) if cursor else None
+        params = {"size": limit + 1}
+        if position is not None:
+            params.update(moment=position[1], ident=position[2])
+        rows = db.session.execute(_plain_newest(user, position is not None), params).all()
+        page = rows[:limit]
+        return page, (encode_cursor(page[-1], sort) if len(rows) > limit else None)
     rows = []
     for statement in ordered_queries(user, args, sort, cursor):
         rows += db.session.execute(statement.limit(limit + 1 - len(rows))).all()

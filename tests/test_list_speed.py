@@ -8,7 +8,7 @@ from core import clock
 from core.extensions import db
 from events.intake import MAX_DUPLICATES
 from events.models import Event
-from events.filters import ordered_queries, summary_rows_query
+from events.filters import _plain_newest, ordered_queries, summary_rows_query
 from events.queries import summary_json
 from events.schemas import EventSummaryOut
 from events.deadlines import clock_json
@@ -42,8 +42,13 @@ def test_every_role_lists_its_cases_in_index_order_without_sorting(world, report
                                ("dispatcher", {"grid": "220221101000001"}),
                                ("dispatcher", {"mine": True}), ("admin", {"overdue": True})):
             user = db.session.scalar(select(User).where(User.username == username))
-            for query in ordered_queries(user, args, sort, None):
-                sql = query.limit(21).compile(engine, compile_kwargs={"literal_binds": True})
+            queries = [query.limit(21) for query in ordered_queries(user, args, sort, None)]
+            if sort == "newest" and not args:  # the prebuilt plain list, first and deep pages
+                queries += [_plain_newest(user, False).params(size=21),
+                            _plain_newest(user, True).params(size=21, ident=10**6,
+                                                             moment=clock.utcnow())]
+            for query in queries:
+                sql = query.compile(engine, compile_kwargs={"literal_binds": True})
                 if engine.dialect.name == "sqlite":
                     plan = " ".join(r[-1] for r in db.session.execute(
                         text(f"EXPLAIN QUERY PLAN {sql}")))

@@ -1,0 +1,59 @@
+"""The unfiltered newest-first list (issue 8) runs a statement built once per scope: every
+role pages through exactly what the general path gives, a worker given another grid sees its
+cases at once (the statement is the scope's, not the user's), and the kept statements are
+bounded — on both engines."""
+from sqlalchemy import delete, select
+
+from auth.models import User
+from core.extensions import db
+from events import filters
+from grid.models import Grid, GridMember
+from tests.support import writing
+
+ROLES = ("worker", "dispatcher", "handler", "supervisor", "admin")
+
+
+def _walk(api, username, extra=""):
+    """Every case id of the user's list, page by page (7 a page) by cursor."""
+    seen, cursor = [], None
+    while True:
+        query = f"/api/v1/events?limit=7{extra}" + (f"&cursor={cursor}" if cursor else "")
+        answer = api(username).get(query)
+        assert answer.status_code == 200, answer.get_json()
+        body = answer.get_json()
+        seen += [item["id"] for item in body["items"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return seen
+
+
+def test_every_role_pages_through_what_the_general_path_gives(busy, api):
+    every_state = "&state=reported,filed,dispatched,accepted,handled,closed,rejected,suspended"
+    for username in ROLES:
+        fast = _walk(api, username)
+        assert fast, username
+        assert fast == _walk(api, username, every_state), username  # a filter: the general path
+        assert len(set(fast)) == len(fast)
+    assert len(_walk(api, "admin")) == 150
+
+
+def test_a_worker_given_another_grid_sees_its_cases_at_once(busy, api):
+    before = set(_walk(api, "worker"))
+    with writing(busy):
+        worker = db.session.scalar(select(User).where(User.username == "worker"))
+        other = db.session.scalar(select(Grid).where(Grid.code == "220221101000002"))
+        db.session.add(GridMember(grid_id=other.id, user_id=worker.id, grid_role="worker"))
+    widened = set(_walk(api, "worker"))
+    assert before < widened
+    with writing(busy):
+        db.session.execute(delete(GridMember).where(GridMember.grid_id == other.id,
+                                                    GridMember.user_id == worker.id))
+    assert set(_walk(api, "worker")) == before
+
+
+def test_the_kept_statements_are_bounded(busy, api, monkeypatch):
+    monkeypatch.setattr(filters, "PLAIN_PAGES_KEPT", 2)
+    monkeypatch.setattr(filters, "_PLAIN_PAGES", {})
+    for username in ROLES:
+        assert api(username).get("/api/v1/events?limit=5").status_code == 200
+        assert len(filters._PLAIN_PAGES) <= 2

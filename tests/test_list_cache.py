@@ -57,3 +57,12 @@ def test_the_kept_statements_are_bounded(busy, api, monkeypatch):
     for username in ROLES:
         assert api(username).get("/api/v1/events?limit=5").status_code == 200
         assert len(filters._PLAIN_PAGES) <= 2
+
+
+def test_a_lists_stage_names_follow_the_language_each_time(world, report, client, api):
+    report("worker")  # a worker's own report is filed at once: the clock runs on 立案派遣
+    for lang, name in (("zh_CN", "立案派遣"), ("en", "File and dispatch"), ("zh_CN", "立案派遣"),
+                       ("en", "File and dispatch")):
+        assert client.get(f"/lang/{lang}").status_code == 302
+        items = api("worker").get("/api/v1/events?limit=5").get_json()["items"]
+        assert [item["clock"]["stage_name"] for item in items] == [name]

@@ -4,7 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from core.bearer import json_body, token_required
-from events.access import can_see, visible_clause
+from events.access import can_see
 from core import clock
 from core.errors import InvalidInput, NotFound
 from core.inputs import MAX_ID
@@ -86,8 +86,8 @@ def create_event():
     loaded = written_case(event) if created else load_case_row(event.id)
     body = detail_json(user, *loaded, clock.utcnow())
     body["possible_duplicates"] = _summaries(intake.possible_duplicates(
-        event.category_id, event.lat, event.lon, now, exclude_id=event.id,
-        visible=visible_clause(user), as_rows=True))
+        event.category_id, event.lat, event.lon, now, exclude_id=event.id, viewer=user,
+        as_rows=True))
     response_headers = {"Location": f"/api/v1/events/{event.id}"}
     if not created:
         response_headers["Idempotent-Replayed"] = "true"
@@ -112,7 +112,7 @@ def nearby_events():
     if category is None:
         raise InvalidInput("案件类别不存在", fields={"category": ["unknown category"]})
     found = intake.possible_duplicates(category.id, args["lat"], args["lon"], clock.utcnow(),
-                                       visible=visible_clause(g.api_user), as_rows=True)
+                                       viewer=g.api_user, as_rows=True)
     return {"items": _summaries(found)}
 
 

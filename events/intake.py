@@ -8,12 +8,13 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Float, Integer, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from events.access import can_report_in
+from auth.permissions import case_scope
+from events.access import can_report_in, visible_clause
 from core.database import write_transaction
 from core.errors import Forbidden, InvalidInput
 from core.extensions import db
@@ -72,34 +73,61 @@ MAX_DUPLICATES = 5
 MAX_DUPLICATE_CANDIDATES = 4 * MAX_DUPLICATES
 
 
+_DUPLICATE_STATEMENTS: dict = {}
+
+
+def _duplicate_statements(viewer) -> tuple:
+    """The duplicate check's two statements for a viewer's scope (or none): the nearest
+    candidates from ix_event_category_place, and their summary rows — built once per scope
+    with everything else as parameters, so SQLAlchemy neither rebuilds them nor recomputes
+    their cache keys on every create."""
+    key = None if viewer is None else case_scope(viewer)
+    found = _DUPLICATE_STATEMENTS.get(key)
+    if found is None:
+        north = Event.lat - bindparam("lat", type_=Float)
+        east = (Event.lon - bindparam("lon", type_=Float)) * bindparam("shrink", type_=Float)
+        query = select(Event.id, Event.lat, Event.lon).where(
+            Event.category_id == bindparam("category_id", type_=Integer),
+            Event.state.in_(lifecycle.OPEN_STATES),
+            Event.created_at >= bindparam("since", type_=Event.created_at.type),
+            Event.lat.between(bindparam("lat_lo", type_=Float), bindparam("lat_hi", type_=Float)),
+            Event.lon.between(bindparam("lon_lo", type_=Float), bindparam("lon_hi", type_=Float)),
+            Event.id != bindparam("exclude_id", type_=Integer))
+        if viewer is not None:
+            query = query.where(visible_clause(viewer))
+        found = (query.order_by(north * north + east * east, Event.id.desc())
+                 .limit(MAX_DUPLICATE_CANDIDATES),
+                 summary_select().where(Event.id.in_(bindparam("ids", expanding=True))))
+        if len(_DUPLICATE_STATEMENTS) >= 1024:
+            _DUPLICATE_STATEMENTS.clear()
+        _DUPLICATE_STATEMENTS[key] = found
+    return found
+
+
 def possible_duplicates(category_id: int, lat: float, lon: float, now: datetime,
-                        *, exclude_id: int | None = None, visible=None,
+                        *, exclude_id: int | None = None, viewer=None,
                         as_rows: bool = False) -> list:
     """Up to MAX_DUPLICATES open cases of the same category within the radius over the
-    window, nearest first: as cases, or with `as_rows` as summary rows (queries.summary_json)."""
+    window, nearest first, among those `viewer` may see (None: all): as cases, or with
+    `as_rows` as summary rows (queries.summary_json)."""
     radius = current_app.config["DUPLICATE_RADIUS_M"]
     days = current_app.config["DUPLICATE_WINDOW_DAYS"]
     shrink = max(math.cos(math.radians(lat)), 0.01)
     dlat = radius / 111_320
     dlon = radius / (111_320 * shrink)
-    north, east = Event.lat - lat, (Event.lon - lon) * shrink
-    query = select(Event.id, Event.lat, Event.lon).where(
-        Event.category_id == category_id, Event.state.in_(lifecycle.OPEN_STATES),
-        Event.created_at >= now - timedelta(days=days),
-        Event.lat.between(lat - dlat, lat + dlat), Event.lon.between(lon - dlon, lon + dlon))
-    if exclude_id is not None:
-        query = query.where(Event.id != exclude_id)
-    if visible is not None:
-        query = query.where(visible)
+    nearest, summaries = _duplicate_statements(viewer)
     # ix_event_category_place answers this from the index; only the nearest are then loaded
-    rows = db.session.execute(query.order_by(north * north + east * east, Event.id.desc())
-                              .limit(MAX_DUPLICATE_CANDIDATES)).all()
+    rows = db.session.execute(nearest, {
+        "category_id": category_id, "since": now - timedelta(days=days), "lat": lat,
+        "lon": lon, "shrink": shrink, "lat_lo": lat - dlat, "lat_hi": lat + dlat,
+        "lon_lo": lon - dlon, "lon_hi": lon + dlon,
+        "exclude_id": exclude_id if exclude_id is not None else 0}).all()
     ids = [ident for ident, e_lat, e_lon in rows
            if distance_m(lat, lon, e_lat, e_lon) <= radius][:MAX_DUPLICATES]
     if not ids:
         return []
     if as_rows:
-        found = db.session.execute(summary_select().where(Event.id.in_(ids))).all()
+        found = db.session.execute(summaries, {"ids": ids}).all()
     else:
         found = db.session.scalars(select(Event).options(*LIST_LOADS).where(Event.id.in_(ids)))
     loaded = {item.id: item for item in found}

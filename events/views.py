@@ -9,8 +9,7 @@ from sqlalchemy import select
 
 from auth.masking import FULL_CONTACT_ROLES
 from core.bearer import token_or_login_required
-from events.access import (allowed_actions, can_see, grid_scope_clause, reportable_grids_clause,
-                           visible_clause)
+from events.access import allowed_actions, can_see, grid_scope_clause, reportable_grids_clause
 from core import clock
 from core.database import write_transaction
 from core.errors import AppError, InvalidInput
@@ -118,7 +117,7 @@ def _render_detail(event: Event, *, error: str | None = None, form=None, status:
     suggested = suggest_department(event.category, event.town)
     duplicates = intake.possible_duplicates(
         event.category_id, event.lat, event.lon, clock.utcnow(), exclude_id=event.id,
-        visible=visible_clause(current_user)) if event.state in ("reported", "filed") else []
+        viewer=current_user) if event.state in ("reported", "filed") else []
     actions = allowed_actions(current_user, event)
     handled = [log for log in event.logs if log.action == "handle"]
     in_field = current_user.role == "grid_worker"
@@ -217,7 +216,7 @@ def unconfirmed_duplicates(form, data: dict, now) -> list:
     if category is None:
         return []
     return intake.possible_duplicates(category.id, data["lat"], data["lon"], now,
-                                      visible=visible_clause(current_user))
+                                      viewer=current_user)
 
 
 @bp.route("/events/new", methods=["GET", "POST"])

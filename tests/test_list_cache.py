@@ -66,3 +66,16 @@ def test_a_lists_stage_names_follow_the_language_each_time(world, report, client
         assert client.get(f"/lang/{lang}").status_code == 302
         items = api("worker").get("/api/v1/events?limit=5").get_json()["items"]
         assert [item["clock"]["stage_name"] for item in items] == [name]
+
+
+def test_the_duplicate_check_is_each_viewers_own(world, report, api):
+    """Its statements are kept per scope too: asked in turn, a worker of 清河镇第1网格 never
+    hears of the other town's case next to the spot, its dispatcher2 and the admin do."""
+    from tests.support import POINT_TOWN2
+    town2 = report("dispatcher2", point=POINT_TOWN2)
+    query = f"/api/v1/events/nearby?category=06010&lat={POINT_TOWN2[0]}&lon={POINT_TOWN2[1]}"
+    for _round in range(2):
+        for username, expected in (("worker", []), ("admin", [town2["id"]]),
+                                   ("dispatcher", []), ("dispatcher2", [town2["id"]])):
+            items = api(username).get(query).get_json()["items"]
+            assert [item["id"] for item in items] == expected, username

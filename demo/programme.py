@@ -44,3 +44,16 @@ def db_entry():
     from core.extensions import db
     return db.session.scalar(select(ProgrammeTown).join(Region, Region.id == ProgrammeTown.town_id)
                              .where(Region.code == "220221101000"))
+
+
+def publish_last_year(now: datetime) -> int:
+    """Last year's assessment of each level published by the demo's admin, so the pages show
+    a published year (and its two-years-at-the-bottom warnings this year)."""
+    from auth.models import User
+    from core.extensions import db
+    from programme.assessment import publish
+    admin = db.session.scalar(select(User).where(User.username == "admin"))
+    year = now.year - 1
+    for number, level in enumerate(("省级", "市级", "县级"), start=8):
+        publish(admin, level, year, f"吉政办〔{now.year}〕{number} 号", now)
+    return 3

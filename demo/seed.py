@@ -344,6 +344,9 @@ def seed_demo(now: datetime, *, password: str | None = None, cases: int = 300,
     if cases:
         from demo.programme import build_ledger
         build_ledger(now)
+    if made:  # last year's assessments published, this year's reckoned as the data stand
+        from demo.programme import publish_last_year
+        publish_last_year(now)
     from events.sweep import escalate_due
     swept = escalate_due(now)
     totals = dict(db.session.execute(select(Event.state, func.count()).group_by(Event.state)).all())

@@ -1,11 +1,12 @@
 """年度考核报告 as a PDF (issue 15): the level's towns of the year in order with their three
 parts, score, grade and mark, the weights they were scored with, and the 递补 proposed."""
 import io
+from zoneinfo import ZoneInfo
 
 from programme.assessment import PARTS
 
 
-def pdf(level: str, year: int, result, rows: list[dict], marks: dict) -> bytes:
+def pdf(level: str, year: int, result, rows: list[dict], marks: dict, zone: str) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
@@ -26,7 +27,8 @@ def pdf(level: str, year: int, result, rows: list[dict], marks: dict) -> bytes:
         return "—" if value is None else f"{value:.1f}"
 
     done = result.published
-    state = (f"已发布 · 文号 {done.document_no} · {done.published_at:%Y-%m-%d}" if done
+    state = (f"已发布 · 文号 {done.document_no} · "
+             f"{done.published_at.astimezone(ZoneInfo(zone)):%Y-%m-%d}" if done
              else "试算（尚未发布，数据变化时结果随之变化）")
     weights = "，".join(f"{part.label} {result.weights[part.key]}" for part in PARTS
                        if result.weights.get(part.key))

@@ -4,7 +4,7 @@ published) with its three parts, marks and the 递补 candidate; the admins publ
 as a PDF."""
 from urllib.parse import quote
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -134,7 +134,7 @@ def save_formula():
 def report_pdf():
     from programme.assessment_pdf import pdf
     level, year, result, rows = report(request.args)
-    body = pdf(level, year, result, rows, MARKS)
+    body = pdf(level, year, result, rows, MARKS, current_app.config["LOCAL_TIMEZONE"])
     answer = Response(body, mimetype="application/pdf")
     answer.headers["Content-Disposition"] = "attachment; filename*=UTF-8''" + quote(
         f"{year}年{level}示范镇考核报告.pdf")

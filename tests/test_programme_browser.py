@@ -133,7 +133,7 @@ def test_the_assessment_published_and_a_replacement_carried_out(world, county, f
     admin.get_by_label("发布文号").fill("吉政办〔2027〕3 号")
     admin.get_by_role("button", name="发布 2026 年度考核结果").click()
     expect(admin.locator("p.flash")).to_contain_text("已发布 2026 年省级示范镇考核结果")
-    expect(admin.locator("h1")).to_contain_text("吉政办〔2027〕3 号")
+    expect(admin.locator("h1 + p.meta")).to_contain_text("吉政办〔2027〕3 号")
     admin.screenshot(path=str(SHOTS / "assessment-desk.png"), full_page=True)
     admin.get_by_label("递补决定文号").fill("吉政〔2027〕5 号")
     admin.get_by_role("button", name="执行递补").click()

@@ -46,6 +46,8 @@ def create_app(config: type | dict | None = None) -> Flask:
     limiter.init_app(app)
     cache.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
+    from core import i18n
+    i18n.install(app)
     compression.init_app(app)
 
     from core import database, errors, cli, inputs, requestlog, security, static, templating

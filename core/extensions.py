@@ -1,5 +1,4 @@
 """Unbound extension objects; bound to the app in create_app()."""
-from flask_babel import Babel
 from flask_caching import Cache
 from flask_compress import Compress
 from flask_limiter import Limiter
@@ -9,6 +8,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
 
+from core.i18n import RequestBabel
+
 
 class Base(DeclarativeBase):
     pass
@@ -16,7 +17,7 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 login_manager = LoginManager()
-babel = Babel()
+babel = RequestBabel()  # gettext's catalogue looked up once per request (core/i18n.py)
 csrf = CSRFProtect()
 #: responses compressed for the browsers that accept it (settings: COMPRESS_* in Config)
 compress = Compress()

@@ -1,6 +1,7 @@
 """Display names of states, actions and sources, in the domain words people use."""
 from flask import has_request_context
-from flask_babel import get_translations, pgettext
+
+from core.i18n import catalogue
 
 
 def _lc(context: str, message: str) -> tuple[str, str]:
@@ -12,7 +13,7 @@ def _lc(context: str, message: str) -> tuple[str, str]:
 def _t(entry) -> str:
     context, message = entry
     # Outside a request (CLI, scheduler) there is no locale: Chinese, the source language.
-    return pgettext(context, message) if has_request_context() else message
+    return catalogue().upgettext(context, message) if has_request_context() else message
 
 
 STATE_NAMES = {
@@ -98,20 +99,9 @@ def stage_label(stage: str) -> str:
     return _t(entry) if entry else stage
 
 
-_STAGE_NAMES_BY_CATALOGUE: dict = {}
-
-
 def stage_names() -> dict:
-    """Every stage's name in the request's language, for a list: translated once per
-    language's catalogue (Flask-Babel keeps one per language for the app's life)."""
-    if not has_request_context():
-        return {stage: message for stage, (_context, message) in STAGE_NAMES.items()}
-    catalogue = get_translations()
-    names = _STAGE_NAMES_BY_CATALOGUE.get(id(catalogue))
-    if names is None or names[0] is not catalogue:
-        names = (catalogue, {stage: _t(entry) for stage, entry in STAGE_NAMES.items()})
-        _STAGE_NAMES_BY_CATALOGUE[id(catalogue)] = names
-    return names[1]
+    """Every stage's name in the request's language, translated once for a list."""
+    return {stage: _t(entry) for stage, entry in STAGE_NAMES.items()}
 
 
 def holder_label(row) -> str:

@@ -28,3 +28,19 @@ def test_service_and_login_messages_follow_the_chosen_language(world, login_as, 
         assert failed.status_code == 401
         assert wrong_login[lang] in text_of(failed)
         assert wrong_login[other] not in text_of(failed)
+
+
+def test_the_catalogue_kept_for_a_request_follows_a_forced_locale(world):
+    """core/i18n keeps a request's catalogue (issue 8): a force_locale block inside the
+    request (mail in a recipient's language) still speaks its own language, in Python and
+    in templates, and the request's language comes back after it."""
+    from flask import render_template_string
+    from flask_babel import force_locale, gettext
+    chinese, english = "用户名或密码错误", "Wrong username or password."
+    with world.test_request_context("/"):
+        assert gettext(chinese) == chinese
+        with force_locale("en"):
+            assert gettext(chinese) == english
+            assert render_template_string("{{ _('用户名或密码错误') }}") == english
+        assert gettext(chinese) == chinese
+        assert render_template_string("{{ _('用户名或密码错误') }}") == chinese

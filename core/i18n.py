@@ -1,0 +1,59 @@
+"""Translations looked up once per request and language (issue 8). Flask-Babel resolves the
+domain, the locale and its catalogue cache on every gettext call — a workbench page makes
+~300 of them (its labels, clocks, menu), a fifth of the page's time. The catalogue is the
+same object for every call of a request in one language, so it is kept on the request's
+Flask-Babel namespace beside the locale it is for: a `force_locale` block (mail in the
+recipient's language) or `refresh()` brings another locale object, so another catalogue."""
+from functools import cached_property
+
+from flask import g
+from flask_babel import Babel, Domain, get_translations
+
+
+def _kept(space):
+    kept = getattr(space, "gridgov_catalogue", None)
+    locale = getattr(space, "babel_locale", None)
+    return kept[1] if kept is not None and locale is not None and kept[0] is locale else None
+
+
+def _keep(space, found) -> None:
+    locale = getattr(space, "babel_locale", None)
+    if locale is not None:
+        space.gridgov_catalogue = (locale, found)
+
+
+class RequestDomain(Domain):
+    """The default domain, its catalogue looked up once per request and locale."""
+
+    def get_translations(self):
+        space = g.get("_flask_babel") if g else None
+        found = _kept(space) if space is not None else None
+        if found is None:
+            found = super().get_translations()
+            space = g.get("_flask_babel") if g else None
+            if space is not None and getattr(space, "babel_domain", self) is self:
+                _keep(space, found)
+        return found
+
+
+class RequestBabel(Babel):
+    @cached_property
+    def domain_instance(self):
+        return RequestDomain(domain=self.domain)
+
+
+def catalogue():
+    """The request's gettext catalogue, with no more lookups than one attribute when kept."""
+    space = g.get("_flask_babel") if g else None
+    found = _kept(space) if space is not None else None
+    return found if found is not None else get_translations()
+
+
+def install(app) -> None:
+    """The templates' _(), ngettext and pgettext through catalogue() (after Babel's own)."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: catalogue().ugettext(s),
+        ngettext=lambda s, p, n: catalogue().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: catalogue().upgettext(c, s),
+        npgettext=lambda c, s, p, n: catalogue().unpgettext(c, s, p, n))

@@ -5,9 +5,10 @@ editing a category changes only new stages. Deadlines are stored and recomputed 
 here, when something happens to the case.
 """
 from datetime import datetime
+from functools import cache, lru_cache
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from workcal.calendar import DbCalendar
 from core.extensions import db
@@ -17,18 +18,30 @@ from events.escalation import Clock, STAGE_OF_STATE
 from events.labels import stage_label
 
 
+@cache
+def _ancestors_statement():
+    """The periods of a region's ancestors, nearest first: built once (every create and
+    every stage reads it), on first use when the models are mapped."""
+    from grid.models import Region
+    return (select(Region.path, Region.work_periods)
+            .where(Region.path.in_(bindparam("paths", expanding=True)))
+            .order_by(func.length(Region.path).desc()))
+
+
+@lru_cache(maxsize=256)
+def _parsed(spec: tuple, tz: str) -> WorkPeriods:
+    return WorkPeriods.parse(list(spec), tz)
+
+
 def region_periods(town) -> WorkPeriods:
     """The working periods of the nearest region up the tree that sets its own (one query:
     an ancestor's path is a prefix of the town's)."""
-    from grid.models import Region
     tz = current_app.config["LOCAL_TIMEZONE"]
     parts = town.path.rstrip("/").split("/")  # "22…/2202…/…/" — ancestors' paths are prefixes
     paths = ["/".join(parts[:n]) + "/" for n in range(1, len(parts) + 1)]
-    ancestors = db.session.execute(
-        select(Region.path, Region.work_periods).where(Region.path.in_(paths))
-        .order_by(func.length(Region.path).desc())).all()
+    ancestors = db.session.execute(_ancestors_statement(), {"paths": paths}).all()
     own = next((periods for _path, periods in ancestors if periods), None)
-    return WorkPeriods.parse(own or current_app.config["WORK_PERIODS"], tz)
+    return _parsed(tuple(own or current_app.config["WORK_PERIODS"]), tz)
 
 
 def ladder_for(urgency: str) -> dict:

@@ -6,8 +6,11 @@ from core import create_app
 
 app = create_app()
 configure_mappers()
-# What was built at start-up (modules, mappers, the app) lives as long as the process: out of
-# the collector's sight, so a forked worker's collections do not write to — and so copy —
-# every page it shares with the server's master (issue 8, memory; Python's gc.freeze docs)
+# What start-up built (modules, mappers, the app) lives as long as the process: out of the
+# collector's sight. Under a server that preloads the app before forking (gunicorn
+# --preload, as the bench harness runs it) a worker's collections then no longer write to —
+# and so copy — every page it shares with the master (issue 8, memory; Python's gc.freeze
+# docs); where each worker imports the app itself (deploy/gunicorn.conf.py) it spares the
+# collector from walking them again and again.
 gc.collect()
 gc.freeze()

@@ -46,14 +46,17 @@ def db_entry():
                              .where(Region.code == "220221101000"))
 
 
-def publish_last_year(now: datetime) -> int:
+def publish_last_year(now: datetime) -> None:
     """Last year's assessment of each level published by the demo's admin, so the pages show
-    a published year (and its two-years-at-the-bottom warnings this year)."""
+    a published year (and its two-years-at-the-bottom warnings this year); 市级 first, so the
+    省级 result names its 递补 candidate from the published 市级 order."""
+    from audit.services import record
     from auth.models import User
     from core.extensions import db
     from programme.assessment import publish
     admin = db.session.scalar(select(User).where(User.username == "admin"))
     year = now.year - 1
-    for number, level in enumerate(("省级", "市级", "县级"), start=8):
-        publish(admin, level, year, f"吉政办〔{now.year}〕{number} 号", now)
-    return 3
+    for number, level in enumerate(("市级", "省级", "县级"), start=8):
+        done = publish(admin, level, year, f"吉政办〔{now.year}〕{number} 号", now)
+        record(admin, "programme", f"{year} {level}示范镇考核", "publish", None,
+               {"document_no": done.document_no, "towns": len(done.rows)})

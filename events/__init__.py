@@ -44,5 +44,5 @@ def init_app(app) -> None:
     app.add_template_global(lifecycle.PHOTO_ACTIONS, "PHOTO_ACTIONS")
     app.add_template_global(list_url)
     for label in (labels.state_label, labels.action_label, labels.source_label,
-                  labels.stage_label, labels.role_label, labels.holder_label):
+                  labels.role_label, labels.holder_label):
         app.add_template_global(label)

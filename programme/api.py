@@ -136,11 +136,14 @@ def yearly_assessment():
     level, year = reckoning.parse_query(request.args, local_day(now))
     result = reckoning.assess(level, year, now)
     done, candidate = result.published, result.candidate
+    items = reckoning.visible(result, g.api_user)
+    if not any(item["mark"] == "eliminate_warning" for item in items):
+        candidate = None  # the warned town is outside the caller's reach: so is its 递补
     return AssessmentOut().dump({
         "level": {value: key for key, value in API_LEVELS.items()}[level], "year": year,
         "published": None if done is None else {
             "document_no": done.document_no, "published_at": done.published_at.isoformat()},
-        "weights": result.weights, "items": reckoning.visible(result, g.api_user),
+        "weights": result.weights, "items": items,
         "replacement_candidate": None if candidate is None else {
             "town_code": candidate.code, "town_name": candidate.name}})
 

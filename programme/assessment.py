@@ -1,8 +1,8 @@
 """年度考核 (issue 15): "每年按照标准严格督导考核". A level's demonstration towns of a year are
 scored over three parts, each 0–100, weighted as the admins set them (the formula page):
 
-- 建设进度 (construction): the year's milestones of the town's ledger — those due by 31
-  December — weighted by their weights, at the percent complete as it stood at the year's
+- 建设进度 (construction): the milestones of the town's ledger due by 31 December of the
+  year (earlier years' too: what should be done by then), weighted by their weights, at the percent complete as it stood at the year's
   end (a milestone last changed later: the latest monthly report on a month of the year);
 - 治理成效 (governance): the town's 综合指标值 of the year from its cases (dashboard/stats.py,
   with the towns' weights);
@@ -47,8 +47,8 @@ class Part:
 
 PARTS = (
     Part("construction", N_("建设进度"),
-         N_("年内到期（12 月 31 日前）的台账节点按节点权重的平均完成比例；完成比例取年底时的数值"
-            "（年底后改过的节点取当年最近一个月的月度调度）")),
+         N_("截至该年 12 月 31 日到期的台账节点（含往年到期的）按节点权重的平均完成比例；完成比例取"
+            "年底时的数值（年底后改过的节点取当年最近一个月的月度调度）")),
     Part("governance", N_("治理成效"), N_("全年案件的综合指标值（按示范镇评分权重计算）")),
     Part("duties", N_("环境责任"), N_("清雪及时率与巡访覆盖率的平均（只计该镇有的一项或两项）")),
 )
@@ -160,10 +160,9 @@ def _day(year: int, now) -> date:
     return min(date(year, 12, 31), local_day(now))
 
 
-def reckon(level: str, year: int, now, *, last_year_bottom=frozenset(),
-           chosen: dict | None = None) -> Result:
+def reckon(level: str, year: int, now, *, last_year_bottom=frozenset()) -> Result:
     """The year's assessment of `level` over the whole province, as the data say now."""
-    chosen = chosen or weights()
+    chosen = weights()
     towns = db.session.execute(select(Region.id, Region.code, Region.name).where(
         Region.id.in_(membership.members(level, _day(year, now)) or [0]))
         .order_by(Region.code)).all()
@@ -223,8 +222,10 @@ def assess(level: str, year: int, now) -> Result:
 
 
 def candidate(year: int, now) -> Region | None:
-    """递补: the best 市级 town of the year's 市级 assessment still 市级 in the programme."""
-    city = assess("市级", year, now)
+    """递补: the best 市级 town of the year's 市级 assessment still 市级 in the programme (its
+    order: the year before changes marks only, so it is not reckoned)."""
+    done = published("市级", year)
+    city = _stored(done) if done is not None else reckon("市级", year, now)
     still = membership.members("市级", local_day(now))
     for entry in city.entries:
         if entry.rank is not None and city.town_ids[entry.code] in still:

@@ -4,11 +4,13 @@
 
 Each entry's state on a day is its history replayed up to the end of that day. An entry
 whose history starts later (the registry filled in after the fact: migration 0030, the
-demo) counts from its designated year with the state it was entered with. A town marked as
+demo) counts from its designated year (always, without one) with the state it was
+entered with. A town marked as
 a demonstration town on its region (Region.demo_level) without a registry entry counts as
 marked — data from before the registry."""
 from datetime import date
 
+from flask import g
 from sqlalchemy import select
 
 from core.extensions import db
@@ -20,7 +22,15 @@ STATE = ("level", "status", "designated_year")
 
 
 def states_on(day: date) -> dict[int, dict]:
-    """town_id → {level, status, designated_year} of every registry entry on `day`."""
+    """town_id → {level, status, designated_year} of every registry entry on `day` (read
+    once per request and day: an assessment asks for several levels and years)."""
+    kept = g.setdefault("programme_states", {})
+    if day not in kept:
+        kept[day] = _states_on(day)
+    return kept[day]
+
+
+def _states_on(day: date) -> dict[int, dict]:
     end = local_midnight(day, 1)
     rows = db.session.execute(
         select(ProgrammeTown.town_id, ProgrammeChange.at, ProgrammeChange.action,
@@ -38,7 +48,7 @@ def states_on(day: date) -> dict[int, dict]:
         state = states.setdefault(town_id, dict.fromkeys(STATE))
         state.update({key: after[key] for key in STATE if key in after})
     for town_id, created in first.items():
-        if town_id not in states and (created["designated_year"] or 9999) <= day.year:
+        if town_id not in states and (created["designated_year"] or 0) <= day.year:
             states[town_id] = created
     return states
 

@@ -65,7 +65,10 @@ def _check_decision(level, status, year, document_no, now) -> None:
         raise InvalidInput(_("级别须为 省级、市级 或 县级"), fields={"level": [_("无效的级别")]})
     if status not in STATUSES:
         raise InvalidInput(_("无效的状态"), fields={"status": [_("无效的状态")]})
-    if status != "candidate" and (year is None or not 2020 <= year <= now.year + 1):
+    # a town in the programme needs its designation's year; an eliminated one keeps the year
+    # it had (older registries: none, or before 2020)
+    if (status in IN_PROGRAMME and (year is None or not 2020 <= year <= now.year + 1)) or (
+            status == "eliminated" and year is not None and not 1949 <= year <= now.year + 1):
         message = _("入选年份须在 2020 年至明年之间")
         raise InvalidInput(message, fields={"designated_year": [message]})
     if status != "candidate" and not (document_no or "").strip():

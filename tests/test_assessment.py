@@ -131,6 +131,9 @@ def test_two_years_at_the_bottom_warn_and_the_replacement_keeps_every_history(
     assert published["published"]["document_no"] == "吉政办〔2027〕3 号"
     assert published["items"] == got["items"]
 
+    with writing(world):  # an older registry's town without a designated year
+        db.session.scalars(select(ProgrammeTown).join(Region).where(
+            Region.code == county["P4"])).one().designated_year = None
     done = admin.post("/programme/assessment/replace", data={
         "year": "2026", "town": county["P4"], "document_no": "吉政〔2027〕5 号",
         "note": "省政府常务会议研究决定"})
@@ -186,6 +189,10 @@ def test_who_sees_the_assessment_and_bad_queries(world, county, api, login_as, f
     # the demo county's supervisor sees its own 省级 town, ranked among the province's
     own = _assessment(api, "supervisor", level="provincial", year=2026)
     assert [i["town_code"] for i in own["items"]] == [QINGHE]
+    # the province's warning (P4) is not in this county's reach, nor is its 递补 candidate
+    assert own["replacement_candidate"] is None
+    assert _assessment(api, "county-lead", level="provincial", year=2026
+                       )["replacement_candidate"]["town_name"] == "C2镇"
     assert _assessment(api, "county-lead", level="county", year=2026)["items"] == []
     for who in ("worker", "dispatcher", "handler"):
         assert api(who).get("/api/v1/programme/assessment").status_code == 403

@@ -1,5 +1,6 @@
 """Staff pages: case list and my queue, case detail with its actions, new case, photos."""
 import uuid
+from functools import cache
 from urllib.parse import urlsplit
 
 from flask import (Blueprint, abort, current_app, flash, g, redirect,
@@ -8,6 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from auth.masking import FULL_CONTACT_ROLES
+from auth.permissions import grid_scope
 from core.bearer import token_or_login_required
 from events.access import allowed_actions, can_see, grid_scope_clause, reportable_grids_clause
 from core import clock
@@ -39,9 +41,14 @@ def index():
     return redirect(url_for(endpoint) if endpoint else url_for("events.list_events", mine=1))
 
 
+@cache
+def _categories_statement():
+    return (select(Category.code, Category.name, Category.major_name)
+            .where(Category.is_active.is_(True)).order_by(Category.code))
+
+
 def _active_categories():
-    return db.session.execute(select(Category.code, Category.name, Category.major_name)
-                              .where(Category.is_active.is_(True)).order_by(Category.code)).all()
+    return db.session.execute(_categories_statement()).all()
 
 
 #: the workbench's filters, named as the page names them
@@ -52,16 +59,35 @@ LIST_FIELDS = {"state": _l("状态"), "category": _l("类别"), "grid": _l("网�
                "sort": _l("排序"), "cursor": _l("页码")}
 
 
+#: the filter lists' statements per reach (a scope of auth.permissions), built once each
+_CHOICE_STATEMENTS: dict = {}
+
+
+def _choice_statements(user) -> tuple:
+    """The grids and the departments of `user`'s reach as two statements built once per
+    reach (a grid scope is a value: another reach, another key), none for a handler's
+    departments (they filter by their own)."""
+    key = (grid_scope(user), user.role == "handler")
+    found = _CHOICE_STATEMENTS.get(key)
+    if found is None:
+        reach = grid_scope_clause(user)
+        grids = select(Grid.code, Grid.name).where(reach).order_by(Grid.code)
+        departments = None if key[1] else (
+            select(Department.code, Department.name).where(
+                Department.is_active.is_(True),
+                Department.region_id.in_(select(Grid.town_id).where(reach)))
+            .order_by(Department.name))
+        if len(_CHOICE_STATEMENTS) >= 1024:
+            _CHOICE_STATEMENTS.clear()
+        found = _CHOICE_STATEMENTS[key] = (grids, departments)
+    return found
+
+
 def _list_choices() -> dict:
     """What the workbench's filters offer: the grids and departments of the user's reach."""
-    grids = db.session.execute(select(Grid.code, Grid.name).where(grid_scope_clause(current_user))
-                               .order_by(Grid.code)).all()
-    towns = select(Grid.town_id).where(grid_scope_clause(current_user))
-    departments = [] if current_user.role == "handler" else db.session.execute(
-        select(Department.code, Department.name).where(
-            Department.is_active.is_(True), Department.region_id.in_(towns))
-        .order_by(Department.name)).all()
-    return dict(categories=_active_categories(), grids=grids, departments=departments,
+    grids, departments = _choice_statements(current_user)
+    return dict(categories=_active_categories(), grids=db.session.execute(grids).all(),
+                departments=[] if departments is None else db.session.execute(departments).all(),
                 sources=("patrol", "resident", "hotline", "open311"),
                 may_search_phone=current_user.role in FULL_CONTACT_ROLES)
 

@@ -40,7 +40,10 @@ def test_every_role_pages_through_what_the_general_path_gives(busy, api, monkeyp
     assert len(filters._PLAIN_PAGES) == 2 * len(ROLES)
 
 
-def test_a_worker_given_another_grid_sees_its_cases_at_once(busy, api):
+def test_a_worker_given_another_grid_sees_its_cases_at_once(busy, api, login_as):
+    """…and the workbench's grid filter, whose statement is kept per reach too, offers it."""
+    page = login_as("worker")
+    assert '<option value="220221101000002"' not in page.get("/events").get_data(as_text=True)
     before = set(_walk(api, "worker"))
     with writing(busy):
         worker = db.session.scalar(select(User).where(User.username == "worker"))
@@ -48,6 +51,7 @@ def test_a_worker_given_another_grid_sees_its_cases_at_once(busy, api):
         db.session.add(GridMember(grid_id=other.id, user_id=worker.id, grid_role="worker"))
     widened = set(_walk(api, "worker"))
     assert before < widened
+    assert '<option value="220221101000002"' in page.get("/events").get_data(as_text=True)
     with writing(busy):
         db.session.execute(delete(GridMember).where(GridMember.grid_id == other.id,
                                                     GridMember.user_id == worker.id))

@@ -9,7 +9,6 @@ from core import openapi as api
 from core.bearer import token_required
 from core.errors import Forbidden, InvalidInput
 from core.extensions import csrf
-from events.filters import local_day
 from programme import assessment as reckoning, services
 from programme.models import API_LEVELS, LEVELS, STATUSES
 
@@ -132,11 +131,8 @@ class AssessmentOut(Schema):
 def yearly_assessment():
     if g.api_user.role not in services.SEEING_ROLES:
         raise Forbidden(_("只有督查人员和管理员可以查看年度考核"))
-    now = clock.utcnow()
-    level, year = reckoning.parse_query(request.args, local_day(now))
-    result = reckoning.assess(level, year, now)
+    level, year, result, items = reckoning.report(request.args, g.api_user, clock.utcnow())
     done, candidate = result.published, result.candidate
-    items = reckoning.visible(result, g.api_user)
     if not any(item["mark"] == "eliminate_warning" for item in items):
         candidate = None  # the warned town is outside the caller's reach: so is its 递补
     return AssessmentOut().dump({

@@ -145,8 +145,6 @@ def duties(figures: dict) -> float | None:
 
 @dataclass
 class Result:
-    year: int
-    level: str
     weights: dict
     entries: list = field(default_factory=list)  # ranking.Entry in order
     parts: dict = field(default_factory=dict)    # code → {part: value}
@@ -170,7 +168,7 @@ def reckon(level: str, year: int, now, *, last_year_bottom=frozenset()) -> Resul
     found = figures_by(SYSTEM, {}, period, now, "town_id", current("town"), moment=False) \
         if towns else {}
     built = construction([town.id for town in towns], year) if towns else {}
-    result = Result(year, level, chosen)
+    result = Result(chosen)
     entries = []
     for town_id, code, name in towns:
         figures = found.get(town_id, {})
@@ -197,7 +195,7 @@ def published(level: str, year: int) -> Assessment | None:
 
 
 def _stored(assessment: Assessment) -> Result:
-    result = Result(assessment.year, assessment.level, assessment.weights,
+    result = Result(assessment.weights,
                     candidate=assessment.candidate, published=assessment)
     for row in assessment.rows:
         result.entries.append(ranking.Entry(code=row.town_code, name=row.town_name,
@@ -295,3 +293,10 @@ def parse_query(args, today: date) -> tuple[str, int]:
         raise InvalidInput(_("考核年度须在 2020 年至今年之间"),
                            fields={"year": [f"2020–{today.year}"]})
     return level, int(text)
+
+
+def report(args, user, now) -> tuple[str, int, Result, list[dict]]:
+    """(level, year, result, the rows `user` sees) of a query: the page, the PDF, the API."""
+    level, year = parse_query(args, local_day(now))
+    result = assess(level, year, now)
+    return level, year, result, visible(result, user)

@@ -27,11 +27,7 @@ MARKS = {ranking.COMMEND: "通报表扬", ranking.CRITICIZE: "通报批评",
 
 
 def report(args):
-    """(level, year, result, rows) of a query, for the page and the PDF."""
-    now = clock.utcnow()
-    level, year = assessment.parse_query(args, local_day(now))
-    result = assessment.assess(level, year, now)
-    return level, year, result, assessment.visible(result, current_user)
+    return assessment.report(args, current_user, clock.utcnow())
 
 
 def _page(args, status=200, errors=None, sent=None):

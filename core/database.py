@@ -12,7 +12,10 @@ or a DML statement outside `write_transaction()` is a bug and raises at once (is
 owner of each transaction), so no writing path commits on its own or slips back into a
 deferred transaction.
 """
-from contextlib import contextmanager
+import fcntl
+import os
+import threading
+from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from functools import wraps
 
@@ -52,12 +55,14 @@ def write_transaction():
         _end_snapshot(session)
     token = _writing.set(True)
     try:
-        yield session
-        # Keep what this unit wrote in memory: the answer is built from it, not reloaded.
-        _commit_keeping(session)
-    except BaseException:
-        session.rollback()
-        raise
+        with _queue_for(db.engine):
+            try:
+                yield session
+                # Keep what this unit wrote in memory: the answer is built from it, not reloaded.
+                _commit_keeping(session)
+            except BaseException:
+                session.rollback()
+                raise
     finally:
         _writing.reset(token)
 
@@ -114,6 +119,46 @@ def close_quietly(app) -> None:
             db.session.registry.clear()
 
 
+class WriterQueue:
+    """The processes writing one SQLite file wait their turn on an exclusive flock(2) of a
+    file beside it, and a process's threads on a lock of their own, before BEGIN IMMEDIATE.
+    SQLite's busy handler polls with sleeps up to 100 ms, so under load a writer that just
+    missed the lock sleeps while others take it in turn: the tail of a create grew to half
+    a second. The kernel wakes a writer queued here as soon as the lock is free. The lock
+    goes with the process if it dies; SQLite's busy timeout still covers writers that do
+    not queue here (sqlite3 in a shell, an older release during an upgrade)."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self._pid = None
+
+    def _open(self):
+        # flock belongs to the open file: a descriptor inherited over fork would be shared
+        # with the parent and its other children, so each process opens its own
+        self._pid = os.getpid()
+        self._threads = threading.Lock()
+        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+
+    @contextmanager
+    def turn(self):
+        if self._pid != os.getpid():
+            self._open()
+        with self._threads:
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+
+_queues: dict[str, WriterQueue] = {}
+
+
+def _queue_for(engine: Engine):
+    queue = _queues.get(engine.url.database or "")
+    return queue.turn() if queue is not None else nullcontext()
+
+
 def configure_engine(engine: Engine, busy_timeout_ms: int, synchronous: str = "NORMAL") -> None:
     if engine.dialect.name != "sqlite":
         return
@@ -131,6 +176,9 @@ def configure_engine(engine: Engine, busy_timeout_ms: int, synchronous: str = "N
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute(f"PRAGMA synchronous = {synchronous}")
         cursor.close()
+
+    if engine.url.database not in (None, "", ":memory:"):
+        _queues.setdefault(engine.url.database, WriterQueue(engine.url.database + "-writer"))
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):

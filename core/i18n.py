@@ -4,7 +4,7 @@ domain, the locale and its catalogue cache on every gettext call — a workbench
 same object for every call of a request in one language, so it is kept on the request's
 Flask-Babel namespace beside the locale it is for: a `force_locale` block (mail in the
 recipient's language) or `refresh()` brings another locale object, so another catalogue."""
-from functools import cached_property
+from functools import cached_property, wraps
 
 from flask import g
 from flask_babel import Babel, Domain, get_translations
@@ -47,6 +47,23 @@ def catalogue():
     space = g.get("_flask_babel") if g else None
     found = _kept(space) if space is not None else None
     return found if found is not None else get_translations()
+
+
+def per_language(build):
+    """`build()` (labels put together from translations) computed once per catalogue: the
+    same answer for every request in that language, another for another language."""
+    made: dict[int, tuple] = {}
+
+    @wraps(build)
+    def wrapper():
+        found = catalogue()
+        kept = made.get(id(found))
+        if kept is None or kept[0] is not found:
+            if len(made) > 64:  # catalogues are few (a language each); tests make many apps
+                made.clear()
+            kept = made[id(found)] = (found, build())
+        return kept[1]
+    return wrapper
 
 
 def install(app) -> None:

@@ -201,15 +201,22 @@ def clock_json(event, now: datetime, stage_names: dict | None = None) -> dict | 
     translates them once, not once a row)."""
     if event.clock_stage is None:
         return None
-    stage = event.clock_stage
+    return clock_fields_json(event.clock_stage, event.clock_started_at, event.due_at,
+                             event.warn_at, event.escalation_step, event.state,
+                             event.deadline_provisional, now, stage_names)
+
+
+def clock_fields_json(stage: str, started_at, due_at, warn_at, step, state: str,
+                      provisional, now: datetime, stage_names: dict | None = None) -> dict:
+    """clock_json from the clock's fields (a list row's, read by position)."""
     return {"stage": stage,
             "stage_name": stage_names[stage] if stage_names and stage in stage_names
             else stage_label(stage),
-            "started_at": event.clock_started_at.isoformat() if event.clock_started_at else None,
-            "due_at": event.due_at.isoformat() if event.due_at else None,
-            "warn_at": event.warn_at.isoformat() if event.warn_at else None,
-            "level": escalation.overdue_level(event.escalation_step or 0),
-            "step": event.escalation_step or 0,
-            "paused": event.state == "suspended",
-            "provisional": bool(event.deadline_provisional),
-            "color": escalation.color(now, event.warn_at, event.due_at)}
+            "started_at": started_at.isoformat() if started_at else None,
+            "due_at": due_at.isoformat() if due_at else None,
+            "warn_at": warn_at.isoformat() if warn_at else None,
+            "level": escalation.overdue_level(step or 0),
+            "step": step or 0,
+            "paused": state == "suspended",
+            "provisional": bool(provisional),
+            "color": escalation.color(now, warn_at, due_at)}

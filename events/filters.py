@@ -248,7 +248,10 @@ def read_page(user, args: dict, sort: str, cursor: str | None, limit: int):
         params = {"size": limit + 1}
         if position is not None:
             params.update(moment=position[1], ident=position[2])
-        rows = db.session.execute(_plain_newest(user, position is not None), params).all()
+        # on the session's connection: the ORM's execution layer has nothing to do for
+        # plain rows, and costs a twentieth of the request
+        rows = db.session.connection().execute(_plain_newest(user, position is not None),
+                                               params).all()
         page = rows[:limit]
         return page, (encode_cursor(page[-1], sort) if len(rows) > limit else None)
     rows = []

@@ -1,7 +1,7 @@
 """Display names of states, actions and sources, in the domain words people use."""
 from flask import has_request_context
 
-from core.i18n import catalogue
+from core.i18n import catalogue, per_language
 
 
 def _lc(context: str, message: str) -> tuple[str, str]:
@@ -100,7 +100,14 @@ def stage_label(stage: str) -> str:
 
 
 def stage_names() -> dict:
-    """Every stage's name in the request's language, translated once for a list."""
+    """Every stage's name in the request's language (read-only: shared by every list in
+    that language)."""
+    return _stage_names() if has_request_context() else {
+        stage: message for stage, (_context, message) in STAGE_NAMES.items()}
+
+
+@per_language
+def _stage_names() -> dict:
     return {stage: _t(entry) for stage, entry in STAGE_NAMES.items()}
 
 

@@ -32,18 +32,34 @@ def summary_select():
             .outerjoin(Department, Department.id == Event.department_id))
 
 
+#: a summary row's fields in SUMMARY_COLUMNS order: summary_json reads a row by position
+#: (looking a Row's fields up by name costs a third of a microsecond each, 25 a row)
+SUMMARY_FIELDS = (
+    "id", "number", "state", "source", "address", "lat", "lon", "created_at", "version",
+    "supervise_count", "clock_stage", "clock_started_at", "due_at", "warn_at",
+    "escalation_step", "deadline_provisional", "category_code", "category_name",
+    "category_verifier", "grid_code", "grid_name", "department_code", "department_name")
+assert SUMMARY_FIELDS == tuple(column.key for column in SUMMARY_COLUMNS)
+_WIDTH = len(SUMMARY_FIELDS)
+
+
 def summary_json(row, now, stage_names: dict | None = None) -> dict:
     """One list row as EventSummaryOut shapes it (a test keeps the two equal), with its clock
-    (`stage_names`: see clock_json)."""
-    from events.deadlines import clock_json
-    return {"id": row.id, "number": row.number, "state": row.state,
-            "category_code": row.category_code, "category_name": row.category_name,
-            "grid_code": row.grid_code, "grid_name": row.grid_name, "source": row.source,
-            "department_code": row.department_code, "department_name": row.department_name,
-            "address": row.address, "lat": row.lat, "lon": row.lon,
-            "created_at": row.created_at.isoformat(), "version": row.version,
-            "supervise_count": row.supervise_count or 0,
-            "clock": clock_json(row, now, stage_names)}
+    (`stage_names`: see clock_json). `row` begins with SUMMARY_COLUMNS."""
+    from events.deadlines import clock_fields_json
+    (ident, number, state, source, address, lat, lon, created_at, version, supervise_count,
+     stage, started_at, due_at, warn_at, step, provisional, category_code, category_name,
+     _verifier, grid_code, grid_name, department_code, department_name) = row[:_WIDTH]
+    return {"id": ident, "number": number, "state": state,
+            "category_code": category_code, "category_name": category_name,
+            "grid_code": grid_code, "grid_name": grid_name, "source": source,
+            "department_code": department_code, "department_name": department_name,
+            "address": address, "lat": lat, "lon": lon,
+            "created_at": created_at.isoformat(), "version": version,
+            "supervise_count": supervise_count or 0,
+            "clock": None if stage is None else clock_fields_json(
+                stage, started_at, due_at, warn_at, step, state, provisional, now,
+                stage_names)}
 
 
 def pin_json(row, now) -> dict:

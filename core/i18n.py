@@ -49,6 +49,13 @@ def catalogue():
     return found if found is not None else get_translations()
 
 
+def gettext(string: str, **variables) -> str:
+    """flask_babel.gettext through the request's kept catalogue: for labels a list makes
+    once a row."""
+    text = catalogue().ugettext(string)
+    return text % variables if variables else text
+
+
 def per_language(build):
     """`build()` (labels put together from translations) computed once per catalogue: the
     same answer for every request in that language, another for another language."""

@@ -1,7 +1,7 @@
 """Display names of states, actions and sources, in the domain words people use."""
 from flask import has_request_context
 
-from core.i18n import catalogue, per_language
+from core.i18n import catalogue, gettext as _, per_language
 
 
 def _lc(context: str, message: str) -> tuple[str, str]:
@@ -113,18 +113,22 @@ def _stage_names() -> dict:
 
 def holder_label(row) -> str:
     """Who holds a case now, as the workbench's 当前办理 column says it."""
-    from flask_babel import gettext as _
-    if row.state in ("dispatched", "accepted"):
+    state = row.state
+    if state in ("dispatched", "accepted"):
         return row.department_name or _("责任单位")
-    if row.state == "reported" and getattr(row, "category_verifier", None) == "dispatcher":
-        return _("派遣员核实")  # 其他问题: the town's desk verifies it
-    return {"reported": _("网格员核实"), "filed": _("派遣员立案派遣"),
-            "handled": _("网格员核查"), "suspended": _("督办领导")}.get(row.state, "—")
+    if state == "reported":
+        if getattr(row, "category_verifier", None) == "dispatcher":
+            return _("派遣员核实")  # 其他问题: the town's desk verifies it
+        return _("网格员核实")
+    if state == "filed":
+        return _("派遣员立案派遣")
+    if state == "handled":
+        return _("网格员核查")
+    return _("督办领导") if state == "suspended" else "—"
 
 
 def time_left_label(due_at, now) -> str:
     """剩 3小时20分 / 超期 1天2小时: a running clock's time to its deadline, in words."""
-    from flask_babel import gettext as _
     if due_at is None:
         return ""
     minutes = int((due_at - now).total_seconds() // 60)

@@ -107,7 +107,18 @@ def list_events():
         context["error"] = error.message
         return render_template("events/list.html", **context), error.status
     context["args"] = raw | {"sort": args["sort"], "mine": "1" if args["mine"] else ""}
+    context["case_link"] = _case_links(list_url(context["args"]))
     return render_template("events/list.html", **context)
+
+
+def _case_links(back: str):
+    """case id → its page with ?back= this list: one route built for the page, not a row."""
+    sample = url_for("events.show_event", event_id=SAMPLE_ID, back=back)
+    head, tail = sample.split(str(SAMPLE_ID), 1)  # the path's id comes before the query
+    return lambda event_id: f"{head}{int(event_id)}{tail}"
+
+
+SAMPLE_ID = 987654321
 
 
 def list_url(args: dict, **changes) -> str:

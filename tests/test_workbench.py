@@ -69,6 +69,24 @@ def test_the_workbench_page_shows_the_overdue_case_first(desk, login_as):
     assert "计时暂停" in rows[5]  # D, suspended: no deadline runs
 
 
+def test_the_workbench_rows_speak_the_users_language(desk, login_as):
+    """Who holds each case and the time left, in Chinese and then in English (the labels
+    are looked up per row from the request's catalogue), each row linking back to the list."""
+    client = login_as("dispatcher")
+    for lang, words in (("zh_CN", ("超期 ", "剩 ", "督办领导", "—")),
+                        ("en", ("Overdue ", " left", "Supervising leader", "—")),
+                        ("zh_CN", ("超期 ", "剩 ", "督办领导", "—"))):
+        assert client.get(f"/lang/{lang}").status_code == 302
+        page = client.get("/events")
+        rows = list_rows(page)
+        assert words[0] in rows[0] and words[1] in rows[1] and words[1] in rows[2]
+        assert words[2] in rows[5]  # D, suspended: held by the supervisor
+        assert words[3] in rows[3]  # F, rejected: nobody holds it
+        body = text_of(page)
+        for name in "BCAFED":
+            assert f'href="/events/{desk[name]}?back=/events?sort%3Durgency"' in body
+
+
 def test_filters_narrow_the_list(desk, world, report, api):
     dispatcher = api("dispatcher")
     ids = lambda query: set(_walk(dispatcher, query, 20))

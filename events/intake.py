@@ -37,16 +37,31 @@ def new_tracking_code() -> str:
 EARTH_RADIUS_M = 6_371_000
 
 
+_COUNTER_UPSERTS: dict = {}
+
+
+def _counter_upsert(dialect: str):
+    """The numbering upsert, built once per dialect with the town and year as parameters."""
+    statement = _COUNTER_UPSERTS.get(dialect)
+    if statement is None:
+        table = EventCounter.__table__
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        statement = _COUNTER_UPSERTS[dialect] = (
+            insert(table).values(town_id=bindparam("town_id"), year=bindparam("year"),
+                                 last_number=1)
+            .on_conflict_do_update(index_elements=[table.c.town_id, table.c.year],
+                                   set_={"last_number": table.c.last_number + 1})
+            .returning(table.c.last_number))
+    return statement
+
+
 def next_number(town, year: int) -> str:
     """The town's next case number for the year, e.g. 清河-2026-000123 (unique everywhere:
     the prefix is the town's own), in one statement (safe under concurrency: the upsert
     locks the counter row until commit)."""
-    table = EventCounter.__table__
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(table).values(town_id=town.id, year=year, last_number=1)
-    number = db.session.execute(statement.on_conflict_do_update(
-        index_elements=[table.c.town_id, table.c.year],
-        set_={"last_number": table.c.last_number + 1}).returning(table.c.last_number)).scalar_one()
+    connection = db.session.connection()
+    number = connection.execute(_counter_upsert(connection.dialect.name),
+                                {"town_id": town.id, "year": year}).scalar_one()
     return format_number(town.case_prefix, year, number)
 
 

@@ -13,6 +13,7 @@ owner of each transaction), so no writing path commits on its own or slips back 
 deferred transaction.
 """
 import fcntl
+import logging
 import os
 import threading
 from contextlib import contextmanager, nullcontext
@@ -134,15 +135,25 @@ class WriterQueue:
 
     def _open(self):
         # flock belongs to the open file: a descriptor inherited over fork would be shared
-        # with the parent and its other children, so each process opens its own
+        # with the parent and its other children, so each process opens its own. Read-only
+        # is enough for flock, so a file created by another account (a command run as root)
+        # still serves the web's account.
         self._pid = os.getpid()
         self._threads = threading.Lock()
-        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            self._fd = os.open(self.path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError as error:
+            self._fd = None
+            logging.getLogger(__name__).warning(
+                "writers do not queue (%s); SQLite's busy timeout alone orders them", error)
 
     @contextmanager
     def turn(self):
         if self._pid != os.getpid():
             self._open()
+        if self._fd is None:
+            yield
+            return
         with self._threads:
             fcntl.flock(self._fd, fcntl.LOCK_EX)
             try:
@@ -183,6 +194,13 @@ def configure_engine(engine: Engine, busy_timeout_ms: int, synchronous: str = "N
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE" if is_writing() else "BEGIN")
+
+
+def require_writing(what: str) -> None:
+    """For statements run on the session's connection, which the guards below do not see:
+    raise unless inside `write_transaction()`."""
+    if not is_writing():
+        _refuse_write(what)
 
 
 def _refuse_write(what: str) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from auth.permissions import case_scope
 from events.access import can_report_in, visible_clause
-from core.database import write_transaction
+from core.database import require_writing, write_transaction
 from core.errors import Forbidden, InvalidInput
 from core.extensions import db
 from events import deadlines, lifecycle
@@ -59,6 +59,7 @@ def next_number(town, year: int) -> str:
     """The town's next case number for the year, e.g. 清河-2026-000123 (unique everywhere:
     the prefix is the town's own), in one statement (safe under concurrency: the upsert
     locks the counter row until commit)."""
+    require_writing("numbering")
     connection = db.session.connection()
     number = connection.execute(_counter_upsert(connection.dialect.name),
                                 {"town_id": town.id, "year": year}).scalar_one()

@@ -122,6 +122,20 @@ def test_a_command_or_job_that_writes_outside_the_unit_of_work_is_refused(world)
         assert db.session.get(Region, region.id).name != "改名"
 
 
+def test_numbering_a_case_outside_the_unit_of_work_is_refused(world):
+    """The numbering upsert runs on the session's connection, past the ORM's guards: it
+    checks for itself."""
+    from events.intake import next_number
+    from grid.models import Region
+    with world.app_context():
+        town = db.session.scalar(select(Region).where(Region.level == "town"))
+        with pytest.raises(WriteOutsideTransaction):
+            next_number(town, 2026)
+        with write_transaction():
+            first = next_number(town, 2026)
+        assert first.endswith("-2026-000001")
+
+
 def test_a_failed_unit_of_work_leaves_nothing_behind(world):
     from grid.models import Region
     with world.test_request_context("/"):

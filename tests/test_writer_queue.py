@@ -126,3 +126,30 @@ def _report_slowly_inside(app):
     worker = db.session.scalar(select(User).where(User.username == "worker"))
     intake.create_event(worker, datetime(2026, 3, 10, 9, 0, tzinfo=CST), category_code="06010",
                         lat=POINT_GRID1[0], lon=POINT_GRID1[1], description="失败的写入")
+
+
+def test_a_queue_file_another_account_made_still_serves(world, tmp_path):
+    """The queue opens `<database>-writer` read-only (flock needs no more), so a file made
+    by a command run as another account still serves: a read-only file here, and while the
+    queue holds its turn no one else can take it."""
+    from core.database import WriterQueue
+    path = tmp_path / "db.sqlite3-writer"
+    path.touch(mode=0o444)
+    queue = WriterQueue(str(path))
+    with queue.turn():
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            with pytest.raises(BlockingIOError):
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        finally:
+            os.close(fd)
+
+
+def test_without_a_queue_file_writers_fall_back_to_the_busy_timeout(world, tmp_path):
+    """A folder the account cannot create the file in: writes go on, ordered by SQLite."""
+    from core.database import WriterQueue
+    queue = WriterQueue(str(tmp_path / "missing-folder" / "db.sqlite3-writer"))
+    entered = []
+    with queue.turn():
+        entered.append(True)
+    assert entered == [True]

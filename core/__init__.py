@@ -100,4 +100,6 @@ def create_app(config: type | dict | None = None) -> Flask:
     programme.init_app(app)
     demo.init_app(app)
     cli.init_app(app)
+    from core.extensions import limits_on_views_only
+    limits_on_views_only(app)  # last: every blueprint's limits are known
     return app

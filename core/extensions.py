@@ -23,5 +23,22 @@ csrf = CSRFProtect()
 compress = Compress()
 #: limits are declared on the public views; storage from RATELIMIT_STORAGE_URI
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def limits_on_views_only(app) -> None:
+    """Flask-Limiter checks every request, before its view, for default, application,
+    blueprint and meta limits; a limit declared on a view is checked by the view's own
+    decorator when it runs. gridgov declares limits on views only, so that first check
+    finds nothing on every request (5 % of an API list, issue 8): dropped, unless a setting
+    (RATELIMIT_DEFAULT, RATELIMIT_APPLICATION, RATELIMIT_META) or a blueprint gives limits it
+    would check. Call after every blueprint is registered."""
+    manager = limiter.limit_manager
+    if (manager.default_limits or manager.application_limits
+            or getattr(manager, "_blueprint_limits", None) or getattr(limiter, "_meta_limits", None)
+            or not hasattr(manager, "_blueprint_limits")):  # an unknown Flask-Limiter: keep it
+        return
+    checks = app.before_request_funcs.get(None, [])
+    if limiter._check_request_limit in checks:
+        checks.remove(limiter._check_request_limit)
 #: answers worth keeping a short while (Open311's public lists): CACHE_TYPE in Config
 cache = Cache()

@@ -26,3 +26,24 @@ def test_reports_are_still_taken_while_the_store_is_down(world, tmp_path):
     response = app.test_client().post(f"/q/{token}", data={
         "form_token": uuid.uuid4().hex, "category_code": "06010", "description": "垃圾站旁堆满了垃圾"})
     assert response.status_code == 303
+
+
+def test_a_default_limit_from_the_settings_is_still_checked_on_every_request(tmp_path):
+    """gridgov drops Flask-Limiter's before-view check because its limits sit on views
+    (core.extensions.limits_on_views_only); a deployment that sets RATELIMIT_DEFAULT gets
+    it back, on pages that declare no limit of their own. In a process of its own: the
+    limiter is one per process."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    code = ("from core import create_app\n"
+            "app = create_app({'RATELIMIT_DEFAULT': '2 per minute', 'TESTING': True})\n"
+            "client = app.test_client()\n"
+            "print([client.get('/healthz/web').status_code for _ in range(3)])\n")
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/l.sqlite3",
+           "GRIDGOV_INSTANCE": str(tmp_path / "instance")}
+    done = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parent.parent,
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[200, 200, 429]"

@@ -22,6 +22,10 @@ class Config:
     }
     #: seconds a SQLite writer waits for the lock before "database is locked"
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "15000"))
+    #: how long a SQLite writer waits for its turn in the writers' queue (core.database)
+    #: before the same "database is locked": by default the busy timeout
+    SQLITE_WRITER_WAIT_MS = int(os.environ.get("SQLITE_WRITER_WAIT_MS",
+                                               os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "15000")))
     #: NORMAL: a power cut may lose the last commits (never corrupts); FULL: fsync per commit
     SQLITE_SYNCHRONOUS = os.environ.get("SQLITE_SYNCHRONOUS", "NORMAL").upper()
     UPLOAD_DIR = Path(os.environ.get("UPLOAD_DIR", INSTANCE_DIR / "uploads"))

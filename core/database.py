@@ -15,14 +15,16 @@ deferred transaction.
 import fcntl
 import logging
 import os
+import sqlite3
 import threading
-from contextlib import contextmanager, nullcontext
+import time
+from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import wraps
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from core.extensions import db
@@ -56,16 +58,15 @@ def write_transaction():
         _end_snapshot(session)
     token = _writing.set(True)
     try:
-        with _queue_for(db.engine):
-            try:
-                yield session
-                # Keep what this unit wrote in memory: the answer is built from it, not reloaded.
-                _commit_keeping(session)
-            except BaseException:
-                session.rollback()
-                raise
+        yield session
+        # Keep what this unit wrote in memory: the answer is built from it, not reloaded.
+        _commit_keeping(session)
+    except BaseException:
+        session.rollback()
+        raise
     finally:
         _writing.reset(token)
+        _give_turn_back()
 
 
 def _end_snapshot(session) -> None:
@@ -121,56 +122,103 @@ def close_quietly(app) -> None:
 
 
 class WriterQueue:
-    """The processes writing one SQLite file wait their turn on an exclusive flock(2) of a
-    file beside it, and a process's threads on a lock of their own, before BEGIN IMMEDIATE.
-    SQLite's busy handler polls with sleeps up to 100 ms, so under load a writer that just
-    missed the lock sleeps while others take it in turn: the tail of a create grew to half
-    a second. The kernel wakes a writer queued here as soon as the lock is free. The lock
-    goes with the process if it dies; SQLite's busy timeout still covers writers that do
-    not queue here (sqlite3 in a shell, an older release during an upgrade)."""
+    """The writers of one SQLite file take turns before BEGIN IMMEDIATE: a process's threads
+    on a lock of their own, the processes on an exclusive flock(2) of `<database>-writer`.
+    SQLite's busy handler polls for its lock with sleeps growing to 100 ms, so under load a
+    writer that just missed it slept while others took it in turn: the slowest creates
+    waited half a second. Here a waiting writer tries again within a millisecond. A turn is
+    taken when the unit's first statement begins its transaction and given back when the
+    unit ends; a dead process's turn goes with it. A writer waits at most `wait_s` (the
+    SQLITE_WRITER_WAIT_MS setting), then fails as SQLite's own wait would — a 503 with
+    Retry-After — so a stuck writer cannot hold everyone up for longer. Writers that do
+    not queue (a `sqlite3` shell) are still covered by the busy timeout."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, wait_s: float):
         self.path = path
+        self.wait_s = wait_s
         self._pid = None
+        self._fd = None
+        self._threads = None
 
-    def _open(self):
-        # flock belongs to the open file: a descriptor inherited over fork would be shared
-        # with the parent and its other children, so each process opens its own. Read-only
-        # is enough for flock, so a file created by another account (a command run as root)
-        # still serves the web's account.
-        self._pid = os.getpid()
-        self._threads = threading.Lock()
-        try:
-            self._fd = os.open(self.path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
-        except OSError as error:
-            self._fd = None
-            logging.getLogger(__name__).warning(
-                "writers do not queue (%s); SQLite's busy timeout alone orders them", error)
-
-    @contextmanager
-    def turn(self):
+    def _ready(self) -> int | None:
         if self._pid != os.getpid():
-            self._open()
-        if self._fd is None:
-            yield
-            return
-        with self._threads:
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
+            with _OPENING:  # two threads' first writes: one opens, the other waits
+                if self._pid != os.getpid():
+                    # flock belongs to the open file: a descriptor inherited over fork would
+                    # be shared with the parent, so each process opens its own. Read-only is
+                    # enough for flock: a file made by another account still serves.
+                    self._threads = threading.Lock()
+                    try:
+                        self._fd = os.open(self.path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC,
+                                           0o644)
+                    except OSError as error:
+                        self._fd = None
+                        logging.getLogger(__name__).warning(
+                            "writers do not queue (%s): SQLite's busy timeout alone orders "
+                            "them", error)
+                    self._pid = os.getpid()  # last: other threads see a finished queue
+        return self._fd
+
+    def acquire(self) -> tuple | None:
+        """Wait for the turn: (threads' lock, descriptor) to give back, or None when this
+        process cannot queue. Raises OperationalError ("database is locked") after wait_s."""
+        fd = self._ready()
+        if fd is None:
+            return None
+        threads = self._threads
+        deadline = time.monotonic() + self.wait_s
+        if not threads.acquire(timeout=self.wait_s):
+            raise _locked()
+        try:
+            pause = 0.0001
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return threads, fd
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise _locked() from None
+                    time.sleep(pause)
+                    pause = min(pause * 2, 0.001)
+        except BaseException:
+            threads.release()
+            raise
+
+    @staticmethod
+    def release(turn: tuple) -> None:
+        threads, fd = turn
+        try:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            threads.release()
 
 
-_queues: dict[str, WriterQueue] = {}
+def _locked() -> OperationalError:
+    return OperationalError("BEGIN IMMEDIATE", None,
+                            sqlite3.OperationalError("database is locked (writers' queue)"))
 
 
-def _queue_for(engine: Engine):
-    queue = _queues.get(engine.url.database or "")
-    return queue.turn() if queue is not None else nullcontext()
+_OPENING = threading.Lock()
+#: the turn this unit of work holds: (queue's threads' lock, descriptor)
+_turn: ContextVar[tuple | None] = ContextVar("gridgov_writer_turn", default=None)
 
 
-def configure_engine(engine: Engine, busy_timeout_ms: int, synchronous: str = "NORMAL") -> None:
+def _take_turn(queue: WriterQueue | None) -> None:
+    if queue is not None and _turn.get() is None:
+        turn = queue.acquire()
+        if turn is not None:
+            _turn.set(turn)
+
+
+def _give_turn_back() -> None:
+    turn = _turn.get()
+    if turn is not None:
+        _turn.set(None)
+        WriterQueue.release(turn)
+
+
+def configure_engine(engine: Engine, busy_timeout_ms: int, synchronous: str = "NORMAL",
+                     writer_wait_ms: int | None = None) -> None:
     if engine.dialect.name != "sqlite":
         return
     if synchronous not in SYNCHRONOUS:
@@ -188,12 +236,18 @@ def configure_engine(engine: Engine, busy_timeout_ms: int, synchronous: str = "N
             cursor.execute(f"PRAGMA synchronous = {synchronous}")
         cursor.close()
 
+    queue = None
     if engine.url.database not in (None, "", ":memory:"):
-        _queues.setdefault(engine.url.database, WriterQueue(engine.url.database + "-writer"))
+        wait_s = (busy_timeout_ms if writer_wait_ms is None else writer_wait_ms) / 1000
+        queue = WriterQueue(engine.url.database + "-writer", wait_s)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if is_writing() else "BEGIN")
+        if is_writing():
+            _take_turn(queue)  # given back when the unit ends (write_transaction)
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
 
 
 def require_writing(what: str) -> None:

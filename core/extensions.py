@@ -30,12 +30,14 @@ def limits_on_views_only(app) -> None:
     blueprint and meta limits; a limit declared on a view is checked by the view's own
     decorator when it runs. gridgov declares limits on views only, so that first check
     finds nothing on every request (5 % of an API list, issue 8): dropped, unless a setting
-    (RATELIMIT_DEFAULT, RATELIMIT_APPLICATION, RATELIMIT_META) or a blueprint gives limits it
-    would check. Call after every blueprint is registered."""
+    (RATELIMIT_DEFAULT, RATELIMIT_APPLICATION, RATELIMIT_META, RATELIMIT_IN_MEMORY_FALLBACK)
+    or a blueprint gives limits it would check. Call after every blueprint is registered."""
     manager = limiter.limit_manager
     if (manager.default_limits or manager.application_limits
-            or getattr(manager, "_blueprint_limits", None) or getattr(limiter, "_meta_limits", None)
-            or not hasattr(manager, "_blueprint_limits")):  # an unknown Flask-Limiter: keep it
+            or not hasattr(manager, "_blueprint_limits")  # an unknown Flask-Limiter: keep it
+            or any(getattr(owner, name, None) for owner, name in (
+                (manager, "_blueprint_limits"), (limiter, "_meta_limits"),
+                (limiter, "_in_memory_fallback")))):
         return
     checks = app.before_request_funcs.get(None, [])
     if limiter._check_request_limit in checks:

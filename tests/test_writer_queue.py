@@ -1,7 +1,8 @@
 """Writers on one SQLite file queue for their turn (core.database.WriterQueue, issue 8): a
-writer in another process or thread waits until the one before it commits, however long
-that takes against the busy timeout, instead of failing with "database is locked" — and a
-unit that fails gives its turn up."""
+writer in another process or thread waits in the queue until the one before it commits —
+past SQLite's busy timeout, up to the queue's own wait — instead of failing with
+"database is locked"; a unit that fails gives its turn up; a stuck writer holds the others
+up no longer than the queue's wait, then they get a clean 503 and nothing is written."""
 import fcntl
 import multiprocessing
 import os
@@ -22,6 +23,7 @@ from tests.support import POINT_GRID1, another_app, writing
 CST = ZoneInfo("Asia/Shanghai")
 HOLD_S = 0.25      # how long each writer keeps its turn
 BUSY_MS = 40       # far shorter: without the queue, the later writers would give up
+WAIT_MS = 10_000   # the queue's own wait
 
 
 @pytest.fixture(params=["sqlite"])
@@ -58,7 +60,8 @@ def _child(app, label: str) -> None:
 
 
 def test_writers_in_other_processes_wait_their_turn(world):
-    with another_app(world, SQLITE_BUSY_TIMEOUT_MS=BUSY_MS) as app:
+    with another_app(world, SQLITE_BUSY_TIMEOUT_MS=BUSY_MS,
+                     SQLITE_WRITER_WAIT_MS=WAIT_MS) as app:
         _report_slowly(app, "parent")  # the parent opened its queue before the fork
         before = _cases(world)
         fork = multiprocessing.get_context("fork")
@@ -75,7 +78,9 @@ def test_writers_in_other_processes_wait_their_turn(world):
 
 
 def test_threads_of_one_process_wait_their_turn(world):
-    with another_app(world, SQLITE_BUSY_TIMEOUT_MS=BUSY_MS) as app:
+    """Including the process's first writes, made by four threads at once."""
+    with another_app(world, SQLITE_BUSY_TIMEOUT_MS=BUSY_MS,
+                     SQLITE_WRITER_WAIT_MS=WAIT_MS) as app:
         before = _cases(world)
         failures = []
 
@@ -108,6 +113,8 @@ def _turn_is_free(app) -> bool:
 
 def test_a_unit_holds_the_turn_only_while_it_runs_and_gives_it_up_when_it_fails(world):
     with writing(world):
+        assert _turn_is_free(world)  # nothing written yet: no turn taken
+        _report_slowly_inside(world)
         assert not _turn_is_free(world)
     assert _turn_is_free(world)
     before = _cases(world)
@@ -128,28 +135,78 @@ def _report_slowly_inside(app):
                         lat=POINT_GRID1[0], lon=POINT_GRID1[1], description="失败的写入")
 
 
-def test_a_queue_file_another_account_made_still_serves(world, tmp_path):
+def test_a_stuck_writer_holds_the_others_up_only_for_the_queues_wait(world):
+    """Another process keeps its turn for 3 s: a report waiting 0.3 s in the queue gets a
+    503 with Retry-After and writes nothing; once the turn is free, the retry is stored."""
+    from tests.support import ApiClient, POINT_GRID1 as POINT
+    with another_app(world, SQLITE_WRITER_WAIT_MS=300) as app:
+        _report_slowly(app, "parent")  # the queue opened before the fork
+        before = _cases(world)
+        token = _token(app)
+        fork = multiprocessing.get_context("fork")
+        holding = fork.Event()
+
+        def hold():
+            with app.app_context():
+                db.engine.dispose(close=False)
+            with app.app_context(), write_transaction():
+                db.session.execute(select(func.count()).select_from(Event))
+                holding.set()
+                time.sleep(3)
+            os._exit(0)
+        holder = fork.Process(target=hold)
+        holder.start()
+        assert holding.wait(30)
+        worker = ApiClient(app.test_client(), token)
+        body = {"category_code": "06010", "lat": POINT[0], "lon": POINT[1],
+                "description": "排队超时"}
+        started = time.monotonic()
+        refused = worker.post("/api/v1/events", json=body)
+        waited = time.monotonic() - started
+        assert refused.status_code == 503 and refused.headers["Retry-After"] == "2"
+        assert 0.25 <= waited < 2.5  # the queue's wait, not the holder's 3 s
+        assert _cases(world) == before
+        holder.join(30)
+        assert worker.post("/api/v1/events", json=body).status_code == 201
+    assert _cases(world) == before + 1
+
+
+def _token(app) -> str:
+    from auth.models import User
+    from auth.services import issue_token
+    from datetime import timezone
+    with app.app_context(), write_transaction():
+        worker = db.session.scalar(select(User).where(User.username == "worker"))
+        token, row = issue_token(worker, datetime.now(timezone.utc))
+        row.expires_at = datetime(2100, 1, 1, tzinfo=timezone.utc)
+    return token
+
+
+def test_a_queue_file_made_read_only_still_serves(world, tmp_path):
     """The queue opens `<database>-writer` read-only (flock needs no more), so a file made
-    by a command run as another account still serves: a read-only file here, and while the
-    queue holds its turn no one else can take it."""
+    by a command run as another account serves the web's account too: here a read-only
+    file, and while the queue holds the turn no other descriptor can take it."""
     from core.database import WriterQueue
     path = tmp_path / "db.sqlite3-writer"
     path.touch(mode=0o444)
-    queue = WriterQueue(str(path))
-    with queue.turn():
+    queue = WriterQueue(str(path), wait_s=1)
+    turn = queue.acquire()
+    try:
         fd = os.open(path, os.O_RDONLY)
         try:
             with pytest.raises(BlockingIOError):
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         finally:
             os.close(fd)
+    finally:
+        WriterQueue.release(turn)
 
 
-def test_without_a_queue_file_writers_fall_back_to_the_busy_timeout(world, tmp_path):
-    """A folder the account cannot create the file in: writes go on, ordered by SQLite."""
+def test_without_a_queue_file_writers_fall_back_to_the_busy_timeout(world, tmp_path, caplog):
+    """A folder the account cannot create the file in: the queue says so in the log and
+    lets writers through, ordered by SQLite alone."""
     from core.database import WriterQueue
-    queue = WriterQueue(str(tmp_path / "missing-folder" / "db.sqlite3-writer"))
-    entered = []
-    with queue.turn():
-        entered.append(True)
-    assert entered == [True]
+    queue = WriterQueue(str(tmp_path / "missing-folder" / "db.sqlite3-writer"), wait_s=1)
+    with caplog.at_level("WARNING"):
+        assert queue.acquire() is None
+    assert "writers do not queue" in caplog.text

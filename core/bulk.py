@@ -57,10 +57,15 @@ def bulk_insert(table, rows: list[dict], *, returning=(), skip_conflicts=False):
         if returning:
             statement = statement.returning(*returning)
         return db.session.execute(statement)
+    return db.session.execute(_sqlite_insert(table, skip_conflicts, tuple(returning)), rows)
+
+
+@lru_cache(maxsize=None)
+def _sqlite_insert(table, skip_conflicts: bool, returning: tuple):
+    """Built once: a statement object reused keeps its cache key (the notices of a create
+    are written under the write lock)."""
     statement = sqlite_insert(table).on_conflict_do_nothing() if skip_conflicts else insert(table)
-    if returning:
-        statement = statement.returning(*returning)
-    return db.session.execute(statement, rows)
+    return statement.returning(*returning) if returning else statement
 
 
 @lru_cache(maxsize=None)

@@ -43,7 +43,7 @@ from dashboard.models import (CELL_KEYS, COUNTERS, DEPARTMENT_KEYS, MONTH_COUNTE
                               rollup_month, rollup_town)
 from events.escalation import OVERDUE_1
 from events.models import Event, EventLog, StageRun
-from events.signals import cases_changing
+from events.signals import cases_changing, cases_inserted
 from portal.models import Rating
 
 SATISFIED = ("满意", "基本满意")
@@ -284,6 +284,17 @@ def _after_flush(session, _context) -> None:
         elif isinstance(instance, (StageRun, Rating)) or (
                 isinstance(instance, EventLog) and instance.action in LOGGED):
             new["with_more"].add(instance.event_id)  # more than its row to read
+
+
+@cases_inserted.connect
+def _inserted(_sender=None, cases=()) -> None:
+    """New cases written without a flush (events.signals.cases_inserted): as _after_flush."""
+    session = db.session()
+    pending = session.info.setdefault(_PENDING, {})
+    new = session.info.setdefault(_NEW, {"cases": {}, "with_more": set()})
+    for case in cases:
+        pending[case.id] = {}
+        new["cases"][case.id] = case
 
 
 @sa_event.listens_for(Session, "before_commit")

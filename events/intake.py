@@ -10,18 +10,17 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Float, Integer, bindparam, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from auth.permissions import case_scope
 from events.access import can_report_in, visible_clause
 from core.database import require_writing, write_transaction
 from core.errors import Forbidden, InvalidInput
+from core.rows import insert_now
 from core.extensions import db
 from events import deadlines, lifecycle
-from events.models import Category, Event, EventCounter, EventLog
+from events.models import Category, Event, EventLog
 from events.queries import LIST_LOADS, summary_select
-from events.signals import announce_move
+from events.signals import announce_move, cases_inserted
 from events.photos import add_photo, claim_photos
 from grid.locate import locate_grid, point_in_grid
 from grid.models import Grid
@@ -37,22 +36,13 @@ def new_tracking_code() -> str:
 EARTH_RADIUS_M = 6_371_000
 
 
-_COUNTER_UPSERTS: dict = {}
-
-
-def _counter_upsert(dialect: str):
-    """The numbering upsert, built once per dialect with the town and year as parameters."""
-    statement = _COUNTER_UPSERTS.get(dialect)
-    if statement is None:
-        table = EventCounter.__table__
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        statement = _COUNTER_UPSERTS[dialect] = (
-            insert(table).values(town_id=bindparam("town_id"), year=bindparam("year"),
-                                 last_number=1)
-            .on_conflict_do_update(index_elements=[table.c.town_id, table.c.year],
-                                   set_={"last_number": table.c.last_number + 1})
-            .returning(table.c.last_number))
-    return statement
+#: the numbering upsert as the driver takes it, per dialect: SQLAlchemy compiles an
+#: ON CONFLICT … DO UPDATE statement anew on every execution (~0.3 ms under the write lock)
+_COUNTER_UPSERT = ("INSERT INTO event_counter (town_id, year, last_number) VALUES ({t}, {y}, 1) "
+                   "ON CONFLICT (town_id, year) DO UPDATE "
+                   "SET last_number = event_counter.last_number + 1 RETURNING last_number")
+_COUNTER_UPSERTS = {"sqlite": _COUNTER_UPSERT.format(t=":town_id", y=":year"),
+                    "postgresql": _COUNTER_UPSERT.format(t="%(town_id)s", y="%(year)s")}
 
 
 def next_number(town, year: int) -> str:
@@ -61,8 +51,8 @@ def next_number(town, year: int) -> str:
     locks the counter row until commit)."""
     require_writing("numbering")
     connection = db.session.connection()
-    number = connection.execute(_counter_upsert(connection.dialect.name),
-                                {"town_id": town.id, "year": year}).scalar_one()
+    number = connection.exec_driver_sql(_COUNTER_UPSERTS[connection.dialect.name],
+                                        {"town_id": town.id, "year": year}).scalar_one()
     return format_number(town.case_prefix, year, number)
 
 
@@ -317,11 +307,11 @@ def build_event(now: datetime, *, category, grid, lat, lon, description, address
 def store_event(event: Event, log: EventLog) -> tuple[Event, EventLog]:
     """Number a built case and write it with its log row (inside the write unit)."""
     event.number = next_number(event.town, local_year(event.created_at))
-    db.session.add(event)
-    db.session.add(log)
+    # Two prebuilt INSERTs, not the ORM's flush (core.rows): the lock is held for them.
     # A concurrent request with the same key fails here on the unique constraint
     # (see commit_once).
-    db.session.flush()
+    insert_now(db.session(), event, log)
+    cases_inserted.send(None, cases=(event,))
     announce_move(event, log)
     return event, log
 

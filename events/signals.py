@@ -18,6 +18,11 @@ steps_reached = _signals.signal("steps-reached")
 #: overdue), sent just before it with `ids`: dashboard/rollups.py reads their facts first.
 cases_changing = _signals.signal("cases-changing")
 
+#: new cases written past the ORM's flush (core.rows.insert_now), sent inside their unit
+#: with `cases` (the case objects, as stored): dashboard/rollups.py counts them at commit as
+#: it counts a case the flush wrote.
+cases_inserted = _signals.signal("cases-inserted")
+
 
 @dataclass(frozen=True)
 class StepsReached:

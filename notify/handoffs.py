@@ -10,7 +10,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from auth.models import User
 from core.bulk import bulk_insert
@@ -68,7 +68,28 @@ def is_done(notification, event) -> bool:
 
 
 def _enabled(*conditions):
-    return db.session.scalars(select(User.id).where(User.is_enabled.is_(True), *conditions))
+    return select(User.id).where(User.is_enabled.is_(True), *conditions)
+
+
+#: each rule's statement, built once with the case's keys as parameters (hand-offs are
+#: written under the write lock: a statement rebuilt per case costs its cache key each time)
+_AUDIENCES = {
+    "grid_workers": select(GridMember.user_id).join(User).where(
+        GridMember.grid_id == bindparam("grid_id"), User.role == "grid_worker",
+        User.is_enabled.is_(True)),
+    "town_dispatchers": _enabled(User.role == "dispatcher",
+                                 User.region_id == bindparam("town_id")),
+    "department_handlers": _enabled(User.role == "handler",
+                                    User.department_id == bindparam("department_id")),
+    "department_heads": _enabled(User.role == "handler",
+                                 User.department_id == bindparam("department_id"),
+                                 User.is_department_head.is_(True)),
+    "assignee": _enabled(User.id == bindparam("assignee_id")),
+}
+#: what each rule needs of the case: without it the rule names nobody
+_NEEDS = {"grid_workers": "grid_id", "town_dispatchers": "town_id",
+          "department_handlers": "department_id", "department_heads": "department_id",
+          "assignee": "assignee_id"}
 
 
 def audience(rule: str, event) -> set[int]:
@@ -76,22 +97,16 @@ def audience(rule: str, event) -> set[int]:
     if rule == "verifiers":  # who verifies a report of this category (Category.verifier)
         dispatchers = event.category is not None and event.category.dispatcher_verifies
         return audience("town_dispatchers" if dispatchers else "grid_workers", event)
-    if rule == "grid_workers":
-        return set(db.session.scalars(select(GridMember.user_id).join(User).where(
-            GridMember.grid_id == event.grid_id, User.role == "grid_worker",
-            User.is_enabled.is_(True))))
-    if rule == "town_dispatchers":
-        return set(_enabled(User.role == "dispatcher", User.region_id == event.town_id))
-    if rule == "department_handlers" and event.department_id:
-        return set(_enabled(User.role == "handler", User.department_id == event.department_id))
-    if rule == "department_heads" and event.department_id:
-        return set(_enabled(User.role == "handler", User.department_id == event.department_id,
-                            User.is_department_head.is_(True)))
-    if rule == "assignee" and event.assignee_id:
-        return set(_enabled(User.id == event.assignee_id))
     if rule == "holder":
         return audience(HOLDERS.get(event.state, "town_dispatchers"), event)
-    return set()
+    statement = _AUDIENCES.get(rule)
+    if statement is None:
+        return set()
+    key = _NEEDS[rule]
+    value = getattr(event, key)
+    if not value:
+        return set()
+    return set(db.session.scalars(statement, {key: value}))
 
 
 #: who holds a case in each state (督办's default recipient)

@@ -1,0 +1,73 @@
+"""A new case is written by two prebuilt INSERTs, not the ORM's flush (core.rows, issue 8):
+the rows are the ones the flush writes, the case reads as loaded without asking the
+database again, and it changes afterwards as any case does."""
+from sqlalchemy import event as sa_event, select
+
+from core.extensions import db
+from events import intake, services
+from events.models import Event, EventLog
+from tests.factories import NOW, catalogue, make_town, make_user
+from tests.support import writing
+
+REPORT = dict(category_code="06010", description="路边堆放生活垃圾", address="村口")
+
+
+def _row(table, ident) -> dict:
+    return dict(db.session.execute(select(table).where(table.c.id == ident)).mappings().one())
+
+
+def test_a_stored_case_and_its_log_are_the_rows_the_flush_writes(app):
+    with writing(app):
+        catalogue()
+        grid = make_town(grids=1).grids[0]
+        worker = make_user("rows-worker", "grid_worker", grids=[grid])
+        place = dict(lat=grid.centroid_lat, lon=grid.centroid_lon, **REPORT)
+        stored, stored_log = intake.store_event(*intake.prepare_report(worker, NOW, **place))
+        flushed, flushed_log = intake.prepare_report(worker, NOW, **place)
+        flushed.number = "TEST-2026-000001"
+        db.session.add_all([flushed, flushed_log])
+        db.session.flush()
+        ids = (stored.id, flushed.id, stored_log.id, flushed_log.id)
+    with app.app_context():
+        case, other = _row(Event.__table__, ids[0]), _row(Event.__table__, ids[1])
+        assert case["category_id"] and case["grid_id"] and case["town_id"] == grid.town_id
+        assert case["version"] == 1 and case["clock_started_at"] is not None
+        assert {name for name in case if case[name] != other[name]} == {"id", "number"}
+        log, other_log = _row(EventLog.__table__, ids[2]), _row(EventLog.__table__, ids[3])
+        assert log["event_id"] == ids[0] and log["action"] == "create"
+        assert {name for name in log if log[name] != other_log[name]} == {"id", "event_id"}
+
+
+def test_a_stored_case_reads_without_another_statement_and_changes_as_any_case(app):
+    with writing(app):
+        catalogue()
+        grid = make_town(grids=1).grids[0]
+        worker = make_user("rows-worker", "grid_worker", grids=[grid])
+        dispatcher = make_user("rows-dispatcher", "dispatcher", town=grid.town)
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+    with writing(app):
+        event, _created = intake.create_event(worker, NOW, lat=grid.centroid_lat,
+                                              lon=grid.centroid_lon, **REPORT)
+        sa_event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            values = {column.key: getattr(event, column.key)
+                      for column in Event.__mapper__.column_attrs}
+            assert (event.category.code, event.grid.id, event.town.id) == (
+                "06010", grid.id, grid.town_id)
+            assert [log.action for log in event.logs] == ["create"]
+            assert event.attachments == []
+        finally:
+            sa_event.remove(db.engine, "before_cursor_execute", count)
+        assert statements == []
+        assert values["state"] == "filed" and values["version"] == 1
+        assert db.session.get(Event, event.id) is event  # the session's own, not a copy
+        services.perform_action(dispatcher, event, "reject", NOW, note="不属于受理范围")
+    ident, version = event.id, event.version
+    assert version > 1  # each UPDATE checked the version the INSERT wrote, and bumped it
+    with app.app_context():
+        case = db.session.get(Event, ident)
+        assert (case.state, case.version) == ("rejected", version)
+        assert [log.action for log in case.logs] == ["create", "reject"]

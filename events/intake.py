@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Float, Integer, bindparam, select
+from sqlalchemy import Float, Integer, String, bindparam, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from auth.permissions import case_scope
 from events.access import can_report_in, visible_clause
@@ -160,9 +161,15 @@ def commit_once(scope: str, key: str | None, create) -> tuple[Event, bool]:
         return existing, False
 
 
+#: a report's lookups, built once with their values as parameters
+GRID_BY_CODE = (select(Grid).options(joinedload(Grid.town, innerjoin=True))
+                .where(Grid.code == bindparam("code", type_=String)))
+CATEGORY_BY_CODE = select(Category).where(Category.code == bindparam("code", type_=String))
+
+
 def _resolve_grid(actor, grid_code, lat, lon) -> Grid:
     if grid_code:
-        grid = db.session.scalar(select(Grid).where(Grid.code == grid_code))
+        grid = db.session.scalar(GRID_BY_CODE, {"code": grid_code})
         if grid is None:
             raise InvalidInput(_("网格 %(code)s 不存在", code=grid_code),
                                fields={"grid_code": ["unknown grid"]})
@@ -191,7 +198,7 @@ class CheckedReport:
 
 def check_report(actor, *, category_code: str, lat: float, lon: float,
                  grid_code: str | None = None, source: str | None = None) -> CheckedReport:
-    category = db.session.scalar(select(Category).where(Category.code == category_code))
+    category = db.session.scalar(CATEGORY_BY_CODE, {"code": category_code})
     if category is None or not category.is_active:
         raise InvalidInput(_("案件类别 %(code)s 不存在", code=category_code),
                            fields={"category_code": ["unknown category"]})

@@ -4,7 +4,8 @@ from functools import lru_cache
 
 from shapely.geometry import Point, shape
 from shapely.prepared import prep
-from sqlalchemy import select
+from sqlalchemy import Float, Integer, bindparam, select
+from sqlalchemy.orm import joinedload
 
 from core.extensions import db
 from grid.models import Grid
@@ -15,15 +16,26 @@ def _geometry(boundary: str):
     return prep(shape(json.loads(boundary)))
 
 
+def _candidates(in_town: bool):
+    """The grids whose box holds a point, with their town (a report needs it: one statement,
+    not two), built once with the point as parameters."""
+    lat, lon = bindparam("lat", type_=Float), bindparam("lon", type_=Float)
+    query = (select(Grid).options(joinedload(Grid.town, innerjoin=True))
+             .where(Grid.min_lat <= lat, Grid.max_lat >= lat, Grid.min_lon <= lon,
+                    Grid.max_lon >= lon, Grid.retired_at.is_(None)).order_by(Grid.code))
+    return query.where(Grid.town_id == bindparam("town_id", type_=Integer)) if in_town else query
+
+
+_CANDIDATES = {False: _candidates(False), True: _candidates(True)}
+
+
 def locate_grid(lat: float, lon: float, town_id: int | None = None) -> Grid | None:
     """The grid covering (lat, lon); on a shared border, the one with the lowest code."""
-    query = select(Grid).where(Grid.min_lat <= lat, Grid.max_lat >= lat,
-                               Grid.min_lon <= lon, Grid.max_lon >= lon,
-                               Grid.retired_at.is_(None)).order_by(Grid.code)
+    params = {"lat": lat, "lon": lon}
     if town_id is not None:
-        query = query.where(Grid.town_id == town_id)
+        params["town_id"] = town_id
     point = Point(lon, lat)
-    for grid in db.session.scalars(query):
+    for grid in db.session.scalars(_CANDIDATES[town_id is not None], params):
         if _geometry(grid.boundary).covers(point):
             return grid
     return None

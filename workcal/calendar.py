@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from blinker import Namespace
-from sqlalchemy import Boolean, Date, String, func, select
+from sqlalchemy import Boolean, Date, String, bindparam, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.extensions import db
@@ -34,6 +34,11 @@ class WorkDay(db.Model):
     source: Mapped[str] = mapped_column(String(20))
 
 
+#: a month of the calendar, built once (a report's deadline reads one)
+_MONTH = select(WorkDay.day, WorkDay.is_workday).where(
+    WorkDay.day >= bindparam("first", type_=Date), WorkDay.day <= bindparam("last", type_=Date))
+
+
 class DbCalendar:
     """day -> True / False / None (year not in the table); loads a month at a time (a
     deadline rarely reaches past the next few weeks)."""
@@ -48,8 +53,7 @@ class DbCalendar:
             first = date(day.year, day.month, 1)
             last = (first + timedelta(days=31)).replace(day=1) - timedelta(days=1)
             with db.session.no_autoflush:  # a lookup: pending changes need not be written
-                rows = db.session.execute(select(WorkDay.day, WorkDay.is_workday).where(
-                    WorkDay.day >= first, WorkDay.day <= last))
+                rows = db.session.execute(_MONTH, {"first": first, "last": last})
                 month = self._months[key] = dict(rows.all())
         return month.get(day)
 

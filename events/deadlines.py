@@ -39,7 +39,8 @@ def region_periods(town) -> WorkPeriods:
     tz = current_app.config["LOCAL_TIMEZONE"]
     parts = town.path.rstrip("/").split("/")  # "22…/2202…/…/" — ancestors' paths are prefixes
     paths = ["/".join(parts[:n]) + "/" for n in range(1, len(parts) + 1)]
-    ancestors = db.session.execute(_ancestors_statement(), {"paths": paths}).all()
+    # plain rows, read on the session's connection (past the ORM's execution layer)
+    ancestors = db.session.connection().execute(_ancestors_statement(), {"paths": paths}).all()
     own = next((periods for _path, periods in ancestors if periods), None)
     return _parsed(tuple(own or current_app.config["WORK_PERIODS"]), tz)
 

@@ -123,8 +123,11 @@ def possible_duplicates(category_id: int, lat: float, lon: float, now: datetime,
     dlat = radius / 111_320
     dlon = radius / (111_320 * shrink)
     nearest, summaries = _duplicate_statements(viewer)
-    # ix_event_category_place answers this from the index; only the nearest are then loaded
-    rows = db.session.execute(nearest, {
+    # ix_event_category_place answers this from the index; only the nearest are then loaded.
+    # Plain rows: read on the session's connection (the ORM's execution layer has nothing
+    # to do for them and costs more than the statement)
+    connection = db.session.connection()
+    rows = connection.execute(nearest, {
         "category_id": category_id, "since": now - timedelta(days=days), "lat": lat,
         "lon": lon, "shrink": shrink, "lat_lo": lat - dlat, "lat_hi": lat + dlat,
         "lon_lo": lon - dlon, "lon_hi": lon + dlon,
@@ -134,7 +137,7 @@ def possible_duplicates(category_id: int, lat: float, lon: float, now: datetime,
     if not ids:
         return []
     if as_rows:
-        found = db.session.execute(summaries, {"ids": ids}).all()
+        found = connection.execute(summaries, {"ids": ids}).all()
     else:
         found = db.session.scalars(select(Event).options(*LIST_LOADS).where(Event.id.in_(ids)))
     loaded = {item.id: item for item in found}

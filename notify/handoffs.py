@@ -106,7 +106,7 @@ def audience(rule: str, event) -> set[int]:
     value = getattr(event, key)
     if not value:
         return set()
-    return set(db.session.scalars(statement, {key: value}))
+    return set(db.session.connection().execute(statement, {key: value}).scalars())
 
 
 #: who holds a case in each state (督办's default recipient)

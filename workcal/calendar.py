@@ -52,9 +52,10 @@ class DbCalendar:
         if month is None:
             first = date(day.year, day.month, 1)
             last = (first + timedelta(days=31)).replace(day=1) - timedelta(days=1)
-            with db.session.no_autoflush:  # a lookup: pending changes need not be written
-                rows = db.session.execute(_MONTH, {"first": first, "last": last})
-                month = self._months[key] = dict(rows.all())
+            # plain rows on the session's connection: no autoflush (a lookup: pending
+            # changes need not be written), no ORM execution layer
+            rows = db.session.connection().execute(_MONTH, {"first": first, "last": last})
+            month = self._months[key] = dict(rows.all())
         return month.get(day)
 
 

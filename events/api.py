@@ -81,13 +81,22 @@ def create_event():
     data = CREATE_IN.load(json_body())
     key = _idempotency_key()
     now = clock.utcnow()
-    event, created = intake.report_once(user, now, idempotency_key=key, **data)
+    nearby = []
+
+    def duplicates_of(case, exclude_id=None):
+        nearby[:] = intake.possible_duplicates(case.category.id, case.lat, case.lon, now,
+                                               exclude_id=exclude_id, viewer=user,
+                                               as_rows=True)
+    # a new report's possible duplicates are read with its checks, before its unit of work:
+    # the cases open nearby as it was reported (no read after the commit)
+    event, created = intake.report_once(user, now, idempotency_key=key,
+                                        before_store=duplicates_of, **data)
     # a new case answers with what was written; a replayed one is read as rows
+    if not created:
+        duplicates_of(event, exclude_id=event.id)
     loaded = written_case(event) if created else load_case_row(event.id)
     body = detail_json(user, *loaded, clock.utcnow())
-    body["possible_duplicates"] = _summaries(intake.possible_duplicates(
-        event.category_id, event.lat, event.lon, now, exclude_id=event.id, viewer=user,
-        as_rows=True))
+    body["possible_duplicates"] = _summaries(nearby)
     response_headers = {"Location": f"/api/v1/events/{event.id}"}
     if not created:
         response_headers["Idempotent-Replayed"] = "true"

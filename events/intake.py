@@ -271,17 +271,20 @@ def create_event(actor, now: datetime, *, photo_ids=(), **fields) -> tuple[Event
 
 
 def report_once(actor, now: datetime, *, idempotency_key: str | None = None, photo_ids=(),
-                photos=(), **fields) -> tuple[Event, bool]:
+                photos=(), before_store=None, **fields) -> tuple[Event, bool]:
     """A request's staff report: (event, created). A replayed Idempotency-Key answers with
     its case before any other work; the report is checked and built before the write unit,
     which numbers and inserts it with its photos (uploaded ids, or `photos` prepared by
-    events.photos and stored here)."""
+    events.photos and stored here). `before_store(draft)` reads what the answer needs
+    besides the case in the same read, before the unit (the API's possible duplicates)."""
     scope = f"user:{actor.id}"
     if idempotency_key:
         existing = find_replay(scope, idempotency_key)
         if existing is not None:
             return existing, False
     draft = prepare_report(actor, now, idempotency_key=idempotency_key, **fields)
+    if before_store is not None:
+        before_store(draft[0])
 
     def store() -> tuple[Event, bool]:
         ids = list(photo_ids) + [add_photo(photo, actor.id).id for photo in photos]

@@ -162,7 +162,8 @@ def test_the_duplicate_check_reads_a_band_of_one_category_from_its_index(world, 
 
 def test_a_create_answers_from_what_it_wrote_without_reading_it_back(world, api):
     """The create's answer is built from the case in memory (events.queries.written_case):
-    after the write unit's INSERTs nothing reads the case, its history or its photos."""
+    after the write unit's INSERTs nothing reads the case, its history or its photos, and
+    the duplicate check ran before the unit."""
     from sqlalchemy import event as sa_event
     statements = []
 
@@ -188,6 +189,13 @@ def test_a_create_answers_from_what_it_wrote_without_reading_it_back(world, api)
     reads_back = [s for s in after if s.startswith("SELECT") and
                   ("FROM event_log" in s or "FROM attachment" in s or "event.number" in s)]
     assert not reads_back, reads_back
+    # the possible duplicates are read with the report's checks, before the unit: the
+    # request has no read transaction after its commit
+    counter = next(i for i, s in enumerate(statements)
+                   if s.startswith("INSERT INTO event_counter"))
+    nearby = [i for i, s in enumerate(statements)
+              if s.startswith("SELECT event.id, event.lat, event.lon FROM event")]
+    assert nearby and max(nearby) < counter, statements
     inserted = [s.split(" ")[2] for s in statements if s.startswith("INSERT")]
     assert inserted[:3] == ["event_counter", "event", "event_log"]
     # then, at commit, in no set order: the 待派遣 task and the dashboards' rollups, once each

@@ -23,11 +23,8 @@ def column_type(table, name):
     return column_.type
 
 
-def json_records(columns: dict, rows: list[dict]):
-    """PostgreSQL: `rows` as `json_to_recordset(<one JSON document>) AS v(<column> <type>, …)`.
-    A whole batch then goes in one statement with one parameter: executemany runs a
-    statement per row, a VALUES list makes the driver parse and bind a placeholder per
-    cell, and bound arrays of text are quoted element by element in Python."""
+def json_document(rows: list[dict]) -> str:
+    """`rows` as one JSON document for json_records (instants as UTC ISO text, dates ISO)."""
     iso = {}  # `now` recurs in every row
 
     def as_json(value):
@@ -39,8 +36,18 @@ def json_records(columns: dict, rows: list[dict]):
             iso[value] = value.astimezone(timezone.utc).isoformat()
         return iso[value]
 
-    document = json.dumps(rows, default=as_json)
-    return (func.json_to_recordset(cast(bindparam("v_rows", document, type_=Text), JSON))
+    return json.dumps(rows, default=as_json)
+
+
+def json_records(columns: dict, rows: list[dict] | None = None):
+    """PostgreSQL: `rows` as `json_to_recordset(<one JSON document>) AS v(<column> <type>, …)`.
+    A whole batch then goes in one statement with one parameter: executemany runs a
+    statement per row, a VALUES list makes the driver parse and bind a placeholder per
+    cell, and bound arrays of text are quoted element by element in Python. Without `rows`
+    the document is the parameter `v_rows`, given at execution (a statement built once)."""
+    document = (bindparam("v_rows", json_document(rows), type_=Text) if rows is not None
+                else bindparam("v_rows", type_=Text))
+    return (func.json_to_recordset(cast(document, JSON))
             .table_valued(*(column(name, type_) for name, type_ in columns.items()))
             .render_derived(name="v", with_types=True))
 
@@ -49,15 +56,28 @@ def bulk_insert(table, rows: list[dict], *, returning=(), skip_conflicts=False):
     """INSERT all `rows` (dicts naming the same columns), ON CONFLICT DO NOTHING with
     `skip_conflicts`: one statement on PostgreSQL, executemany on SQLite."""
     if postgresql():
+        if not skip_conflicts:
+            statement = _pg_plain_insert(table, tuple(rows[0]), tuple(returning))
+            return db.session.execute(statement, {"v_rows": json_document(rows)})
         names = list(rows[0])
         source = json_records({name: column_type(table, name) for name in names}, rows)
-        statement = pg_insert(table).from_select(names, select(*source.c))
-        if skip_conflicts:
-            statement = statement.on_conflict_do_nothing()
+        statement = (pg_insert(table).from_select(names, select(*source.c))
+                     .on_conflict_do_nothing())
         if returning:
             statement = statement.returning(*returning)
         return db.session.execute(statement)
     return db.session.execute(_sqlite_insert(table, skip_conflicts, tuple(returning)), rows)
+
+
+@lru_cache(maxsize=None)
+def _pg_plain_insert(table, names: tuple, returning: tuple):
+    """A plain INSERT … SELECT FROM json_to_recordset, built once per table and columns with
+    the document as its parameter. SQLAlchemy caches the compiled form of this (generic)
+    INSERT, not of the PostgreSQL dialect's (ON CONFLICT), which is compiled on every call
+    (~1 ms: a create's notices are written under the write lock)."""
+    source = json_records({name: column_type(table, name) for name in names})
+    statement = insert(table).from_select(list(names), select(*source.c))
+    return statement.returning(*returning) if returning else statement
 
 
 @lru_cache(maxsize=None)

@@ -20,10 +20,15 @@ def init_app(app) -> None:
 
     @cache
     def _session_user():
-        """Every page's first statement: the session's user with the grids of its scope, in
-        one query built once (SQLAlchemy keeps its cache key) — issue 8."""
-        return (select(User).options(joinedload(User.memberships))
-                .where(User.id == bindparam("user_id")))
+        """Every page's first statement: the session's user with what its scope and menu
+        read — the grids, the region, the department and the department's region — in one
+        query built once (SQLAlchemy keeps its cache key) — issue 8. (Each was a lazy load
+        of its own for the roles that have one.)"""
+        department = joinedload(User.department)
+        return (select(User).options(
+            joinedload(User.memberships), joinedload(User.region),
+            department.joinedload(User.department.property.mapper.class_.region))
+            .where(User.id == bindparam("user_id")))
 
     @login_manager.user_loader
     def load_user(session_id: str):

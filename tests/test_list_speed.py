@@ -227,3 +227,29 @@ def test_each_roles_list_is_two_statements(world, report, api, username):
     assert len(statements) == 2, statements
     assert statements[0].startswith("SELECT api_token.id")
     assert statements[1].startswith("SELECT event.id")
+
+
+@pytest.mark.parametrize("username", ["worker", "dispatcher", "handler", "supervisor", "admin"])
+def test_a_page_reads_its_users_scope_with_the_user(world, report, login_as, username):
+    """The session's user comes with its grids, region, department and the department's
+    region in one statement: a handler's workbench read the last two by lazy loads, a
+    supervisor's the region."""
+    from sqlalchemy import event as sa_event
+    report("worker")
+    client = login_as(username)
+    assert client.get("/events").status_code == 200
+    with world.app_context():
+        engine = db.engine
+    statements = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(" ".join(statement.replace('"', "").split()))
+    sa_event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert client.get("/events").status_code == 200
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", seen)
+    lazy = [s[:80] for s in statements
+            if s.startswith(("SELECT region.id AS region_id", "SELECT department.id AS"))]
+    assert statements[1 if statements[0] == "BEGIN" else 0].startswith("SELECT user.id")
+    assert not lazy, lazy

@@ -8,7 +8,7 @@ columns the caller names). auth/ names no case model: events/ passes its columns
 down (events/access.py)."""
 from dataclasses import dataclass
 
-from sqlalchemy import false, select, true
+from sqlalchemy import bindparam, false, select, true
 
 from grid.models import Region
 
@@ -75,6 +75,25 @@ def _region(region) -> Scope:
     return Scope("region", path=region.path) if region is not None else NOTHING
 
 
+#: a region's path alone (a supervisor's scope)
+_REGION_PATH = select(Region.path).where(Region.id == bindparam("region_id"))
+
+
+def _user_region(user) -> Scope:
+    """A supervisor's subtree. A page's user comes with its region loaded; an API request's
+    does not (the token's statement stays lean for every other role), and loading it
+    whole through the ORM cost a third of a supervisor's list: its path alone is read,
+    once per request (kept on the user object, which lives as long as the request)."""
+    if "region" in user.__dict__ or user.region_id is None:
+        return _region(user.region)
+    kept = user.__dict__.get("_region_path")  # (region id, path): a region changed is read anew
+    if kept is None or kept[0] != user.region_id:
+        from core.extensions import db
+        kept = user.__dict__["_region_path"] = (user.region_id, db.session.connection().execute(
+            _REGION_PATH, {"region_id": user.region_id}).scalar())
+    return Scope("region", path=kept[1]) if kept[1] is not None else NOTHING
+
+
 def _grids(user) -> Scope:
     return Scope("grids", tuple(sorted(user.grid_ids))) if user.grid_ids else NOTHING
 
@@ -96,7 +115,7 @@ def case_scope(user) -> Scope:
     if role == "handler":
         return Scope("department", (user.department_id,)) if user.department_id else NOTHING
     if role == "supervisor":
-        return _region(user.region)
+        return _user_region(user)
     if role == "resident":  # a ResidentActor holds the one case it came in through
         event_id = getattr(user, "event_id", None)
         return Scope("case", (event_id,)) if event_id is not None else NOTHING

@@ -142,13 +142,10 @@ def issue_token(user: User, now: datetime) -> tuple[str, ApiToken]:
 
 @cache
 def _token_user():
-    """Every API request's first statement: the token, its user, the user's grid
-    memberships and region (their scope: a worker's grids, a supervisor's subtree) in one
-    query, built once (SQLAlchemy keeps its cache key) — on first use, when every
-    feature's models are mapped, not at import."""
-    user = joinedload(ApiToken.user)
-    return (select(ApiToken).options(user.joinedload(User.memberships),
-                                     user.joinedload(User.region))
+    """Every API request's first statement: the token, its user and the user's grid
+    memberships (their scope) in one query, built once (SQLAlchemy keeps its cache key) —
+    on first use, when every feature's models are mapped, not at import."""
+    return (select(ApiToken).options(joinedload(ApiToken.user).joinedload(User.memberships))
             .where(ApiToken.token_hash == bindparam("token_hash")))
 
 

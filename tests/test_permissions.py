@@ -81,3 +81,21 @@ def test_a_supervisor_reports_neither_on_the_page_nor_through_the_api(world, api
     assert api("dispatcher").post("/api/v1/events", json={
         "category_code": "06010", "lat": lat, "lon": lon, "description": "路边垃圾"}
     ).status_code == 201
+
+
+def test_a_supervisors_subtree_follows_a_change_of_region(app):
+    """An API request's supervisor has no region loaded: its scope reads the region's path
+    alone and keeps it for the request — and reads it again when the region changes."""
+    from auth.permissions import case_scope
+    from tests.factories import make_county, make_user
+    with writing(app):
+        first, second = make_county(), make_county()
+        ident = make_user("perm-supervisor", "supervisor", region=first).id
+        paths = (first.path, second.path, second.id)
+    with app.app_context():
+        user = db.session.get(User, ident)
+        assert "region" not in user.__dict__
+        assert case_scope(user).path == paths[0]
+        assert case_scope(user).path == paths[0]  # kept, not read again
+        user.region_id = paths[2]
+        assert case_scope(user).path == paths[1]

@@ -203,56 +203,55 @@ def test_a_create_answers_from_what_it_wrote_without_reading_it_back(world, api)
                                     "rollup_month", "rollup_town"]
 
 
-@pytest.mark.parametrize("username", ["worker", "dispatcher", "handler", "supervisor", "admin"])
-def test_each_roles_list_is_the_token_and_the_page(world, report, api, username):
-    """The token with its user's grids, then the page; a supervisor's subtree read as its
-    path alone between them — no lazy load of a whole region (it was a third of a
-    supervisor's list)."""
+ROLES = ("worker", "dispatcher", "handler", "supervisor", "admin")
+
+
+def _statements_of(engine, request) -> list[str]:
+    """The statements `request()` runs (BEGIN left out), quotes dropped, spaces squeezed."""
     from sqlalchemy import event as sa_event
-    report("worker")
-    client = api(username)
-    assert client.get("/api/v1/events").status_code == 200  # its token issued first
-    with world.app_context():
-        engine = db.engine
     statements = []
 
     def seen(_conn, _cursor, statement, *_args):
         if not statement.startswith("BEGIN"):
-            statements.append(" ".join(statement.split())[:60])
+            statements.append(" ".join(statement.replace('"', "").split()))
     sa_event.listen(engine, "before_cursor_execute", seen)
     try:
-        answer = client.get("/api/v1/events?limit=20")
+        assert request().status_code == 200
     finally:
         sa_event.remove(engine, "before_cursor_execute", seen)
-    assert answer.status_code == 200
-    assert statements[0].startswith("SELECT api_token.id")
-    assert statements[-1].startswith("SELECT event.id")
+    return statements
+
+
+def test_each_roles_list_is_the_token_and_the_page(world, report, api):
+    """The token with its user's grids, then the page; a supervisor's subtree read as its
+    path alone between them — no lazy load of a whole region (it was a third of a
+    supervisor's list)."""
+    report("worker")
+    with world.app_context():
+        engine = db.engine
     path = "SELECT region.path FROM region WHERE region.id"
-    between = [path] if username == "supervisor" else []
-    assert [s[:len(path)] for s in statements[1:-1]] == between, statements
+    for username in ROLES:
+        client = api(username)
+        assert client.get("/api/v1/events").status_code == 200  # its token issued first
+        statements = _statements_of(engine, lambda: client.get("/api/v1/events?limit=20"))
+        assert statements[0].startswith("SELECT api_token.id"), (username, statements)
+        assert statements[-1].startswith("SELECT event.id"), (username, statements)
+        between = [path] if username == "supervisor" else []
+        assert [s[:len(path)] for s in statements[1:-1]] == between, (username, statements)
 
 
-@pytest.mark.parametrize("username", ["worker", "dispatcher", "handler", "supervisor", "admin"])
-def test_a_page_reads_its_users_scope_with_the_user(world, report, login_as, username):
+def test_a_page_reads_its_users_scope_with_the_user(world, report, login_as):
     """The session's user comes with its grids, region, department and the department's
     region in one statement: a handler's workbench read the last two by lazy loads, a
     supervisor's the region."""
-    from sqlalchemy import event as sa_event
     report("worker")
-    client = login_as(username)
-    assert client.get("/events").status_code == 200
     with world.app_context():
         engine = db.engine
-    statements = []
-
-    def seen(_conn, _cursor, statement, *_args):
-        statements.append(" ".join(statement.replace('"', "").split()))
-    sa_event.listen(engine, "before_cursor_execute", seen)
-    try:
+    for username in ROLES:
+        client = login_as(username)
         assert client.get("/events").status_code == 200
-    finally:
-        sa_event.remove(engine, "before_cursor_execute", seen)
-    lazy = [s[:80] for s in statements
-            if s.startswith(("SELECT region.id AS region_id", "SELECT department.id AS"))]
-    assert statements[1 if statements[0] == "BEGIN" else 0].startswith("SELECT user.id")
-    assert not lazy, lazy
+        statements = _statements_of(engine, lambda: client.get("/events"))
+        assert statements[0].startswith("SELECT user.id"), (username, statements[0][:80])
+        lazy = [s[:80] for s in statements
+                if s.startswith(("SELECT region.id AS region_id", "SELECT department.id AS"))]
+        assert not lazy, (username, lazy)

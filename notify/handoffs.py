@@ -71,25 +71,22 @@ def _enabled(*conditions):
     return select(User.id).where(User.is_enabled.is_(True), *conditions)
 
 
-#: each rule's statement, built once with the case's keys as parameters (hand-offs are
-#: written under the write lock: a statement rebuilt per case costs its cache key each time)
+#: each rule's statement, built once with the case's key it needs as its one parameter
+#: (hand-offs are written under the write lock: a statement rebuilt per case costs its
+#: cache key each time); a case without that key has nobody under the rule
 _AUDIENCES = {
-    "grid_workers": select(GridMember.user_id).join(User).where(
+    "grid_workers": ("grid_id", select(GridMember.user_id).join(User).where(
         GridMember.grid_id == bindparam("grid_id"), User.role == "grid_worker",
-        User.is_enabled.is_(True)),
-    "town_dispatchers": _enabled(User.role == "dispatcher",
-                                 User.region_id == bindparam("town_id")),
-    "department_handlers": _enabled(User.role == "handler",
-                                    User.department_id == bindparam("department_id")),
-    "department_heads": _enabled(User.role == "handler",
-                                 User.department_id == bindparam("department_id"),
-                                 User.is_department_head.is_(True)),
-    "assignee": _enabled(User.id == bindparam("assignee_id")),
+        User.is_enabled.is_(True))),
+    "town_dispatchers": ("town_id", _enabled(User.role == "dispatcher",
+                                             User.region_id == bindparam("town_id"))),
+    "department_handlers": ("department_id", _enabled(
+        User.role == "handler", User.department_id == bindparam("department_id"))),
+    "department_heads": ("department_id", _enabled(
+        User.role == "handler", User.department_id == bindparam("department_id"),
+        User.is_department_head.is_(True))),
+    "assignee": ("assignee_id", _enabled(User.id == bindparam("assignee_id"))),
 }
-#: what each rule needs of the case: without it the rule names nobody
-_NEEDS = {"grid_workers": "grid_id", "town_dispatchers": "town_id",
-          "department_handlers": "department_id", "department_heads": "department_id",
-          "assignee": "assignee_id"}
 
 
 def audience(rule: str, event) -> set[int]:
@@ -99,10 +96,9 @@ def audience(rule: str, event) -> set[int]:
         return audience("town_dispatchers" if dispatchers else "grid_workers", event)
     if rule == "holder":
         return audience(HOLDERS.get(event.state, "town_dispatchers"), event)
-    statement = _AUDIENCES.get(rule)
-    if statement is None:
+    if rule not in _AUDIENCES:
         return set()
-    key = _NEEDS[rule]
+    key, statement = _AUDIENCES[rule]
     value = getattr(event, key)
     if not value:
         return set()

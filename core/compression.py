@@ -5,16 +5,24 @@ third of its size on a village signal.
 A static file is sent by Flask as a stream from the open file, and Flask-Compress would
 compress a stream without ever closing the file (and never as gzip). The files are small
 (Leaflet, the largest, is 147 KB), so each is read whole first: the file is closed at once
-and the answer compressed like a page, with its ETag kept for the browser's revalidation."""
+and the answer compressed like a page, with its ETag kept for the browser's revalidation.
+At once, not when the server closes the answer: a server may never do that — Werkzeug's
+skips it when the browser drops the connection while it is written (a page left, a
+service worker's fetch cut off), and the file stayed open until the garbage collector
+found it."""
 from flask import Flask, request
 
 from core.extensions import compress
 
 
 def _static_whole(response):
-    if request.endpoint == "static" and response.is_streamed and response.status_code == 200:
+    if request.endpoint == "static" and response.is_streamed:
+        stream = response.response  # the file (a range of it for a 206)
+        try:
+            response.response = [b"".join(stream)]
+        finally:
+            stream.close()
         response.direct_passthrough = False
-        response.make_sequence()  # reads the file and closes it
     return response
 
 

@@ -1,12 +1,15 @@
 """Compressed answers (issue 10's page weight): a grid worker's phone on a village signal
 downloads the patrol form — page, styles, scripts, the map library — in well under 150 KB,
 and what arrives decodes to exactly what was served."""
+import gc
 import re
+import warnings
 import zlib
 
 import brotli
 from backports import zstd
 import pytest
+from werkzeug.test import EnvironBuilder
 
 CHROMIUM = {"Accept-Encoding": "gzip, deflate, br, zstd"}
 ASSET = re.compile(r'(?:href|src)="(/static/[^"#]+)"')
@@ -78,3 +81,19 @@ def test_photos_and_small_answers_are_sent_as_they_are(world, api, report, login
         assert "Content-Encoding" not in sent.headers
     health = worker.get("/healthz/web", headers=CHROMIUM)
     assert len(health.get_data()) < 1024 and "Content-Encoding" not in health.headers
+
+
+@pytest.mark.parametrize("ranged", [{}, {"Range": "bytes=0-99"}])
+def test_a_static_file_is_closed_before_the_server_sends_it(world, ranged):
+    """A browser that drops the connection while a script is written: Werkzeug's server
+    then never closes the answer. The file must not stay open for the collector to find."""
+    environ = EnvironBuilder(path="/static/js/field.js",
+                             headers={"Accept-Encoding": "gzip", **ranged}).get_environ()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        answer = world(environ, lambda status, headers, exc_info=None: None)
+        body = b"".join(answer)  # written, then the connection drops: no close()
+        del answer
+        gc.collect()
+    assert body
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)], caught

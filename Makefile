@@ -39,8 +39,10 @@ run: install
 	$(FLASK) seed-demo --if-empty
 	@bash -c 'trap "kill 0" EXIT; $(FLASK) scheduler & $(FLASK) run --host 127.0.0.1 --port 5000'
 
+# Two processes (pytest-xdist), each with its own PostgreSQL and Chromium on free ports.
+TEST_WORKERS ?= 2
 test: install-dev system-deps
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -13,7 +13,7 @@ def init_app(app) -> None:
     from notify.calendar_watch import warn_about_missing_year
     from notify.delivery import deliver_pending
     from notify.digest import send_digests
-    from notify.services import unread_counts
+    from notify.services import BELL_CAP, badge, unread_counts
     from notify.views import bp as views_bp
     # the sweep announces ladder steps; notify/ decides who hears (events/ imports no notify/)
     steps_reached.connect(announce_steps)
@@ -35,4 +35,5 @@ def init_app(app) -> None:
         """The bell in every page's menu: unread tasks (待办) and alerts (提醒)."""
         if not current_user.is_authenticated:
             return {}
-        return {"bell": unread_counts(current_user)}
+        return {"bell": unread_counts(current_user, cap=BELL_CAP)}
+    app.add_template_filter(badge, "badge")

@@ -4,14 +4,15 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, text
 
 from auth.models import User
 from events.access import visible_clause
 from core.database import write_transaction
 from core.extensions import db
 from events.models import Event
-from notify.handoffs import TASK, is_done
+from notify.handoffs import is_done
+from notify.models import UNREAD_TASKS
 from notify.models import Notification
 from notify.services import notify
 
@@ -56,8 +57,7 @@ def open_tasks() -> dict[int, list[str]]:
                Event.extension_requested_hours)
         .join(Event, Event.id == Notification.event_id)
         .join(User, User.id == Notification.user_id)
-        .where(Notification.channel == "in_app", Notification.read_at.is_(None),
-               Notification.kind.startswith(TASK), User.is_enabled.is_(True))
+        .where(text(UNREAD_TASKS), User.is_enabled.is_(True))  # its partial index
         .order_by(Notification.id)).all()
     found: dict[int, list[str]] = {}
     for row in rows:

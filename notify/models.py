@@ -2,7 +2,7 @@
 delivered after commit by the scheduler process."""
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.clock import utcnow
@@ -12,11 +12,27 @@ from core.types import UTCDateTime
 #: pending → sent, or pending → (retry) → failed after the last attempt; never deleted
 STATUSES = ("pending", "sent", "failed")
 
+#: a person's unread in-app notifications: tasks (待办, the hand-offs) and alerts (提醒). As
+#: SQL text, the same in the queries as in the partial indexes below, so that both SQLite
+#: and PostgreSQL find the index from the query's own terms.
+UNREAD = "channel = 'in_app' AND read_at IS NULL"
+UNREAD_TASKS = f"{UNREAD} AND kind LIKE 'task.%'"
+UNREAD_ALERTS = f"{UNREAD} AND kind NOT LIKE 'task.%'"
+
+
+def _unread_index(name: str, where: str) -> Index:
+    """Only the unread rows of one kind, newest last: the bell counts them and the unread
+    tab lists them without reading a busy dispatcher's thousands of others."""
+    return Index(name, "user_id", "id", sqlite_where=text(where), postgresql_where=text(where))
+
 
 class Notification(db.Model):
     __tablename__ = "notification"
     __table_args__ = (Index("ix_notification_due", "status", "next_attempt_at"),
-                      Index("ix_notification_inbox", "user_id", "channel", "read_at"))
+                      # a person's messages newest first (the unread ones: below)
+                      Index("ix_notification_inbox", "user_id", "id"),
+                      _unread_index("ix_notification_unread_tasks", UNREAD_TASKS),
+                      _unread_index("ix_notification_unread_alerts", UNREAD_ALERTS))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: the recipient; None for a channel that is not a person (a group chat webhook)

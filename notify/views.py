@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from core import clock
 from core.database import write_transaction
 from core.inputs import is_id
-from notify.services import grouped, inbox, mark_read, unread_counts
+from notify.services import BELL_CAP, grouped, inbox, mark_read, unread_counts
 
 bp = Blueprint("notify", __name__)
 TABS = ("tasks", "alerts", "all")
@@ -18,7 +18,7 @@ PAGE = 200
 @bp.get("/notifications")
 @login_required
 def index():
-    counts = unread_counts(current_user)
+    counts = unread_counts(current_user, cap=BELL_CAP)
     tab = request.args.get("tab")
     if tab not in TABS:  # open where the unread work is
         tab = "tasks" if counts["tasks"] or not counts["alerts"] else "alerts"

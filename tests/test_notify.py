@@ -251,3 +251,64 @@ def test_a_pending_message_is_taken_by_one_sender_until_its_lease_runs_out(world
         assert claim(row, when) is False  # the other scheduler
         assert claim(row, when + CLAIM_LEASE - timedelta(seconds=1)) is False
         assert claim(row, when + CLAIM_LEASE) is True  # its sender died: due again
+
+
+def _pile_up(app, username, **counts):
+    """`username` left this many unread in-app notices of each kind, and some others."""
+    from core import clock
+    with writing(app):
+        user_id = db.session.scalar(select(User.id).where(User.username == username))
+        now = clock.utcnow()
+        for kind, count in counts.items():
+            db.session.add_all(Notification(user_id=user_id, channel="in_app", kind=kind,
+                                            subject=f"{kind} #{i}", status="sent",
+                                            created_at=now) for i in range(count))
+        # read, or not in the app: never counted
+        db.session.add(Notification(user_id=user_id, channel="in_app", kind="task.dispatch",
+                                    subject="已读", status="sent", read_at=now))
+        db.session.add(Notification(user_id=user_id, channel="email", kind="warning",
+                                    subject="邮件", status="pending"))
+
+
+def test_the_bell_stops_counting_at_99_and_the_api_counts_them_all(world, api, login_as):
+    """A dispatcher who left 150 tasks unread: every page's bell says 99+ (and reads no more
+    than that); the messages page's tabs too; the API's counts stay exact."""
+    before = api("dispatcher").get("/api/v1/notifications").get_json()
+    _pile_up(world, "dispatcher", **{"task.dispatch": 150, "warning": 2, "calendar": 1})
+    after = api("dispatcher").get("/api/v1/notifications").get_json()
+    assert after["unread_tasks"] == before["unread_tasks"] + 150
+    assert after["unread_alerts"] == before["unread_alerts"] + 3
+    assert after["unread"] == after["unread_tasks"] + after["unread_alerts"]
+
+    desk = login_as("dispatcher")
+    page = desk.get("/notifications").get_data(as_text=True)
+    assert '<span class="badge task" title="待办">99+</span>' in page
+    assert f'<span class="badge alert" title="提醒">{after["unread_alerts"]}</span>' in page
+    assert "待办 99+，提醒" in page  # what a screen reader says
+    assert '待办 <span class="count">99+</span>' in page
+
+    desk.post("/notifications/read", data={"all": "1", "tab": "tasks"})
+    page = desk.get("/notifications").get_data(as_text=True)
+    assert 'class="badge task"' not in page
+    assert f'<span class="badge alert" title="提醒">{after["unread_alerts"]}</span>' in page
+    assert api("dispatcher").get("/api/v1/notifications").get_json()["unread_tasks"] == 0
+
+
+def test_the_bell_and_the_unread_tabs_read_their_partial_indexes(world, database_url):
+    """The counts' terms are the partial indexes' own (notify.models), so each engine reads
+    a person's unread tasks or alerts from an index of those alone."""
+    from sqlalchemy import text
+    from notify.services import BELL_CAP, _COUNTS
+    with world.app_context():
+        connection = db.session.connection()
+        for cap in (None, BELL_CAP):
+            sql = str(_COUNTS[cap].params(user_id=1).compile(
+                connection, compile_kwargs={"literal_binds": True}))
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SET LOCAL enable_seqscan = off"))
+                plan = "\n".join(connection.exec_driver_sql(f"EXPLAIN {sql}").scalars())
+            else:
+                plan = "\n".join(row[-1] for row in connection.exec_driver_sql(
+                    f"EXPLAIN QUERY PLAN {sql}"))
+            assert "ix_notification_unread_tasks" in plan, plan
+            assert "ix_notification_unread_alerts" in plan, plan

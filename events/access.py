@@ -20,6 +20,14 @@ def visible_clause(user, *, unindexed: bool = False):
                                    region_town=Event.town_id + 0)
 
 
+def due_indexed(user) -> bool:
+    """Has the user's scope an index of its own running clocks, (column, due_at, id)? A
+    handler's department and a one-grid worker's grid: their most urgent cases are read
+    from it; any wider scope walks ix_event_due, testing each running clock against it."""
+    scope = case_scope(user)
+    return scope.kind == "department" or (scope.kind == "grids" and len(scope.ids) == 1)
+
+
 def grid_scope_clause(user):
     """A WHERE clause on Grid: the grids whose cases `user` may see (the list's grid filter)."""
     return grid_scope(user).clause(grid=Grid.id, town=Grid.town_id)

@@ -20,7 +20,7 @@ from auth.masking import FULL_CONTACT_ROLES
 from core.errors import Forbidden, InvalidInput
 from core.extensions import db
 from core.inputs import is_id
-from events.access import queue_clause, visible_clause
+from events.access import due_indexed, queue_clause, visible_clause
 from events.models import Category, Department, Event
 from grid.models import Grid, Region
 
@@ -54,14 +54,15 @@ def local_midnight(day, days_after: int = 0) -> datetime:
 
 
 def apply_filters(query, user, args: dict, now: datetime, *, unindexed: bool = False,
-                  grid_indexed: bool = False):
+                  grid_indexed: bool = False, scope_indexed: bool = False):
     """`query` (on Event) narrowed to what the user may see and what `args` asks for.
     `unindexed`: no index serves the tests (access.visible_clause), so the statement reads
-    the index of its ORDER BY."""
+    the index of its ORDER BY; `scope_indexed` keeps the scope's own test indexed (its
+    index leads with the ORDER BY's columns after it: access.due_indexed)."""
     def col(column):
         return (column.concat("") if column.type.python_type is str else column + 0) \
             if unindexed else column
-    query = query.where(visible_clause(user, unindexed=unindexed))
+    query = query.where(visible_clause(user, unindexed=unindexed and not scope_indexed))
     if args.get("state"):
         query = query.where(col(Event.state).in_([s for s in args["state"].split(",") if s]))
     if args.get("category"):
@@ -168,7 +169,8 @@ def _by_created(query, cursor, descending: bool):
 
 def _by_due(query, cursor):
     # Running clocks are the open few: walking ix_event_due in order and testing each
-    # against the scope (unindexed) beats sorting all of a scope's cases.
+    # against the scope (unindexed) beats sorting all of a scope's cases — unless the scope
+    # has its own such index (a department's, a grid's: access.due_indexed).
     query = query.where(Event.due_at.is_not(None))
     if cursor is not None:
         _group, moment, ident = cursor
@@ -178,13 +180,14 @@ def _by_due(query, cursor):
 
 
 def summary_rows_query(user, args: dict, now=None, *, unindexed: bool = False,
-                       grid_indexed: bool = False):
+                       grid_indexed: bool = False, scope_indexed: bool = False):
     """The cases `user` may see, filtered as `args` asks, as plain summary rows
     (events.queries), unordered."""
     from core import clock
     from events.queries import summary_select
     return apply_filters(summary_select(), user, args, now or clock.utcnow(),
-                         unindexed=unindexed, grid_indexed=grid_indexed)
+                         unindexed=unindexed, grid_indexed=grid_indexed,
+                         scope_indexed=scope_indexed)
 
 
 def ordered_queries(user, args: dict, sort: str, cursor: str | None, now=None) -> list:
@@ -201,12 +204,13 @@ def ordered_queries(user, args: dict, sort: str, cursor: str | None, now=None) -
     rest = query.where(func.coalesce(Event.due_at, None).is_(None))
     if position is not None and position[0] == 1:
         return [_by_created(rest, position, True)]
+    own = due_indexed(user)
     if args.get("overdue"):  # only running clocks are overdue: the rest would be read in vain
         # one grid's: from ix_event_grid_due in order (a county's: ix_event_due, as below)
-        running = summary_rows_query(user, args, now, unindexed=True,
+        running = summary_rows_query(user, args, now, unindexed=True, scope_indexed=own,
                                      grid_indexed=bool(args.get("grid")))
         return [_by_due(running, position)]
-    running = summary_rows_query(user, args, now, unindexed=True)
+    running = summary_rows_query(user, args, now, unindexed=True, scope_indexed=own)
     return [_by_due(running, position), _by_created(rest, None, True)]
 
 

@@ -132,6 +132,9 @@ class Event(db.Model):
         # A department's running clocks, soonest due first (a handler's workbench): walking
         # ix_event_due for them read every other department's too (events.filters).
         Index("ix_event_department_due", "department_id", "due_at", "id"),
+        # A grid's cases by state (the field app's tabs, each counted on a worker's home):
+        # counted from the index alone, however many closed cases the grid has gathered.
+        Index("ix_event_grid_state", "grid_id", "state", "category_id", "reporter_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

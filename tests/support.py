@@ -25,6 +25,20 @@ def missing_part(message: str):
     if IN_CI:
         pytest.fail(message)
     pytest.skip(message)
+def query_plan(connection, sql: str, parameters=None) -> str:
+    """The plan of `sql` as one string: SQLite's EXPLAIN QUERY PLAN; PostgreSQL's EXPLAIN
+    with scans and sorts discouraged (in this transaction), since tiny test tables make a
+    scan cheapest — the plan then names the index that can serve the statement."""
+    given = (parameters,) if parameters else ()  # none: a literal '%' is no placeholder
+    if connection.dialect.name == "postgresql":
+        for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
+            connection.exec_driver_sql(f"SET LOCAL {setting} = off")
+        rows = connection.exec_driver_sql(f"EXPLAIN {sql}", *given)
+    else:
+        rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", *given)
+    return " ".join(str(row[-1]) for row in rows)
+
+
 DEMO_PASSWORD = "demo-password"
 #: reference data kept between tests (seeded once; a test that edits it restores it)
 KEPT_TABLES = {"work_day", "alembic_version", "snow_limit", "care_schedule"}

@@ -12,7 +12,7 @@ from events.filters import _plain_newest, ordered_queries, summary_rows_query
 from events.queries import summary_json
 from events.schemas import EventSummaryOut
 from events.deadlines import clock_json
-from tests.support import POINT_GRID1, POINT_GRID2, writing
+from tests.support import POINT_GRID1, POINT_GRID2, query_plan, writing
 
 
 def test_a_summary_row_is_what_the_schema_says(world, report):
@@ -72,14 +72,8 @@ def test_a_handlers_and_a_workers_most_urgent_come_from_their_own_index(world, r
             user = db.session.scalar(select(User).where(User.username == username))
             for args in ({}, {"overdue": True}, {"mine": True}):
                 running = ordered_queries(user, args, "urgency", None)[0].limit(21)
-                sql = running.compile(engine, compile_kwargs={"literal_binds": True})
-                if engine.dialect.name == "sqlite":
-                    plan = " ".join(r[-1] for r in db.session.execute(
-                        text(f"EXPLAIN QUERY PLAN {sql}")))
-                else:
-                    db.session.execute(text("SET LOCAL enable_sort = off"))
-                    db.session.execute(text("SET LOCAL enable_seqscan = off"))
-                    plan = " ".join(r[0] for r in db.session.execute(text(f"EXPLAIN {sql}")))
+                plan = query_plan(db.session.connection(), str(running.compile(
+                    engine, compile_kwargs={"literal_binds": True})))
                 assert index in plan, (username, args, plan)
 
 

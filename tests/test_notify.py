@@ -16,7 +16,7 @@ from core.extensions import db
 from events.sweep import escalate_due
 from notify.delivery import deliver_pending
 from notify.models import Notification
-from tests.support import writing
+from tests.support import query_plan, writing
 
 CST = ZoneInfo("Asia/Shanghai")
 
@@ -297,18 +297,11 @@ def test_the_bell_stops_counting_at_99_and_the_api_counts_them_all(world, api, l
 def test_the_bell_and_the_unread_tabs_read_their_partial_indexes(world, database_url):
     """The counts' terms are the partial indexes' own (notify.models), so each engine reads
     a person's unread tasks or alerts from an index of those alone."""
-    from sqlalchemy import text
     from notify.services import BELL_CAP, _COUNTS
     with world.app_context():
         connection = db.session.connection()
         for cap in (None, BELL_CAP):
-            sql = str(_COUNTS[cap].params(user_id=1).compile(
-                connection, compile_kwargs={"literal_binds": True}))
-            if connection.dialect.name == "postgresql":
-                connection.execute(text("SET LOCAL enable_seqscan = off"))
-                plan = "\n".join(connection.exec_driver_sql(f"EXPLAIN {sql}").scalars())
-            else:
-                plan = "\n".join(row[-1] for row in connection.exec_driver_sql(
-                    f"EXPLAIN QUERY PLAN {sql}"))
+            plan = query_plan(connection, str(_COUNTS[cap].params(user_id=1).compile(
+                connection, compile_kwargs={"literal_binds": True})))
             assert "ix_notification_unread_tasks" in plan, plan
             assert "ix_notification_unread_alerts" in plan, plan

@@ -9,10 +9,17 @@ and the answer compressed like a page, with its ETag kept for the browser's reva
 At once, not when the server closes the answer: a server may never do that — Werkzeug's
 skips it when the browser drops the connection while it is written (a page left, a
 service worker's fetch cut off), and the file stayed open until the garbage collector
-found it."""
+found it. A static file is always sent whole (200): a Range asked of it is dropped, as HTTP
+lets a server do, since a compressed answer cannot carry the byte range of the file."""
 from flask import Flask, request
 
 from core.extensions import compress
+
+
+def _no_ranges():
+    if request.endpoint == "static":
+        request.environ.pop("HTTP_RANGE", None)
+        request.environ.pop("HTTP_IF_RANGE", None)
 
 
 def _static_whole(response):
@@ -28,5 +35,6 @@ def _static_whole(response):
 
 def init_app(app: Flask) -> None:
     compress.init_app(app)
+    app.before_request(_no_ranges)
     # after_request hooks run last-registered first: this one before the compression
     app.after_request(_static_whole)

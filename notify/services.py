@@ -107,13 +107,19 @@ def inbox(user, limit=50, *, unread_only=False, kind: str | None = None) -> list
     from notify.handoffs import is_done
     query = select(Notification).where(Notification.user_id == user.id,
                                        Notification.channel == "in_app")
-    if unread_only:  # the terms of the partial indexes, read newest first from them
-        query = query.where(text(_UNREAD_OF.get(kind, UNREAD)))
+
+    def newest(statement):
+        return db.session.scalars(statement.order_by(Notification.id.desc()).limit(limit)).all()
+    if unread_only:  # newest first from the partial indexes (every kind: from both, merged)
+        rows = sorted((row for wanted in ((kind,) if kind in _UNREAD_OF else _UNREAD_OF)
+                       for row in newest(query.where(text(_UNREAD_OF[wanted])))),
+                      key=lambda row: row.id, reverse=True)[:limit]
     elif kind == "tasks":
-        query = query.where(Notification.kind.startswith("task."))
+        rows = newest(query.where(Notification.kind.startswith("task.")))
     elif kind == "alerts":
-        query = query.where(~Notification.kind.startswith("task."))
-    rows = db.session.scalars(query.order_by(Notification.id.desc()).limit(limit)).all()
+        rows = newest(query.where(~Notification.kind.startswith("task.")))
+    else:
+        rows = newest(query)
     ids = {row.event_id for row in rows if row.event_id and row.kind.startswith("task.")}
     cases = {case.id: case for case in db.session.execute(
         select(Event.id, Event.state, Event.clock_seq, Event.extension_requested_hours)
@@ -149,8 +155,16 @@ def grouped(items: list[InboxItem]) -> list[InboxGroup]:
 
 
 def mark_read(user, now: datetime, ids=None, *, kind: str | None = None) -> int:
-    statement = update(Notification).where(Notification.user_id == user.id,
-                                           text(_UNREAD_OF.get(kind, UNREAD)))
+    """Mark the user's unread in-app notifications read: `ids`, or all of a kind (tasks,
+    alerts, or both — each from its partial index)."""
+    if ids is None:
+        return sum(_mark(user, now, _UNREAD_OF[wanted], None)
+                   for wanted in ((kind,) if kind in _UNREAD_OF else _UNREAD_OF))
+    return _mark(user, now, _UNREAD_OF.get(kind, UNREAD), ids)
+
+
+def _mark(user, now: datetime, where: str, ids) -> int:
+    statement = update(Notification).where(Notification.user_id == user.id, text(where))
     if ids is not None:
         statement = statement.where(Notification.id.in_(ids))
     return db.session.execute(statement.values(read_at=now)).rowcount

@@ -279,6 +279,14 @@ def test_the_bell_stops_counting_at_99_and_the_api_counts_them_all(world, api, l
     assert after["unread_tasks"] == before["unread_tasks"] + 150
     assert after["unread_alerts"] == before["unread_alerts"] + 3
     assert after["unread"] == after["unread_tasks"] + after["unread_alerts"]
+    from notify.services import BELL_CAP, unread_counts
+    with world.app_context():  # the bell reads no further than it shows
+        dispatcher = db.session.scalar(select(User).where(User.username == "dispatcher"))
+        assert unread_counts(dispatcher, cap=BELL_CAP)["tasks"] == BELL_CAP + 1
+    unread = api("dispatcher").get("/api/v1/notifications?unread=1").get_json()["items"]
+    ids = [item["id"] for item in unread]
+    assert len(ids) == 50 and ids == sorted(ids, reverse=True)  # the newest, tasks and alerts
+    assert {item["subject"] for item in unread} >= {"warning #0", "warning #1", "calendar #0"}
 
     desk = login_as("dispatcher")
     page = desk.get("/notifications").get_data(as_text=True)

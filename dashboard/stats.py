@@ -211,7 +211,10 @@ class Moment:
             .add_columns(Event.town_id, Event.grid_id, Event.department_id, func.count(),
                          _count(Event.due_at < now))
             .where(running_clause())
-            .group_by(Event.town_id, Event.grid_id, Event.department_id)).all()
+            .group_by(Event.town_id, Event.grid_id, Event.department_id)
+            # without statistics SQLite reads state = ? from ix_event_state instead: every
+            # running case's row and a sort (140 ms against 20 at a million cases)
+            .with_hint(Event, "INDEXED BY ix_event_open_units", "sqlite")).all()
 
     def by(self, group: str | None = None) -> dict:
         """unit id → {open_now, overdue_now}; `None` → the total under the key None."""

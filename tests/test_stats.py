@@ -83,3 +83,38 @@ def test_without_dates_the_period_is_this_month_so_far(tuesday, api):
     got = _stats(api)
     assert got["period"] == {"from": "2026-03-01", "to": "2026-03-11"}
     assert got["reported"] == 5
+
+
+@pytest.mark.parametrize("query", [{}, {"category": "06010"}, {"source": "patrol"}])
+def test_the_figures_of_this_moment_read_the_index_of_the_running_cases(tuesday, world,
+                                                                         api, query):
+    """The open and overdue counts are read from the partial index of the running cases
+    (ix_event_open_units), never a row and a sort per running case: SQLite's planner,
+    which has no statistics, is told which index (140 ms against 20 at a million cases).
+    The figures are what they were: the test above checks them."""
+    from sqlalchemy import event as sa_event
+    from core.extensions import db
+    from tests.support import query_plan
+    with world.app_context():
+        engine = db.engine
+    seen = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if "count(*)" in statement and "event.department_id" in statement \
+                and "GROUP BY event.town_id" in statement:
+            seen.append((statement, parameters))
+    sa_event.listen(engine, "before_cursor_execute", capture)
+    try:
+        answer = _stats(api, **query)
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", capture)
+    assert answer["open_now"] >= 1 or query
+    assert seen, "the moment's statement ran"
+    with world.app_context():
+        connection = db.session.connection()
+        for statement, parameters in seen:
+            plan = query_plan(connection, statement, parameters)
+            if connection.dialect.name == "sqlite":
+                assert "ix_event_open_units" in plan and "TEMP B-TREE" not in plan, plan
+            else:  # the hint is SQLite's alone; PostgreSQL plans from its statistics
+                assert "INDEXED BY" not in statement

@@ -39,7 +39,9 @@ class AppServer:
             try:
                 if requests.get(f"{self.base}/healthz/web", timeout=2).status_code == 200:
                     return self
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
+                # not listening yet, or listening while its workers still start (a busy
+                # machine: the suite's other process): ask again
                 time.sleep(0.1)
         self.stop()
         raise RuntimeError("gunicorn did not start")

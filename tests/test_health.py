@@ -114,7 +114,7 @@ def test_the_real_scheduler_process_beats_and_its_death_shows(app, database_url,
         def status():
             try:
                 return requests.get(f"{base}/healthz", timeout=5).json()["status"]
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 return None
         deadline = time.time() + 60
         while status() != "ok":

@@ -255,10 +255,13 @@ def test_the_case_page_is_part_of_the_field_app_for_a_worker(world, login_as, re
     assert "field-bar" not in desk and "data-queue" not in desk and "action_key" not in desk
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # SQLite's plan
 def test_the_homes_counts_read_the_grids_cases_by_state_from_an_index(world, login_as, report):
     """The tabs' counts on a worker's home read only the grid's cases in their states
     (ix_event_grid_state), not every case the grid ever had: at a million cases (45,000 in
-    the grid) the page took 202 ms, 8 ms with the index."""
+    the grid) the page took 202 ms, 8 ms with the index. SQLite's planner keeps no
+    statistics, so the schema alone decides its choice; PostgreSQL's follows the statistics
+    of the tests' tiny tables, which say nothing of a grid's history."""
     from sqlalchemy import event as sa_event
     report("worker")
     phone = login_as("worker")

@@ -74,7 +74,10 @@ def test_a_handlers_and_a_workers_most_urgent_come_from_their_own_index(world, r
                 running = ordered_queries(user, args, "urgency", None)[0].limit(21)
                 plan = query_plan(db.session.connection(), str(running.compile(
                     engine, compile_kwargs={"literal_binds": True})))
-                assert index in plan, (username, args, plan)
+                if engine.dialect.name == "sqlite":  # the planner without statistics
+                    assert index in plan, (username, args, plan)
+                else:  # PostgreSQL's choice follows the tiny tables' statistics: no sort
+                    assert "Sort" not in plan, (username, args, plan)
 
 
 def test_possible_duplicates_are_the_nearest_few(report, api):

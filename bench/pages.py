@@ -7,8 +7,9 @@ app, the dashboards, the admin pages — to find the pages that grow with the da
 
 Works on a copy of bench/scale.py's filled SQLite database (bench/out/scale-<N>.filled
 .sqlite3; run `bench/scale.py --cases N --only lists` once to fill it), migrated to the
-code's schema, so logging in and the tokens it issues leave the filled one as it was. Prints milliseconds per page (the
-median of -n requests after three warm-up ones); pages a role may not open are left out.
+code's schema, so logging in and the tokens it issues leave the filled one as it was.
+Prints milliseconds per page (the median of -n requests after three warm-up ones); pages
+a role may not open are left out.
 Asserts nothing; talks to no network (Flask's test client).
 """
 import argparse

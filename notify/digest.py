@@ -12,8 +12,7 @@ from core.database import write_transaction
 from core.extensions import db
 from events.models import Event
 from notify.handoffs import is_done
-from notify.models import UNREAD_TASKS
-from notify.models import Notification
+from notify.models import UNREAD_TASKS, Notification
 from notify.services import notify
 
 

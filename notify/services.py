@@ -74,6 +74,11 @@ def _unread(where: str, cap: int | None = None):
 
 _UNREAD_OF = {"tasks": UNREAD_TASKS, "alerts": UNREAD_ALERTS}
 
+
+def _unread_of(kind: str | None) -> list[str]:
+    """The partial indexes' terms for a tab: tasks, alerts, or (any other) both."""
+    return [_UNREAD_OF[kind]] if kind in _UNREAD_OF else list(_UNREAD_OF.values())
+
 #: each count read from its partial index (notify.models); the capped ones stop at cap + 1
 _COUNTS = {cap: select(_unread(UNREAD_TASKS, cap), _unread(UNREAD_ALERTS, cap))
            for cap in (None, BELL_CAP)}
@@ -111,8 +116,8 @@ def inbox(user, limit=50, *, unread_only=False, kind: str | None = None) -> list
     def newest(statement):
         return db.session.scalars(statement.order_by(Notification.id.desc()).limit(limit)).all()
     if unread_only:  # newest first from the partial indexes (every kind: from both, merged)
-        rows = sorted((row for wanted in ((kind,) if kind in _UNREAD_OF else _UNREAD_OF)
-                       for row in newest(query.where(text(_UNREAD_OF[wanted])))),
+        rows = sorted((row for where in _unread_of(kind)
+                       for row in newest(query.where(text(where)))),
                       key=lambda row: row.id, reverse=True)[:limit]
     elif kind == "tasks":
         rows = newest(query.where(Notification.kind.startswith("task.")))
@@ -158,8 +163,7 @@ def mark_read(user, now: datetime, ids=None, *, kind: str | None = None) -> int:
     """Mark the user's unread in-app notifications read: `ids`, or all of a kind (tasks,
     alerts, or both — each from its partial index)."""
     if ids is None:
-        return sum(_mark(user, now, _UNREAD_OF[wanted], None)
-                   for wanted in ((kind,) if kind in _UNREAD_OF else _UNREAD_OF))
+        return sum(_mark(user, now, where, None) for where in _unread_of(kind))
     return _mark(user, now, _UNREAD_OF.get(kind, UNREAD), ids)
 
 

@@ -25,6 +25,23 @@ def missing_part(message: str):
     if IN_CI:
         pytest.fail(message)
     pytest.skip(message)
+def statements_during(engine, request) -> list[tuple]:
+    """(statement, parameters) of each statement `request()` runs (BEGIN left out); the
+    request must answer 200."""
+    from sqlalchemy import event as sa_event
+    seen = []
+
+    def record(_conn, _cursor, statement, parameters, *_args):
+        if not statement.startswith("BEGIN"):
+            seen.append((statement, parameters))
+    sa_event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert request().status_code == 200
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", record)
+    return seen
+
+
 def query_plan(connection, sql: str, parameters=None) -> str:
     """The plan of `sql` as one string: SQLite's EXPLAIN QUERY PLAN; PostgreSQL's EXPLAIN
     with scans and sorts discouraged (in this transaction), since tiny test tables make a

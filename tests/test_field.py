@@ -12,7 +12,7 @@ from core import clock
 from core.extensions import db
 from events.models import Event
 from tests.pagehelpers import text_of
-from tests.support import POINT_GRID1, POINT_GRID2, query_plan, writing
+from tests.support import POINT_GRID1, POINT_GRID2, query_plan, statements_during, writing
 
 
 def _home(client, tab=None):
@@ -262,21 +262,13 @@ def test_the_homes_counts_read_the_grids_cases_by_state_from_an_index(world, log
     the grid) the page took 202 ms, 8 ms with the index. SQLite's planner keeps no
     statistics, so the schema alone decides its choice; PostgreSQL's follows the statistics
     of the tests' tiny tables, which say nothing of a grid's history."""
-    from sqlalchemy import event as sa_event
     report("worker")
     phone = login_as("worker")
     with world.app_context():
         engine = db.engine
-    counts = []
-
-    def seen(conn, cursor, statement, parameters, context, executemany):
-        if statement.startswith("SELECT count(*)") and "FROM event" in statement:
-            counts.append((statement, parameters))
-    sa_event.listen(engine, "before_cursor_execute", seen)
-    try:
-        assert phone.get("/field/").status_code == 200
-    finally:
-        sa_event.remove(engine, "before_cursor_execute", seen)
+    counts = [(statement, parameters) for statement, parameters
+              in statements_during(engine, lambda: phone.get("/field/"))
+              if statement.startswith("SELECT count(*)") and "FROM event" in statement]
     assert len(counts) == 5  # 待办, 待核实, 待核查, 我的上报, 超期
     with world.app_context():
         connection = db.session.connection()

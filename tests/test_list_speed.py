@@ -12,7 +12,7 @@ from events.filters import _plain_newest, ordered_queries, summary_rows_query
 from events.queries import summary_json
 from events.schemas import EventSummaryOut
 from events.deadlines import clock_json
-from tests.support import POINT_GRID1, POINT_GRID2, query_plan, writing
+from tests.support import POINT_GRID1, POINT_GRID2, query_plan, statements_during, writing
 
 
 def test_a_summary_row_is_what_the_schema_says(world, report):
@@ -228,18 +228,8 @@ ROLES = ("worker", "dispatcher", "handler", "supervisor", "admin")
 
 def _statements_of(engine, request) -> list[str]:
     """The statements `request()` runs (BEGIN left out), quotes dropped, spaces squeezed."""
-    from sqlalchemy import event as sa_event
-    statements = []
-
-    def seen(_conn, _cursor, statement, *_args):
-        if not statement.startswith("BEGIN"):
-            statements.append(" ".join(statement.replace('"', "").split()))
-    sa_event.listen(engine, "before_cursor_execute", seen)
-    try:
-        assert request().status_code == 200
-    finally:
-        sa_event.remove(engine, "before_cursor_execute", seen)
-    return statements
+    return [" ".join(statement.replace('"', "").split())
+            for statement, _parameters in statements_during(engine, request)]
 
 
 def test_each_roles_list_is_the_token_and_the_page(world, report, api):

@@ -302,7 +302,7 @@ def test_the_bell_stops_counting_at_99_and_the_api_counts_them_all(world, api, l
     assert api("dispatcher").get("/api/v1/notifications").get_json()["unread_tasks"] == 0
 
 
-def test_the_bell_and_the_unread_tabs_read_their_partial_indexes(world, database_url):
+def test_the_bells_counts_read_their_partial_indexes(world, database_url):
     """The counts' terms are the partial indexes' own (notify.models), so each engine reads
     a person's unread tasks or alerts from an index of those alone."""
     from notify.services import BELL_CAP, _COUNTS

@@ -92,22 +92,20 @@ def test_the_figures_of_this_moment_read_the_index_of_the_running_cases(tuesday,
     (ix_event_open_units), never a row and a sort per running case: SQLite's planner,
     which has no statistics, is told which index (140 ms against 20 at a million cases).
     The figures are what they were: the test above checks them."""
-    from sqlalchemy import event as sa_event
     from core.extensions import db
-    from tests.support import query_plan
+    from tests.support import query_plan, statements_during
     with world.app_context():
         engine = db.engine
-    seen = []
+    answers = []
 
-    def capture(conn, cursor, statement, parameters, context, executemany):
-        if "count(*)" in statement and "event.department_id" in statement \
-                and "GROUP BY event.town_id" in statement:
-            seen.append((statement, parameters))
-    sa_event.listen(engine, "before_cursor_execute", capture)
-    try:
-        answer = _stats(api, **query)
-    finally:
-        sa_event.remove(engine, "before_cursor_execute", capture)
+    def ask():
+        answers.append(api("supervisor").get(
+            "/api/v1/stats?" + "&".join(f"{k}={v}" for k, v in query.items())))
+        return answers[-1]
+    seen = [(statement, parameters) for statement, parameters in statements_during(engine, ask)
+            if "count(*)" in statement and "event.department_id" in statement
+            and "GROUP BY event.town_id" in statement]
+    answer = answers[0].get_json()
     assert answer["open_now"] >= 1 or query
     assert seen, "the moment's statement ran"
     with world.app_context():

@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from core import textsearch
 from core.extensions import db
 
 _writing: ContextVar[bool] = ContextVar("gridgov_writing", default=False)
@@ -241,6 +242,7 @@ def configure_engine(engine: Engine, busy_timeout_ms: int, synchronous: str = "N
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys = ON")
+        textsearch.register(dbapi_connection)  # the search index's triggers call it
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute(f"PRAGMA synchronous = {synchronous}")

@@ -8,6 +8,7 @@ from core import clock
 from core.database import write_transaction
 from demo.benchdata import generate
 from demo.seed import seed_demo
+from events.search import catch_up
 
 
 @click.command("seed-demo")
@@ -27,6 +28,7 @@ def seed_demo_command(password, cases, if_empty, history):
                            history=cases > 0 if history is None else history)
     for line in report:
         click.echo(line)
+    catch_up()  # the search index (SQLite) has its cases at once, not at the first cycle
 
 
 @click.command("bench-data")
@@ -38,4 +40,5 @@ def bench_data_command(cases, due, now_text):
     """Fill the database with CASES realistic cases for benchmarks (bench/)."""
     now = datetime.fromisoformat(now_text) if now_text else clock.utcnow()
     made = generate(now, cases, due)
+    catch_up()
     click.echo(f"bench data: {made['cases']} cases, {made['open']} open, {made['due']} due")

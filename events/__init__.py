@@ -6,7 +6,7 @@ def init_app(app) -> None:
     from core import clock
     from core.openapi import register_api
     from core.scheduler import register_job
-    from events import labels, lifecycle, schemas as ev
+    from events import labels, lifecycle, schemas as ev, search
     from events.api import api_operations, bp as api_bp
     from events.cli import auto_dispatch_command, escalate_command, load_categories_command
     from events.sweep import escalate_due
@@ -23,6 +23,7 @@ def init_app(app) -> None:
     app.cli.add_command(load_categories_command)
     app.cli.add_command(auto_dispatch_command)
     register_job(app, "escalate", lambda now: str(escalate_due(now)), order=10)
+    register_job(app, "search", search.catch_up, order=80)  # new cases into the index
     register_api(app, api_operations, [
         ev.EventCreateIn, ev.ActionIn, ev.EventDetailOut, ev.EventCreatedOut, ev.EventListOut,
         ev.EventItemsOut, ev.UploadOut, ev.CategoryListOut, ev.DepartmentListOut],

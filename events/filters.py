@@ -20,6 +20,7 @@ from auth.masking import FULL_CONTACT_ROLES
 from core.errors import Forbidden, InvalidInput
 from core.extensions import db
 from core.inputs import is_id
+from events import search
 from events.access import due_indexed, queue_clause, visible_clause
 from events.models import Category, Department, Event
 from grid.models import Grid, Region
@@ -94,9 +95,7 @@ def apply_filters(query, user, args: dict, now: datetime, *, unindexed: bool = F
         query = query.where(Event.reporter_id == args["reported_by"])
     text = (args.get("q") or "").strip()
     if text:
-        query = query.where(or_(Event.number.contains(text, autoescape=True),
-                                Event.address.contains(text, autoescape=True),
-                                Event.description.contains(text, autoescape=True)))
+        query = search.narrow(query, text)
     if args.get("phone"):
         if user.role not in FULL_CONTACT_ROLES:
             raise Forbidden(_("只有派遣员和管理员可以按来电号码查询"),

@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from core import textsearch
 from core.database import WriteOutsideTransaction, write_transaction
 from core.extensions import db
 from events import photos
@@ -261,6 +262,7 @@ def test_inside_the_unit_a_case_read_before_it_is_read_afresh(world, report):
         before = db.session.get(Event, case["id"])
         seen = before.version
         other = sqlite3.connect(_sqlite_path(world), isolation_level=None)
+        textsearch.register(other)  # the search index's trigger calls it
         other.execute("UPDATE event SET version = version + 1, description = '他人修改' "
                       "WHERE id = ?", (case["id"],))
         other.close()

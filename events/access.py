@@ -85,10 +85,20 @@ QUEUE_STATES = {
 }
 
 
-def queue_clause(user, *, unindexed: bool = False):
+def queue_states(user) -> tuple[str, ...]:
+    """Every state a case in the user's queue can be in (queue_clause narrows within them)."""
+    states = QUEUE_STATES.get(user.role, ())
+    if user.role in ("dispatcher", "admin"):
+        states += (lifecycle.ACCEPTED,)
+    if user.role == "dispatcher":
+        states += (lifecycle.REPORTED,)
+    return states
+
+
+def queue_clause(user, *, unindexed: bool = False, state_indexed: bool = True):
     """Cases waiting for this user's next step; a dispatcher also sees pending 延期 requests.
-    (`unindexed`: as visible_clause's.)"""
-    state = Event.state.concat("") if unindexed else Event.state
+    (`unindexed`: as visible_clause's; `state_indexed=False` tests the state alone so.)"""
+    state = Event.state.concat("") if unindexed or not state_indexed else Event.state
     clause = state.in_(QUEUE_STATES.get(user.role, ()))
     if user.role in ("dispatcher", "admin"):
         clause = or_(clause, and_(state == lifecycle.ACCEPTED,

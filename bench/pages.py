@@ -26,7 +26,8 @@ ROLES = ("worker", "dispatcher", "handler", "supervisor", "admin")
 PASSWORD = "bench-pass-1"
 CASE = "<a case of the role>"
 PAGES = ("/events", "/events?sort=newest", "/events?overdue=1", "/events?mine=1",
-         "/events?q=路灯", CASE, "/notifications", "/notifications?unread=1", "/field/",
+         "/events?mine=1&sort=newest", "/events?q=路灯", "/events?q=灯", "/events?q=2026-00012",
+         CASE, "/notifications", "/notifications?unread=1", "/field/",
          "/field/patrols", "/field/map", "/dashboard", "/dashboard/rankings", "/dashboard/wall",
          "/dashboard/wall.json", "/dashboard/bulletin", "/grids", "/programme", "/care",
          "/admin", "/admin/users", "/admin/audit", "/hotline/calls", "/snow")

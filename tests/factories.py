@@ -52,7 +52,9 @@ def make_town(*, grids: int = 1, county: Region | None = None, name: str | None 
               origin=(30.0, 100.0)) -> Region:
     """A town of `grids` square grids in a row from `origin` (lat, lon); town.grids lists them."""
     county = county or make_county()
-    n = next(_serial) % 1000  # three digits in the code; the serial runs on across tests
+    # three digits in the code, never 000 (that would be the county's own code); the serial
+    # runs on across tests
+    n = next(_serial) % 999 + 1
     town = _region(county.code[:6] + f"{n:03d}000", name or f"测试镇{n}", "town", county)
     lat0, lon0 = origin[0] + n * 0.1, origin[1]
     made = []

@@ -87,6 +87,26 @@ def test_a_handlers_and_a_workers_most_urgent_come_from_their_own_index(world, r
                     assert "Sort" not in plan, (username, args, plan)
 
 
+def test_postgresql_plans_the_lists_from_the_columns_themselves(world, report):
+    """`column + 0` hides an index from SQLite's planner (which plans by the schema alone) so
+    that it walks the ORDER BY's; PostgreSQL plans by its statistics, which know nothing of
+    the expression: it guessed a town's 6,000 running clocks at 36 and sorted them (a
+    dispatcher's workbench 18 ms at 100,000 cases, 0.06 ms walking ix_event_due)."""
+    report("worker")
+    with world.test_request_context("/"):
+        engine = db.engine
+        for username in ("worker", "dispatcher", "handler", "supervisor", "admin"):
+            user = db.session.scalar(select(User).where(User.username == username))
+            for args in ({}, {"overdue": True}, {"mine": True}, {"grid": "220221101000001"}):
+                running = ordered_queries(user, args, "urgency", None)[0]
+                sql = str(running.compile(engine, compile_kwargs={"literal_binds": True}))
+                hidden = " + 0" in sql or "|| ''" in sql
+                if engine.dialect.name == "postgresql":
+                    assert not hidden, (username, args, sql)
+                elif username == "dispatcher" and not args:  # a town's: walks ix_event_due
+                    assert hidden, sql
+
+
 def test_a_queue_of_few_cases_is_read_by_id(world, report, api):
     """A queue whose states are rare in the county (a supervisor's 挂起, none at all here) is
     read by id and sorted — not by walking every running clock or every case of the county

@@ -12,19 +12,34 @@ runs of one character a character it holds: a necessary condition the index answ
 the `LIKE` still deciding. A search with no letter or digit ("-", "。") is answered by the
 `LIKE` alone.
 
-SQLite keeps the terms in an FTS5 table (migration 0037) fed by triggers through `terms()`,
-registered on every connection as the SQL function `gridgov_terms`; the index and the
-searches must split text the same way, and a change of `terms()` needs the index rebuilt
-(a contentless table removes a row by the terms it was given). PostgreSQL computes its own
-in SQL (the functions of the same names in migration 0037) for an expression index.
+SQLite keeps the terms in an FTS5 table (migration 0037), filled through `terms()`,
+registered on every connection as the SQL function `gridgov_terms` (the scheduler's round
+and the triggers call it); the index and the searches must split text the same way, so a
+change of `terms()` — or of Python's Unicode tables, on an upgrade of Python — needs the
+index rebuilt (`flask --app wsgi search-rebuild`: a contentless table removes a row by the
+terms it was given). PostgreSQL computes its own in SQL (the functions of the same names in
+migration 0037) for an expression index.
 """
 import re
 
 _RUN = re.compile(r"[^\W_]+")  # letters and digits of any script
 
+#: SQLite's search tables (migration 0037): FTS5's table and its shadow tables, the mark
+SEARCH_TABLES = frozenset(("event_search", "event_search_data", "event_search_idx",
+                           "event_search_config", "event_search_docsize",
+                           "event_search_content", "event_search_mark"))
+
+
+def _token(characters: str) -> str:
+    """A term as FTS5 stores it: each character's code point in six hex digits. FTS5's
+    tokenizer then sees ASCII letters and digits only and keeps each term whole; its own
+    Unicode tables (SQLite's, older than Python's) split or drop some letters Python counts
+    (New Tai Lue's vowel signs: a search of them alone found nothing)."""
+    return "".join(f"{ord(character):06x}" for character in characters)
+
 
 def _bigrams(run: str) -> list[str]:
-    return [run[i:i + 2] for i in range(len(run) - 1)]
+    return [_token(run[i:i + 2]) for i in range(len(run) - 1)]
 
 
 def terms(*texts: str | None) -> str:
@@ -36,14 +51,14 @@ def terms(*texts: str | None) -> str:
             for run in _RUN.findall(text.lower()):
                 pairs += _bigrams(run)
                 characters.update(dict.fromkeys(run))
-    return " ".join(pairs + list(characters))
+    return " ".join(pairs + [_token(character) for character in characters])
 
 
 def match_expression(query: str) -> str | None:
     """An FTS5 query every text holding `query` matches — each run of two or more
     characters a phrase of its bigrams, each run of one that character — or None when
     `query` has no letter or digit."""
-    phrases = ['"' + " ".join(_bigrams(run) or [run]) + '"'
+    phrases = ['"' + " ".join(_bigrams(run) or [_token(run)]) + '"'
                for run in _RUN.findall(query.lower())]
     return " AND ".join(phrases) or None
 
@@ -58,5 +73,5 @@ def described_by_models(name, type_, _parent_names) -> bool:
     """alembic's include_name: False for what migration 0037 makes for the search and no model
     describes — SQLite's FTS5 table, its shadow tables and its mark; PostgreSQL's expression
     index."""
-    return not ((type_ == "table" and name.startswith("event_search"))
+    return not ((type_ == "table" and name in SEARCH_TABLES)
                 or (type_ == "index" and name == "ix_event_search"))

@@ -8,7 +8,8 @@ def init_app(app) -> None:
     from core.scheduler import register_job
     from events import labels, lifecycle, schemas as ev, search
     from events.api import api_operations, bp as api_bp
-    from events.cli import auto_dispatch_command, escalate_command, load_categories_command
+    from events.cli import (auto_dispatch_command, escalate_command, load_categories_command,
+                            search_rebuild_command)
     from events.sweep import escalate_due
     from events.deadlines import clock_json, recompute_after_calendar_change
     from events.hotline import bp as hotline_bp
@@ -22,6 +23,7 @@ def init_app(app) -> None:
     app.cli.add_command(escalate_command)
     app.cli.add_command(load_categories_command)
     app.cli.add_command(auto_dispatch_command)
+    app.cli.add_command(search_rebuild_command)
     register_job(app, "escalate", lambda now: str(escalate_due(now)), order=10)
     register_job(app, "search", search.catch_up, order=80)  # new cases into the index
     register_api(app, api_operations, [

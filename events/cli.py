@@ -53,3 +53,12 @@ def auto_dispatch_command(category_code, off):
             raise click.ClickException(f"no category {category_code}")
         category.auto_dispatch = not off
     click.echo(f"{category.code} {category.name}: auto-dispatch {'off' if off else 'on'}")
+
+
+@click.command("search-rebuild")
+@with_appcontext
+def search_rebuild_command():
+    """Rebuild the search index (SQLite) from every case — after an upgrade of Python, whose
+    Unicode tables decide how text is split (core/textsearch.py). PostgreSQL keeps its own."""
+    from events.search import rebuild
+    click.echo(f"search index: {rebuild()} cases indexed")

@@ -262,7 +262,7 @@ def _plain_newest(user, after: bool):
     phone and client opens — built once per scope with the cursor's instant and id and the
     page size as parameters: SQLAlchemy neither rebuilds it nor recomputes its cache key."""
     from events.access import case_scope
-    key = (case_scope(user), after)
+    key = (db.engine.dialect.name, case_scope(user), after)  # the SQL differs by engine
     statement = _PLAIN_PAGES.get(key)
     if statement is None:
         query = summary_rows_query(user, {})

@@ -17,6 +17,7 @@ scope — 1.2 s for a town's dispatcher and 2 s for the county at a million case
 Either way the `LIKE` stays in the statement, so the index only ever narrows: a search
 answers the same cases with it or without it.
 """
+from flask import g
 from sqlalchemy import Boolean, and_, bindparam, cast, func, or_, text
 from sqlalchemy.dialects.postgresql import TSQUERY
 
@@ -63,16 +64,39 @@ def narrow(query, words: str):
         return query.where(and_(terms.op("@@", return_type=Boolean)(
             cast(bindparam("search_query", found), TSQUERY)), holding))
     expression = textsearch.match_expression(words)
-    if expression is None:
+    found = _sqlite_lead(expression) if expression is not None else None
+    if found is None:
         return query.where(holding)
-    ids = session.execute(_SQLITE_IDS, {"expression": expression, "cap": RARE}).scalars().all()
-    if len(ids) >= RARE:
-        return query.where(holding)
-    indexed_to, newest = session.execute(_SQLITE_NEWER).one()
-    if newest - indexed_to >= RARE:  # the cycle has not run for a while: read as before
-        return query.where(holding)
+    ids, indexed_to = found
     return query.where(or_(Event.id.in_(ids), Event.id > indexed_to), holding).with_hint(
         Event, "NOT INDEXED", "sqlite")
+
+
+def _sqlite_lead(expression: str) -> tuple[list[int], int] | None:
+    """(the ids the index holds the words for, the mark) when both are few enough to lead;
+    asked once a request (a list's two statements share it)."""
+    asked = g.setdefault("gridgov_search", {})
+    if expression not in asked:
+        session = db.session
+        ids = session.execute(_SQLITE_IDS, {"expression": expression,
+                                            "cap": RARE}).scalars().all()
+        indexed_to, newest = session.execute(_SQLITE_NEWER).one()
+        # common words, or a round that has not run for a while: read as before
+        lead = len(ids) < RARE and newest - indexed_to < RARE
+        asked[expression] = (ids, indexed_to) if lead else None
+    return asked[expression]
+
+
+def rebuild() -> int:
+    """The SQLite index emptied and filled again from the cases (after a change of how text
+    is split: core.textsearch); the cases indexed."""
+    if db.engine.dialect.name != "sqlite":
+        return 0
+    with write_transaction() as session:
+        session.execute(text("INSERT INTO event_search (event_search) VALUES ('delete-all')"))
+        session.execute(_SQLITE_MARK, {"upto": 0})
+    line = catch_up()
+    return int(line.split()[1]) if line else 0
 
 
 def catch_up(now=None) -> str:

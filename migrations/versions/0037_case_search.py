@@ -42,12 +42,11 @@ SQLITE = [
     f"INSERT INTO event_search (event_search, rowid, terms) VALUES ('delete', old.id, "
     f"{_OLD_TERMS}); "
     f"INSERT INTO event_search (rowid, terms) VALUES (new.id, {_NEW_TERMS}); END",
-    # a deleted one leaves it; the mark never passes the newest case, so an id SQLite
-    # hands out again (the newest's, once deleted) is never taken for indexed
-    f"CREATE TRIGGER event_search_delete AFTER DELETE ON event WHEN old.id <= {_INDEXED} "
-    f"BEGIN "
-    f"INSERT INTO event_search (event_search, rowid, terms) VALUES ('delete', old.id, "
-    f"{_OLD_TERMS}); "
+    # a deleted one leaves it; and the mark never passes the newest case (whatever was
+    # deleted, indexed or not), so an id SQLite hands out again is never taken for indexed
+    f"CREATE TRIGGER event_search_delete AFTER DELETE ON event BEGIN "
+    f"INSERT INTO event_search (event_search, rowid, terms) SELECT 'delete', old.id, "
+    f"{_OLD_TERMS} WHERE old.id <= {_INDEXED}; "
     f"UPDATE event_search_mark SET indexed_to = "
     f"min(indexed_to, (SELECT coalesce(max(id), 0) FROM event)); END",
     "INSERT INTO event_search (rowid, terms) "

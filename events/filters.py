@@ -12,7 +12,7 @@ import re
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import current_app, g
 from flask_babel import gettext as _
 from sqlalchemy import Integer, and_, bindparam, func, or_, select
 
@@ -70,9 +70,11 @@ def _few_queued(user):
         return None
     in_states = (select(Event.id).where(Event.state.in_(states))
                  .with_hint(Event, "INDEXED BY ix_event_state", "sqlite"))
-    counted = db.session.execute(select(func.count()).select_from(
-        in_states.limit(FEW_QUEUED).subquery())).scalar()
-    return in_states if counted < FEW_QUEUED else None
+    counted = g.setdefault("gridgov_queued", {})  # once a request: a list is two statements
+    if states not in counted:
+        counted[states] = db.session.execute(select(func.count()).select_from(
+            in_states.limit(FEW_QUEUED).subquery())).scalar()
+    return in_states if counted[states] < FEW_QUEUED else None
 
 
 def apply_filters(query, user, args: dict, now: datetime, *, unindexed: bool = False,

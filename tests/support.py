@@ -70,6 +70,26 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--no-first-run"]
 
 
+@contextmanager
+def demo_database(url: str, tmp_path, cases: int):
+    """An app on the empty database `url`, migrated and holding the demo with `cases` cases,
+    inside its app context: the start of the tests that migrate a county's data."""
+    from flask_migrate import upgrade
+
+    from core import clock, create_app
+    from core.database import write_transaction
+    from core.extensions import db
+    from demo.seed import seed_demo
+    app = create_app(_config(url, tmp_path / "uploads"))
+    with app.app_context():
+        upgrade()
+        with write_transaction():
+            seed_demo(clock.utcnow(), password="demo-password", cases=cases)
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
 def _config(url, upload_dir):
     config = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
     config.update(SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=upload_dir)

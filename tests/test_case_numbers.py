@@ -67,15 +67,8 @@ def test_old_numbers_gain_their_towns_prefix(empty_database_url, tmp_path):
     """A county upgrading from 0011 keeps its cases; 2026-000001 becomes 清河-2026-000001."""
     from flask_migrate import downgrade, upgrade
 
-    from core import clock, create_app
-    from core.database import write_transaction
-    from demo.seed import seed_demo
-    from tests.support import _config
-    app = create_app(_config(empty_database_url, tmp_path / "uploads"))
-    with app.app_context():
-        upgrade()
-        with write_transaction():
-            seed_demo(clock.utcnow(), password="demo-password", cases=6)
+    from tests.support import demo_database
+    with demo_database(empty_database_url, tmp_path, cases=6):
         numbers = dict(db.session.execute(select(Event.id, Event.number)).all())
         db.session.remove()
         downgrade(revision="0011")
@@ -85,8 +78,6 @@ def test_old_numbers_gain_their_towns_prefix(empty_database_url, tmp_path):
         upgrade()
         assert dict(db.session.execute(select(Event.id, Event.number)).all()) == numbers
         assert {n.split("-")[0] for n in numbers.values()} == {"清河", "柳湾"}
-        db.session.remove()
-        db.engine.dispose()
 
 
 def test_reports_sent_at_once_are_numbered_without_gaps_or_repeats(world, live_server,

@@ -55,15 +55,9 @@ def test_the_migrations_run_on_a_database_full_of_data(empty_database_url, tmp_p
     from flask_migrate import downgrade, upgrade
     from sqlalchemy import func, select
 
-    from core import clock, create_app
-    from demo.seed import seed_demo
     from events.models import Event
-    from tests.support import _config
-    app = create_app(_config(empty_database_url, tmp_path / "uploads"))
-    with app.app_context():
-        upgrade()
-        with write_transaction():
-            seed_demo(clock.utcnow(), password="demo-password", cases=12)
+    from tests.support import demo_database
+    with demo_database(empty_database_url, tmp_path, cases=12):
         cases = db.session.scalar(select(func.count()).select_from(Event))
         db.session.remove()
         downgrade(revision="0003")

@@ -186,15 +186,8 @@ def test_a_rare_word_reads_only_its_cases(world, cases, api):
 def test_the_migration_indexes_the_cases_already_there(empty_database_url, tmp_path):
     from flask_migrate import downgrade, upgrade
 
-    from core import clock, create_app
-    from core.database import write_transaction
-    from demo.seed import seed_demo
-    from tests.support import _config
-    app = create_app(_config(empty_database_url, tmp_path / "uploads"))
-    with app.app_context():
-        upgrade()
-        with write_transaction():
-            seed_demo(clock.utcnow(), password="demo-password", cases=12)
+    from tests.support import demo_database
+    with demo_database(empty_database_url, tmp_path, cases=12):
         downgrade(revision="0036")
         upgrade()
         some = db.session.scalars(select(Event).order_by(Event.id)).first()
@@ -212,5 +205,3 @@ def test_the_migration_indexes_the_cases_already_there(empty_database_url, tmp_p
                 text("SELECT rowid FROM event_search WHERE event_search MATCH :m"),
                 {"m": textsearch.match_expression(words)}).scalars().all()
             assert set(indexed) >= holding
-        db.session.remove()
-        db.engine.dispose()

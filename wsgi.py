@@ -1,8 +1,10 @@
 import gc
+import os
 
 from sqlalchemy.orm import configure_mappers
 
 from core import create_app
+from core.warmup import before_first_fork
 
 app = create_app()
 configure_mappers()
@@ -14,3 +16,6 @@ configure_mappers()
 # collector from walking them again and again.
 gc.collect()
 gc.freeze()
+# A server that forks its workers from this process runs the hot paths here once first, so
+# what running them builds is shared, not built again in every worker (core.warmup).
+os.register_at_fork(before=lambda: before_first_fork(app))

@@ -218,6 +218,50 @@ def _give_turn_back() -> None:
         WriterQueue.release(turn)
 
 
+@contextmanager
+def rehearsal(app):
+    """Everything `app` does inside — requests read, their write units begin, write and
+    commit — runs as it would, but on one connection whose transaction is rolled back at
+    the end, so nothing stays in the database (core.warmup). The app's sessions join that
+    transaction with savepoints: a unit's commit releases its savepoint, the rollback at
+    the end undoes them all. On SQLite the writers' turn and the write lock are taken
+    first (BEGIN IMMEDIATE) and held to the end: other writers wait as for any unit. Use
+    it outside an app context (each request pushes its own); one thread only."""
+    with app.app_context():
+        engines = db.engines
+        engine = engines[None]
+        connection = engine.connect()
+        try:
+            writing = _writing.set(True)
+            try:
+                connection.begin()  # on SQLite: the writers' turn, then BEGIN IMMEDIATE
+            finally:
+                _writing.reset(writing)
+        except BaseException:
+            connection.close()
+            raise
+        # held to the end, not given back when a unit inside ends
+        turn, _ = _turn.get(), _turn.set(None)
+        db.session.remove()
+        joining = db.session.session_factory.kw.get("join_transaction_mode",
+                                                    "conditional_savepoint")
+        db.session.configure(join_transaction_mode="create_savepoint")
+        engines[None] = connection  # what every session of the app binds to meanwhile
+    try:
+        yield connection
+    finally:
+        with app.app_context():
+            engines[None] = engine
+            db.session.remove()
+            db.session.configure(join_transaction_mode=joining)
+            try:
+                connection.rollback()
+            finally:
+                connection.close()
+                if turn is not None:
+                    WriterQueue.release(turn)
+
+
 def _hinting(compiler: type) -> type:
     """SQLite's statement compiler with table hints: `select.with_hint(Event, "INDEXED BY
     ix_…", "sqlite")` renders after the table's name, where SQLAlchemy's SQLite dialect

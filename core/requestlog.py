@@ -21,6 +21,9 @@ log = logging.getLogger("gridgov.request")
 #: what a proxy may hand us as the id (nginx's $request_id is 32 hex digits)
 SANE_ID = re.compile(r"[A-Za-z0-9._-]{8,64}\Z")
 FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s"
+#: in the WSGI environ of the requests a server makes to itself before its workers start
+#: (core.warmup): no log line and no metrics count them
+WARM_UP_ENVIRON = "gridgov.warm_up"
 
 
 def current_id() -> str | None:
@@ -81,7 +84,7 @@ def init_app(app) -> None:
         if request_id is None:  # a request refused before it began (Flask's own 404s run it)
             return response
         response.headers["X-Request-Id"] = request_id
-        if json_lines:
+        if json_lines and not request.environ.get(WARM_UP_ENVIRON):
             log.info("request", extra={
                 "request_id": request_id, "method": request.method, "path": request.path,
                 "endpoint": request.endpoint, "status": response.status_code,

@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 
 from core import clock
 from core.extensions import db
+from core.requestlog import WARM_UP_ENVIRON
 
 REQUESTS = Counter("gridgov_http_requests", "HTTP requests answered",
                    ["method", "endpoint", "status"])
@@ -87,6 +88,8 @@ def init_app(app) -> None:
 
     @app.after_request
     def _count(response):
+        if request.environ.get(WARM_UP_ENVIRON):  # the server's own, before its workers
+            return response
         endpoint = request.endpoint or "unmatched"  # a 404's path is not a label
         REQUESTS.labels(request.method, endpoint, str(response.status_code)).inc()
         started = g.get("request_started")

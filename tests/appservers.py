@@ -15,7 +15,9 @@ BIN = Path(sys.executable).parent
 
 
 class AppServer:
-    def __init__(self, env: dict, *, workers: int = 1, log_path: Path | None = None):
+    def __init__(self, env: dict, *, workers: int = 1, log_path: Path | None = None,
+                 options: tuple = ()):
+        self.options = options  # gunicorn's own, after the settings file (e.g. --preload)
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
@@ -28,7 +30,7 @@ class AppServer:
         try:
             self.process = subprocess.Popen(
                 [str(BIN / "gunicorn"), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
-                 "wsgi:app"], cwd=ROOT, env=self.env, stdout=out, stderr=out)
+                 *self.options, "wsgi:app"], cwd=ROOT, env=self.env, stdout=out, stderr=out)
         finally:
             if self.log_path:
                 out.close()  # the server has its own copy

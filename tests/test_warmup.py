@@ -1,0 +1,131 @@
+"""A server that preloads the app runs its hot paths once before forking the workers, so what
+running them builds is shared (issue 8, memory: core.warmup) — inside a transaction that is
+rolled back: the database keeps nothing of it, on SQLite and PostgreSQL."""
+import gc
+import json
+import logging
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import select
+
+from core import warmup
+from core.extensions import db
+from tests.appservers import AppServer
+from tests.support import another_app
+
+PATHS = {"POST /api/v1/events": 201, "GET /api/v1/events": 200,
+         "GET /api/v1/events/<id>": 200, "GET /field/": 200, "GET /events/<id>": 200}
+
+
+def _contents(app) -> dict:
+    """Every table's rows, in key order."""
+    with app.app_context():
+        found = {table.name: db.session.execute(
+            select(table).order_by(*table.primary_key.columns)).all()
+            for table in db.metadata.sorted_tables}
+        db.session.remove()
+    return found
+
+
+def test_the_hot_paths_run_and_the_database_keeps_nothing_of_them(world, report, api):
+    first = report("worker")
+    before = _contents(world)
+    assert warmup.warm_up(world) == PATHS
+    assert _contents(world) == before
+    # the county's numbering goes on from the last real case, the reporter's list is theirs
+    second = report("worker")
+    assert int(second["number"].rsplit("-", 1)[1]) == int(first["number"].rsplit("-", 1)[1]) + 1
+    listed = api("worker").get("/api/v1/events").get_json()["items"]
+    assert [case["id"] for case in listed] == [second["id"], first["id"]]
+
+
+def test_a_database_with_nowhere_to_report_is_left_cold(app):
+    before = _contents(app)
+    assert warmup.warm_up(app) == {}
+    assert _contents(app) == before
+
+
+def test_the_warm_up_is_neither_logged_nor_counted(world, token_for, caplog):
+    token = token_for("worker")
+    with another_app(world, METRICS_ENABLED=True, LOG_FORMAT="json") as app:
+        client = app.test_client()
+
+        def creates():
+            families = text_string_to_metric_families(client.get("/metrics").get_data(as_text=True))
+            return sum(sample.value for family in families for sample in family.samples
+                       if sample.name == "gridgov_http_requests_total"
+                       and sample.labels["endpoint"] == "events_api.create_event")
+
+        with caplog.at_level(logging.INFO, logger="gridgov.request"):
+            before = creates()
+            assert warmup.warm_up(app) == PATHS
+            assert creates() == before
+            assert not [r for r in caplog.records if getattr(r, "method", None) == "POST"]
+            client.post("/api/v1/events", headers={"Authorization": f"Bearer {token}"},
+                        json={"category_code": "06010", "lat": 43.6050, "lon": 126.4875,
+                              "description": "垃圾堆放在路边"})
+            assert creates() == before + 1
+            assert [r.status for r in caplog.records if getattr(r, "method", None) == "POST"] \
+                == [201]
+
+
+@pytest.fixture
+def cold(monkeypatch):
+    monkeypatch.setattr(warmup, "_warmed", False)
+    frozen = gc.get_freeze_count()
+    yield
+    if gc.get_freeze_count() != frozen:
+        gc.unfreeze()  # the suite's own objects go back to the collector
+
+
+def test_a_server_that_cannot_warm_up_starts_cold_and_tries_once(world, cold, monkeypatch,
+                                                                caplog):
+    tries = []
+
+    def broken(app):
+        tries.append(app)
+        raise RuntimeError("no such table: event")
+    monkeypatch.setattr(warmup, "warm_up", broken)
+    with caplog.at_level(logging.INFO, logger="core.warmup"):
+        warmup.before_first_fork(world)  # does not raise
+        warmup.before_first_fork(world)
+    assert len(tries) == 1
+    assert "warm-up failed; the workers start cold" in caplog.text
+    assert "nothing to warm" in caplog.text
+
+
+def _warm_up_lines(log_path) -> list[dict]:
+    lines = [json.loads(line) for line in log_path.read_text().splitlines()
+             if line.startswith("{")]
+    return [line for line in lines if line.get("logger") == "core.warmup"]
+
+
+def test_gunicorn_with_preload_warms_its_master_once_and_serves(world, report, token_for,
+                                                                database_url, tmp_path):
+    first = report("worker")
+    token = token_for("worker")
+    before = _contents(world)
+    env = {"DATABASE_URL": database_url, "SECRET_KEY": "test-secret", "LOG_FORMAT": "json",
+           "GRIDGOV_INSTANCE": str(tmp_path / "instance"), "UPLOAD_DIR": str(tmp_path / "up")}
+    with AppServer(env, workers=2, log_path=tmp_path / "preload.log",
+                   options=("--preload",)) as server:
+        import requests
+        warmed = _warm_up_lines(tmp_path / "preload.log")
+        assert len(warmed) == 1 and all(f"'{path}': {status}" in warmed[0]["message"]
+                                        for path, status in PATHS.items())
+        assert _contents(world) == before
+        answers = [requests.post(f"{server.base}/api/v1/events", timeout=10,
+                                 headers={"Authorization": f"Bearer {token}"},
+                                 json={"category_code": "06010", "lat": 43.6050,
+                                       "lon": 126.4875, "description": f"第{n}次"})
+                   for n in range(4)]
+    assert [answer.status_code for answer in answers] == [201] * 4
+    serial = int(first["number"].rsplit("-", 1)[1])
+    assert sorted(int(a.json()["number"].rsplit("-", 1)[1]) for a in answers) \
+        == list(range(serial + 1, serial + 5))
+    # without --preload (deploy/gunicorn.conf.py) each worker imports the app: nothing forks
+    # from it, nothing is warmed
+    with AppServer(env, workers=1, log_path=tmp_path / "plain.log"):
+        pass
+    assert _warm_up_lines(tmp_path / "plain.log") == []

@@ -87,14 +87,18 @@ QUEUE_STATES = {
 }
 
 
+#: states past QUEUE_STATES a role's queue also holds, each for some cases only (queue_clause
+#: says which): a pending 延期 request waits on the dispatchers and the admin; a report of a
+#: category the dispatchers verify (其他问题) waits on them, not on the grid
+QUEUE_EXTRA_STATES = {
+    "dispatcher": (lifecycle.ACCEPTED, lifecycle.REPORTED),
+    "admin": (lifecycle.ACCEPTED,),
+}
+
+
 def queue_states(user) -> tuple[str, ...]:
     """Every state a case in the user's queue can be in (queue_clause narrows within them)."""
-    states = QUEUE_STATES.get(user.role, ())
-    if user.role in ("dispatcher", "admin"):
-        states += (lifecycle.ACCEPTED,)
-    if user.role == "dispatcher":
-        states += (lifecycle.REPORTED,)
-    return states
+    return QUEUE_STATES.get(user.role, ()) + QUEUE_EXTRA_STATES.get(user.role, ())
 
 
 def queue_clause(user, *, unindexed: bool = False, state_indexed: bool = True):
@@ -102,14 +106,12 @@ def queue_clause(user, *, unindexed: bool = False, state_indexed: bool = True):
     (`unindexed`: as visible_clause's; `state_indexed=False` tests the state alone so.)"""
     state = Event.state.concat("") if unindexed or not state_indexed else Event.state
     clause = state.in_(QUEUE_STATES.get(user.role, ()))
-    if user.role in ("dispatcher", "admin"):
-        clause = or_(clause, and_(state == lifecycle.ACCEPTED,
-                                  Event.extension_requested_hours.is_not(None)))
-    # reports of the categories dispatchers verify (其他问题) wait on them, not on the grid
     verified_here = Event.category_id.in_(
         select(Category.id).where(Category.verifier == "dispatcher"))
-    if user.role == "dispatcher":
-        clause = or_(clause, and_(state == lifecycle.REPORTED, verified_here))
-    elif user.role == "grid_worker":
+    which = {lifecycle.ACCEPTED: Event.extension_requested_hours.is_not(None),
+             lifecycle.REPORTED: verified_here}
+    for extra in QUEUE_EXTRA_STATES.get(user.role, ()):
+        clause = or_(clause, and_(state == extra, which[extra]))
+    if user.role == "grid_worker":
         clause = and_(clause, or_(state != lifecycle.REPORTED, ~verified_here))
     return and_(visible_clause(user, unindexed=unindexed), clause)

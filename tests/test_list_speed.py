@@ -325,3 +325,27 @@ def test_a_page_reads_its_users_scope_with_the_user(world, report, login_as):
         lazy = [s[:80] for s in statements
                 if s.startswith(("SELECT region.id AS region_id", "SELECT department.id AS"))]
         assert not lazy, (username, lazy)
+
+
+def test_every_queue_lies_within_the_states_it_is_counted_by(world, report):
+    """A rare queue is read by id from the cases in `queue_states` (events.filters): those
+    must be every state `queue_clause` admits, for every role — over cases in every state,
+    with and without a 延期 request, of a category the grid or the dispatchers verify."""
+    from events.access import queue_clause, queue_states
+    from events.lifecycle import STATES
+    from events.models import Department
+    made = [(report("worker", category_code=code)["id"], state, hours)
+            for code in ("06010", "99001") for state in STATES for hours in (None, 24)]
+    with writing(world):
+        department = db.session.scalar(select(Department.id).join(
+            User, User.department_id == Department.id).where(User.username == "handler"))
+        for case_id, state, hours in made:
+            db.session.execute(Event.__table__.update().where(Event.id == case_id).values(
+                state=state, extension_requested_hours=hours, department_id=department))
+    with world.test_request_context("/"):
+        for username in ("worker", "dispatcher", "handler", "supervisor", "admin"):
+            user = db.session.scalar(select(User).where(User.username == username))
+            queued = set(db.session.scalars(select(Event.id).where(queue_clause(user))))
+            within = set(db.session.scalars(select(Event.id).where(
+                queue_clause(user), Event.state.in_(queue_states(user)))))
+            assert queued and queued == within, username

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, g
 from flask_babel import gettext as _
-from sqlalchemy import Integer, and_, bindparam, func, or_, select
+from sqlalchemy import Integer, and_, bindparam, func, literal_column, or_, select
 
 from auth.masking import FULL_CONTACT_ROLES
 from core.errors import Forbidden, InvalidInput
@@ -22,6 +22,7 @@ from core.extensions import db
 from core.inputs import is_id
 from events import search
 from events.access import due_indexed, queue_clause, queue_states, visible_clause
+from events.escalation import STAGE_OF_STATE
 from events.models import Category, Department, Event
 from grid.models import Grid, Region
 
@@ -54,51 +55,92 @@ def local_midnight(day, days_after: int = 0) -> datetime:
         timezone.utc)
 
 
-#: a queue (我的待办) whose states hold fewer cases than this in the whole county is read
-#: by id (SQLite)
-FEW_QUEUED = 2000
+#: a filter (我的待办, a state, a category, a caller's number, 督办) that admits fewer cases
+#: than this in the whole county is read by id (SQLite)
+FEW_CASES = 2000
+#: the same, oldest first, for a filter that admits running cases only: walked from the
+#: oldest, such a list would read nearly every closed case before its first
+FEW_OPEN_OLDEST = 200_000
 
 
-def _few_queued(user):
-    """SQLite, which plans without statistics: the ids of the county's cases in the states of
-    the user's queue (a subquery), when they are few (a supervisor's 挂起) — else None, and
-    the queue is read in the list's order, its state tested on each case (queue_clause,
-    unindexed), as a page of a common state is soon found that way. Counted first from the
-    state index alone (up to FEW_QUEUED). PostgreSQL plans from its statistics."""
-    states = queue_states(user)
-    if db.engine.dialect.name != "sqlite" or not states:
-        return None
-    in_states = (select(Event.id).where(Event.state.in_(states))
-                 .with_hint(Event, "INDEXED BY ix_event_state", "sqlite"))
-    counted = g.setdefault("gridgov_queued", {})  # once a request: a list is two statements
-    if states not in counted:
-        counted[states] = db.session.execute(select(func.count()).select_from(
-            in_states.limit(FEW_QUEUED).subquery())).scalar()
-    return in_states if counted[states] < FEW_QUEUED else None
+def _few(key, ids, below: int):
+    """`ids` (a statement of case ids read from one index) when it holds fewer than
+    `below`, else None: counted from the index alone, once a request (a list is two
+    statements)."""
+    counted = g.setdefault("gridgov_few", {})
+    if (key, below) not in counted:
+        counted[key, below] = db.session.execute(select(func.count()).select_from(
+            ids.limit(below).subquery())).scalar()
+    return ids if counted[key, below] < below else None
+
+
+def _ids(index: str, *conditions):
+    return select(Event.id).where(*conditions).with_hint(Event, f"INDEXED BY {index}",
+                                                         "sqlite")
+
+
+def _rare_ids(user, args: dict, states: list, phone: str | None, now: datetime, below: int):
+    """SQLite, which plans without statistics: the ids of the cases one of the list's filters
+    admits, read from that filter's own index, when they are few in the whole county — a
+    caller's number, 督办, a supervisor's 挂起 queue, a state or a category seldom used —
+    else None. The list then reads those cases by id and sorts them; otherwise it walks the
+    index of its order and tests each case (a page of a common filter is soon found so,
+    while a rare one made it read every case: a second for a caller's number at a million
+    cases). PostgreSQL plans from its statistics."""
+    candidates = []
+    if phone:
+        candidates.append((("phone", phone), _ids("ix_event_reporter_phone",
+                                                  Event.reporter_phone == phone)))
+    if args.get("supervised"):
+        # the partial index's own condition, a constant: SQLite uses it only so
+        candidates.append((("supervised",), _ids("ix_event_supervised",
+                                                 Event.supervise_count > literal_column("0"))))
+    if args.get("mine") and queue_states(user):
+        queued = tuple(queue_states(user))
+        candidates.append((("state", queued), _ids("ix_event_state", Event.state.in_(queued))))
+    if states:
+        candidates.append((("state", tuple(states)),
+                           _ids("ix_event_state", Event.state.in_(states))))
+    if args.get("category"):
+        code = select(Category.id).where(Category.code == args["category"]).scalar_subquery()
+        candidates.append((("category", args["category"]),
+                           _ids("ix_event_category_place", Event.category_id == code)))
+    if args.get("overdue"):
+        candidates.append((("overdue",), _ids("ix_event_due", Event.due_at < now)))
+    for key, ids in candidates:
+        few = _few(key, ids, below)
+        if few is not None:
+            return few
+    return None
 
 
 def apply_filters(query, user, args: dict, now: datetime, *, unindexed: bool = False,
                   grid_indexed: bool = False, scope_indexed: bool = False,
-                  ordered: bool = False):
+                  ordered: bool = False, few_below: int | None = None):
     """`query` (on Event) narrowed to what the user may see and what `args` asks for.
     `unindexed`: no index serves the tests (access.visible_clause), so the statement reads
     the index of its ORDER BY (SQLite only); `scope_indexed` keeps the scope's own test indexed (its
     index leads with the ORDER BY's columns after it: access.due_indexed). `ordered`: the
-    statement reads a page in an order (a count reads its states from an index instead:
-    ix_event_grid_state)."""
+    statement reads a page in an order — on SQLite a rare filter's cases by id
+    (_rare_ids), else the order's index with the state, category, number and 督办 tested on
+    each case (a count reads its states from an index instead: ix_event_grid_state);
+    `few_below`: how few are read by id (FEW_CASES unless said)."""
     # SQLite plans by the schema alone; PostgreSQL by its statistics, which know nothing of
     # `column + 0` (a town's 6,000 running clocks guessed at 36: sorted, not walked)
-    unindexed = unindexed and db.engine.dialect.name == "sqlite"
+    sqlite = db.engine.dialect.name == "sqlite"
+    unindexed = unindexed and sqlite
+    walked = unindexed or (ordered and sqlite)
 
-    def col(column):
+    def col(column, hidden=unindexed):
         return (column.concat("") if column.type.python_type is str else column + 0) \
-            if unindexed else column
+            if hidden else column
     query = query.where(visible_clause(user, unindexed=unindexed and not scope_indexed))
-    if args.get("state"):
-        query = query.where(col(Event.state).in_([s for s in args["state"].split(",") if s]))
+    states = [s for s in (args.get("state") or "").split(",") if s]
+    if states:
+        query = query.where(col(Event.state, walked).in_(states))
     if args.get("category"):
         code = select(Category.id).where(Category.code == args["category"]).scalar_subquery()
-        query = query.where(col(Event.category_id) == code)
+        query = query.where(col(Event.category_id, walked) == code)
     if args.get("grid"):
         code = select(Grid.id).where(Grid.code == args["grid"]).scalar_subquery()
         query = query.where((Event.grid_id if grid_indexed else col(Event.grid_id)) == code)
@@ -118,22 +160,18 @@ def apply_filters(query, user, args: dict, now: datetime, *, unindexed: bool = F
     if args.get("overdue"):
         query = query.where(Event.due_at < now)
     if args.get("supervised"):
-        query = query.where(Event.supervise_count > 0)
-    if args.get("mine") and not ordered:
-        query = query.where(queue_clause(user, unindexed=unindexed))
-    elif args.get("mine"):
-        few = _few_queued(user)
-        if few is not None:  # read by id and sorted: at most FEW_QUEUED of them
-            query = query.where(Event.id.in_(few), queue_clause(user)).with_hint(
-                Event, "NOT INDEXED", "sqlite")
-        else:
-            query = query.where(queue_clause(
-                user, unindexed=unindexed, state_indexed=db.engine.dialect.name != "sqlite"))
+        query = query.where(col(Event.supervise_count, walked) > 0)
+    if args.get("mine"):
+        # a walk tests the state on each case: SQLite would rather read a common state's
+        # many cases from ix_event_state and sort them
+        query = query.where(queue_clause(user, unindexed=unindexed,
+                                         state_indexed=not walked))
     if args.get("reported_by"):  # a page's own filter (field/: a worker's own reports)
         query = query.where(Event.reporter_id == args["reported_by"])
     text = (args.get("q") or "").strip()
     if text:
         query = search.narrow(query, text)
+    phone = None
     if args.get("phone"):
         if user.role not in FULL_CONTACT_ROLES:
             raise Forbidden(_("只有派遣员和管理员可以按来电号码查询"),
@@ -142,7 +180,12 @@ def apply_filters(query, user, args: dict, now: datetime, *, unindexed: bool = F
         if not phone:
             raise InvalidInput(_("来电号码无效：请输入 5–20 位数字"),
                                fields={"phone": ["not a phone number"]})
-        query = query.where(col(Event.reporter_phone) == phone)
+        query = query.where(col(Event.reporter_phone, walked) == phone)
+    if ordered and sqlite and not text:  # a search has its own lead (events.search)
+        rare = _rare_ids(user, args, states, phone, now,
+                         FEW_CASES if few_below is None else few_below)
+        if rare is not None:  # read by id and sorted: at most FEW_CASES of them
+            query = query.where(Event.id.in_(rare)).with_hint(Event, "NOT INDEXED", "sqlite")
     return query
 
 
@@ -217,30 +260,39 @@ def _by_due(query, cursor):
 
 
 def summary_rows_query(user, args: dict, now=None, *, unindexed: bool = False,
-                       grid_indexed: bool = False, scope_indexed: bool = False):
+                       grid_indexed: bool = False, scope_indexed: bool = False,
+                       few_below: int | None = None):
     """The cases `user` may see, filtered as `args` asks, as plain summary rows
     (events.queries), unordered."""
     from core import clock
     from events.queries import summary_select
     return apply_filters(summary_select(), user, args, now or clock.utcnow(),
                          unindexed=unindexed, grid_indexed=grid_indexed,
-                         scope_indexed=scope_indexed, ordered=True)
+                         scope_indexed=scope_indexed, ordered=True, few_below=few_below)
 
 
 def ordered_queries(user, args: dict, sort: str, cursor: str | None, now=None) -> list:
     """The statements that, read one after another, give the list in `sort` order from
     `cursor` on (two for urgency: running clocks, then the rest)."""
     position = decode_cursor(cursor, sort) if cursor else None
+    states = [s for s in (args.get("state") or "").split(",") if s]
+    if sort == "oldest":
+        running_only = args.get("mine") or args.get("overdue") or (
+            states and all(state in STAGE_OF_STATE for state in states))
+        return [_by_created(summary_rows_query(
+            user, args, now, few_below=FEW_OPEN_OLDEST if running_only else None),
+            position, False)]
     query = summary_rows_query(user, args, now)
     if sort == "newest":
         return [_by_created(query, position, True)]
-    if sort == "oldest":
-        return [_by_created(query, position, False)]
     # "no running clock", said so that no index serves it: else the planner reads the many
     # closed cases from ix_event_due and sorts them instead of walking the created index
     rest = query.where(func.coalesce(Event.due_at, None).is_(None))
-    if position is not None and position[0] == 1:
-        return [_by_created(rest, position, True)]
+    clockless = states and not any(state in STAGE_OF_STATE for state in states)
+    if (position is not None and position[0] == 1) or clockless:
+        # a 结案, 不予受理 or 挂起 case has no running clock: none to look for among them
+        return [] if clockless and args.get("overdue") else [
+            _by_created(rest, position if position and position[0] == 1 else None, True)]
     own = due_indexed(user)
     if args.get("overdue"):  # only running clocks are overdue: the rest would be read in vain
         # one grid's: from ix_event_grid_due in order (a county's: ix_event_due, as below)

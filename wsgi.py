@@ -4,7 +4,7 @@ import os
 from sqlalchemy.orm import configure_mappers
 
 from core import create_app
-from core.warmup import before_first_fork
+from ops.warmup import before_first_fork
 
 app = create_app()
 configure_mappers()
@@ -17,5 +17,5 @@ configure_mappers()
 gc.collect()
 gc.freeze()
 # A server that forks its workers from this process runs the hot paths here once first, so
-# what running them builds is shared, not built again in every worker (core.warmup).
+# what running them builds is shared, not built again in every worker (ops.warmup).
 os.register_at_fork(before=lambda: before_first_fork(app))

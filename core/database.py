@@ -222,7 +222,7 @@ def _give_turn_back() -> None:
 def rehearsal(app):
     """Everything `app` does inside — requests read, their write units begin, write and
     commit — runs as it would, but on one connection whose transaction is rolled back at
-    the end, so nothing stays in the database (core.warmup). The app's sessions join that
+    the end, so nothing stays in the database (ops.warmup). The app's sessions join that
     transaction with savepoints: a unit's commit releases its savepoint, the rollback at
     the end undoes them all. On SQLite the writers' turn and the write lock are taken
     first (BEGIN IMMEDIATE) and held to the end: other writers wait as for any unit. Use

@@ -22,7 +22,7 @@ log = logging.getLogger("gridgov.request")
 SANE_ID = re.compile(r"[A-Za-z0-9._-]{8,64}\Z")
 FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s"
 #: in the WSGI environ of the requests a server makes to itself before its workers start
-#: (core.warmup): no log line and no metrics count them
+#: (ops.warmup): no log line and no metrics count them
 WARM_UP_ENVIRON = "gridgov.warm_up"
 
 

@@ -1,5 +1,5 @@
 """A server that preloads the app runs its hot paths once before forking the workers, so what
-running them builds is shared (issue 8, memory: core.warmup) — inside a transaction that is
+running them builds is shared (issue 8, memory: ops.warmup) — inside a transaction that is
 rolled back: the database keeps nothing of it, on SQLite and PostgreSQL."""
 import gc
 import json
@@ -9,7 +9,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
-from core import warmup
+from ops import warmup
 from core.extensions import db
 from tests.appservers import AppServer
 from tests.support import another_app
@@ -87,7 +87,7 @@ def test_a_server_that_cannot_warm_up_starts_cold_and_tries_once(world, cold, mo
         tries.append(app)
         raise RuntimeError("no such table: event")
     monkeypatch.setattr(warmup, "warm_up", broken)
-    with caplog.at_level(logging.INFO, logger="core.warmup"):
+    with caplog.at_level(logging.INFO, logger="ops.warmup"):
         warmup.before_first_fork(world)  # does not raise
         warmup.before_first_fork(world)
     assert len(tries) == 1
@@ -98,7 +98,7 @@ def test_a_server_that_cannot_warm_up_starts_cold_and_tries_once(world, cold, mo
 def _warm_up_lines(log_path) -> list[dict]:
     lines = [json.loads(line) for line in log_path.read_text().splitlines()
              if line.startswith("{")]
-    return [line for line in lines if line.get("logger") == "core.warmup"]
+    return [line for line in lines if line.get("logger") == "ops.warmup"]
 
 
 def test_gunicorn_with_preload_warms_its_master_once_and_serves(world, report, token_for,

@@ -1,5 +1,6 @@
 import gc
 import os
+import sys
 
 from sqlalchemy.orm import configure_mappers
 
@@ -17,5 +18,7 @@ configure_mappers()
 gc.collect()
 gc.freeze()
 # A server that forks its workers from this process runs the hot paths here once first, so
-# what running them builds is shared, not built again in every worker (ops.warmup).
-os.register_at_fork(before=lambda: before_first_fork(app))
+# what running them builds is shared, not built again in every worker (ops.warmup). Only
+# under gunicorn: the CLI and the scheduler never serve from forks.
+if "gunicorn" in sys.modules:
+    os.register_at_fork(before=lambda: before_first_fork(app))

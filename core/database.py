@@ -225,41 +225,54 @@ def rehearsal(app):
     the end, so nothing stays in the database (ops.warmup). The app's sessions join that
     transaction with savepoints: a unit's commit releases its savepoint, the rollback at
     the end undoes them all. On SQLite the writers' turn and the write lock are taken
-    first (BEGIN IMMEDIATE) and held to the end: other writers wait as for any unit. Use
-    it outside an app context (each request pushes its own); one thread only."""
+    first (BEGIN IMMEDIATE) and held to the end: other writers wait as for any unit.
+    Whatever fails, the engine, the sessions' settings and the turn are given back. Use it
+    outside an app context (each request pushes its own); one thread only."""
     with app.app_context():
         engines = db.engines
         engine = engines[None]
+        joining = db.session.session_factory.kw.get("join_transaction_mode",
+                                                    "conditional_savepoint")
         connection = engine.connect()
+        turn = None
         try:
             writing = _writing.set(True)
             try:
                 connection.begin()  # on SQLite: the writers' turn, then BEGIN IMMEDIATE
             finally:
                 _writing.reset(writing)
+                # the turn is the rehearsal's to the end, not given back by a unit inside
+                turn = _turn.get()
+                _turn.set(None)
+            db.session.remove()
+            db.session.configure(join_transaction_mode="create_savepoint")
+            engines[None] = connection  # what every session of the app binds to meanwhile
         except BaseException:
-            connection.close()
+            _end_rehearsal(engines, engine, joining, connection, turn)
             raise
-        # held to the end, not given back when a unit inside ends
-        turn, _ = _turn.get(), _turn.set(None)
-        db.session.remove()
-        joining = db.session.session_factory.kw.get("join_transaction_mode",
-                                                    "conditional_savepoint")
-        db.session.configure(join_transaction_mode="create_savepoint")
-        engines[None] = connection  # what every session of the app binds to meanwhile
     try:
         yield connection
     finally:
         with app.app_context():
-            engines[None] = engine
+            _end_rehearsal(engines, engine, joining, connection, turn)
+
+
+def _end_rehearsal(engines, engine, joining, connection, turn) -> None:
+    """The engine, the sessions' settings, the rollback and the turn, each given back
+    whatever the one before it raised."""
+    try:
+        engines[None] = engine
+        try:
             db.session.remove()
+        finally:
             db.session.configure(join_transaction_mode=joining)
             try:
                 connection.rollback()
             finally:
                 connection.close()
-                if turn is not None:
-                    WriterQueue.release(turn)
+    finally:
+        if turn is not None:
+            WriterQueue.release(turn)
 
 
 def _hinting(compiler: type) -> type:

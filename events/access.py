@@ -96,6 +96,17 @@ QUEUE_EXTRA_STATES = {
 }
 
 
+def _verified_by_dispatchers():
+    return Event.category_id.in_(select(Category.id).where(Category.verifier == "dispatcher"))
+
+
+#: which cases of each extra state wait on them
+QUEUE_EXTRA_CASES = {
+    lifecycle.ACCEPTED: lambda: Event.extension_requested_hours.is_not(None),
+    lifecycle.REPORTED: _verified_by_dispatchers,
+}
+
+
 def queue_states(user) -> tuple[str, ...]:
     """Every state a case in the user's queue can be in (queue_clause narrows within them)."""
     return QUEUE_STATES.get(user.role, ()) + QUEUE_EXTRA_STATES.get(user.role, ())
@@ -106,12 +117,8 @@ def queue_clause(user, *, unindexed: bool = False, state_indexed: bool = True):
     (`unindexed`: as visible_clause's; `state_indexed=False` tests the state alone so.)"""
     state = Event.state.concat("") if unindexed or not state_indexed else Event.state
     clause = state.in_(QUEUE_STATES.get(user.role, ()))
-    verified_here = Event.category_id.in_(
-        select(Category.id).where(Category.verifier == "dispatcher"))
-    which = {lifecycle.ACCEPTED: Event.extension_requested_hours.is_not(None),
-             lifecycle.REPORTED: verified_here}
     for extra in QUEUE_EXTRA_STATES.get(user.role, ()):
-        clause = or_(clause, and_(state == extra, which[extra]))
-    if user.role == "grid_worker":
-        clause = and_(clause, or_(state != lifecycle.REPORTED, ~verified_here))
+        clause = or_(clause, and_(state == extra, QUEUE_EXTRA_CASES[extra]()))
+    if user.role == "grid_worker":  # not the reports the dispatchers verify
+        clause = and_(clause, or_(state != lifecycle.REPORTED, ~_verified_by_dispatchers()))
     return and_(visible_clause(user, unindexed=unindexed), clause)

@@ -79,39 +79,50 @@ def _ids(index: str, *conditions):
                                                          "sqlite")
 
 
-def _rare_ids(user, args: dict, states: list, phone: str | None, now: datetime, below: int):
+def _rare_ids(user, args: dict, states: list, phone: str | None, now: datetime,
+              below: int, running_below: int):
     """SQLite, which plans without statistics: the ids of the cases one of the list's filters
     admits, read from that filter's own index, when they are few in the whole county — a
-    caller's number, 督办, a supervisor's 挂起 queue, a state or a category seldom used —
-    else None. The list then reads those cases by id and sorts them; otherwise it walks the
-    index of its order and tests each case (a page of a common filter is soon found so,
-    while a rare one made it read every case: a second for a caller's number at a million
-    cases). PostgreSQL plans from its statistics."""
+    caller's number, 督办, a supervisor's 挂起 queue, a state or a category seldom used,
+    超期 — else None. The list then reads those cases by id and sorts them; otherwise it
+    walks the index of its order and tests each case (a page of a common filter is soon
+    found so, while a rare one made it read every case: a second for a caller's number at
+    a million cases). A filter of running cases only (我的待办, open states, 超期) counts as
+    few below `running_below`, any other below `below`. PostgreSQL plans from its
+    statistics."""
     candidates = []
     if phone:
-        candidates.append((("phone", phone), _ids("ix_event_reporter_phone",
-                                                  Event.reporter_phone == phone)))
+        candidates.append((("phone", phone), below, _ids(
+            "ix_event_reporter_phone", Event.reporter_phone == phone)))
     if args.get("supervised"):
         # the partial index's own condition, a constant: SQLite uses it only so
-        candidates.append((("supervised",), _ids("ix_event_supervised",
-                                                 Event.supervise_count > literal_column("0"))))
+        candidates.append((("supervised",), below, _ids(
+            "ix_event_supervised", Event.supervise_count > literal_column("0"))))
     if args.get("mine") and queue_states(user):
-        queued = tuple(queue_states(user))
-        candidates.append((("state", queued), _ids("ix_event_state", Event.state.in_(queued))))
+        queued = queue_states(user)
+        candidates.append((("state", queued), running_below if _running(queued) else below,
+                           _ids("ix_event_state", Event.state.in_(queued))))
     if states:
         candidates.append((("state", tuple(states)),
+                           running_below if _running(states) else below,
                            _ids("ix_event_state", Event.state.in_(states))))
     if args.get("category"):
         code = select(Category.id).where(Category.code == args["category"]).scalar_subquery()
-        candidates.append((("category", args["category"]),
-                           _ids("ix_event_category_place", Event.category_id == code)))
+        candidates.append((("category", args["category"]), below, _ids(
+            "ix_event_category_place", Event.category_id == code)))
     if args.get("overdue"):
-        candidates.append((("overdue",), _ids("ix_event_due", Event.due_at < now)))
-    for key, ids in candidates:
-        few = _few(key, ids, below)
+        candidates.append((("overdue",), running_below, _ids("ix_event_due",
+                                                             Event.due_at < now)))
+    for key, limit, ids in candidates:
+        few = _few(key, ids, limit)
         if few is not None:
             return few
     return None
+
+
+def _running(states) -> bool:
+    """Are these states all of cases whose clock runs (open, not 挂起)?"""
+    return all(state in STAGE_OF_STATE for state in states)
 
 
 def apply_filters(query, user, args: dict, now: datetime, *, unindexed: bool = False,
@@ -124,7 +135,8 @@ def apply_filters(query, user, args: dict, now: datetime, *, unindexed: bool = F
     statement reads a page in an order — on SQLite a rare filter's cases by id
     (_rare_ids), else the order's index with the state, category, number and 督办 tested on
     each case (a count reads its states from an index instead: ix_event_grid_state);
-    `few_below`: how few are read by id (FEW_CASES unless said)."""
+    `few_below`: how few cases of a filter of running cases only are read by id
+    (FEW_CASES unless said)."""
     # SQLite plans by the schema alone; PostgreSQL by its statistics, which know nothing of
     # `column + 0` (a town's 6,000 running clocks guessed at 36: sorted, not walked)
     sqlite = db.engine.dialect.name == "sqlite"
@@ -181,10 +193,10 @@ def apply_filters(query, user, args: dict, now: datetime, *, unindexed: bool = F
             raise InvalidInput(_("来电号码无效：请输入 5–20 位数字"),
                                fields={"phone": ["not a phone number"]})
         query = query.where(col(Event.reporter_phone, walked) == phone)
-    if ordered and sqlite and not text:  # a search has its own lead (events.search)
-        rare = _rare_ids(user, args, states, phone, now,
+    if ordered and sqlite:
+        rare = _rare_ids(user, args, states, phone, now, FEW_CASES,
                          FEW_CASES if few_below is None else few_below)
-        if rare is not None:  # read by id and sorted: at most FEW_CASES of them
+        if rare is not None:  # read by id and sorted: few of them (_rare_ids)
             query = query.where(Event.id.in_(rare)).with_hint(Event, "NOT INDEXED", "sqlite")
     return query
 
@@ -277,11 +289,8 @@ def ordered_queries(user, args: dict, sort: str, cursor: str | None, now=None) -
     position = decode_cursor(cursor, sort) if cursor else None
     states = [s for s in (args.get("state") or "").split(",") if s]
     if sort == "oldest":
-        running_only = args.get("mine") or args.get("overdue") or (
-            states and all(state in STAGE_OF_STATE for state in states))
-        return [_by_created(summary_rows_query(
-            user, args, now, few_below=FEW_OPEN_OLDEST if running_only else None),
-            position, False)]
+        return [_by_created(summary_rows_query(user, args, now, few_below=FEW_OPEN_OLDEST),
+                            position, False)]
     query = summary_rows_query(user, args, now)
     if sort == "newest":
         return [_by_created(query, position, True)]

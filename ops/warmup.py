@@ -113,15 +113,17 @@ def before_first_fork(app: Flask) -> None:
         return
     _warmed = True
     started = time.perf_counter()
+    statuses = {}
     try:
         statuses = warm_up(app)
     except Exception:  # noqa: BLE001 — a cold start is still a start
         log.warning("warm-up failed; the workers start cold", exc_info=True)
-        statuses = {}
-    finally:
+    try:
         with app.app_context():
-            db.engine.dispose()
-    log.info("warm-up before the workers' fork: %s in %.2f s", statuses or "nothing to warm",
-             time.perf_counter() - started)
-    gc.collect()
-    gc.freeze()
+            db.engine.dispose()  # no connection crosses the fork
+        log.info("warm-up before the workers' fork: %s in %.2f s",
+                 statuses or "nothing to warm", time.perf_counter() - started)
+        gc.collect()
+        gc.freeze()
+    except Exception:  # noqa: BLE001 — never in the way of the fork
+        log.warning("after the warm-up", exc_info=True)

@@ -210,3 +210,28 @@ def test_without_a_queue_file_writers_fall_back_to_the_busy_timeout(world, tmp_p
     with caplog.at_level("WARNING"):
         assert queue.acquire() is None
     assert "writers do not queue" in caplog.text
+
+
+def test_a_rehearsal_that_cannot_begin_gives_the_turn_back(world, tmp_path):
+    """A writer outside the queue (a `sqlite3` shell) holds the lock: BEGIN IMMEDIATE fails
+    after the busy timeout, and the writers' turn taken before it is given back — else the
+    forked workers would inherit it, held."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from core.database import rehearsal
+    from tests.test_warmup import _given_back
+    with world.app_context():
+        path = db.engine.url.database
+    shell = sqlite3.connect(path, isolation_level=None)
+    shell.execute("BEGIN IMMEDIATE")
+    try:
+        with another_app(world, SQLITE_BUSY_TIMEOUT_MS=100) as app:
+            with pytest.raises(OperationalError):
+                with rehearsal(app):
+                    pass
+            _given_back(app)
+    finally:
+        shell.execute("ROLLBACK")
+        shell.close()

@@ -288,9 +288,10 @@ def ordered_queries(user, args: dict, sort: str, cursor: str | None, now=None) -
     `cursor` on (two for urgency: running clocks, then the rest)."""
     position = decode_cursor(cursor, sort) if cursor else None
     states = [s for s in (args.get("state") or "").split(",") if s]
-    if sort == "oldest":
-        return [_by_created(summary_rows_query(user, args, now, few_below=FEW_OPEN_OLDEST),
-                            position, False)]
+    if sort == "oldest":  # a scope with its own running clocks' index walks as before
+        return [_by_created(summary_rows_query(
+            user, args, now, few_below=None if due_indexed(user) else FEW_OPEN_OLDEST),
+            position, False)]
     query = summary_rows_query(user, args, now)
     if sort == "newest":
         return [_by_created(query, position, True)]

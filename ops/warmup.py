@@ -9,7 +9,8 @@ pages every worker shares — Ruby 3.3's Process.warmup, for the same reason.
 
 `warm_up` reports a case, lists the reporter's cases and reads the case — the API's hot
 paths — as a grid worker made for the purpose in a grid of the served database, each
-ROUNDS times, then the same worker's phone home and the case's page. It all runs inside
+ROUNDS times, then the same worker's phone home and the case's page, and a town dispatcher
+made alike opens the desk's workbench and 我的待办. It all runs inside
 `core.database.rehearsal()`: one transaction, rolled back, so the database keeps none of
 it (not the worker, the token, the cases, their logs, notices or counts). Its requests
 are marked (`WARM_UP_ENVIRON`): the request log and the metrics leave them out. A database
@@ -66,6 +67,11 @@ def warm_up(app: Flask, rounds: int = ROUNDS) -> dict[str, int]:
             db.session.add(GridMember(grid_id=grid.id, user_id=worker.id, grid_role="worker"))
             token, _row = issue_token(worker, clock.utcnow())
             session_id = worker.get_id()
+            desk = User(username=f"warm-up-{secrets.token_hex(8)}", role="dispatcher",
+                        display_name="warm-up", password_hash="!", region_id=grid.town_id)
+            db.session.add(desk)
+            db.session.flush()
+            desk_id = desk.get_id()
             point = shape(json.loads(grid.boundary)).representative_point()
             report = {"description": "warm-up", "lat": point.y, "lon": point.x}
         client = app.test_client()
@@ -88,6 +94,12 @@ def warm_up(app: Flask, rounds: int = ROUNDS) -> dict[str, int]:
             for path in ("/field/", f"/events/{case_id}"):
                 statuses["GET " + path.replace(str(case_id), "<id>")] = client.get(
                     path).status_code
+            desk_client = app.test_client()
+            desk_client.environ_base[WARM_UP_ENVIRON] = True
+            _log_in(app, desk_client, desk_id)  # the town's dispatcher: the desk's pages
+            for _ in range(max(1, rounds // 2)):
+                for path in ("/events", "/events?mine=1"):
+                    statuses["GET " + path + " (desk)"] = desk_client.get(path).status_code
     return statuses
 
 

@@ -15,7 +15,8 @@ from tests.appservers import AppServer
 from tests.support import another_app
 
 PATHS = {"POST /api/v1/events": 201, "GET /api/v1/events": 200,
-         "GET /api/v1/events/<id>": 200, "GET /field/": 200, "GET /events/<id>": 200}
+         "GET /api/v1/events/<id>": 200, "GET /field/": 200, "GET /events/<id>": 200,
+         "GET /events (desk)": 200, "GET /events?mine=1 (desk)": 200}
 
 
 def _contents(app) -> dict:

@@ -120,6 +120,11 @@ def _rare_ids(user, args: dict, states: list, phone: str | None, now: datetime,
     return None
 
 
+def _states(args: dict) -> list[str]:
+    """The states a list's `state` filter names ("filed,dispatched")."""
+    return [s for s in (args.get("state") or "").split(",") if s]
+
+
 def _running(states) -> bool:
     """Are these states all of cases whose clock runs (open, not 挂起)?"""
     return all(state in STAGE_OF_STATE for state in states)
@@ -147,7 +152,7 @@ def apply_filters(query, user, args: dict, now: datetime, *, unindexed: bool = F
         return (column.concat("") if column.type.python_type is str else column + 0) \
             if hidden else column
     query = query.where(visible_clause(user, unindexed=unindexed and not scope_indexed))
-    states = [s for s in (args.get("state") or "").split(",") if s]
+    states = _states(args)
     if states:
         query = query.where(col(Event.state, walked).in_(states))
     if args.get("category"):
@@ -288,7 +293,6 @@ def ordered_queries(user, args: dict, sort: str, cursor: str | None, now=None) -
     """The statements that, read one after another, give the list in `sort` order from
     `cursor` on (two for urgency: running clocks, then the rest)."""
     position = decode_cursor(cursor, sort) if cursor else None
-    states = [s for s in (args.get("state") or "").split(",") if s]
     if sort == "oldest":  # a scope with its own running clocks' index walks as before
         return [_by_created(summary_rows_query(
             user, args, now, few_below=None if due_indexed(user) else FEW_OPEN_OLDEST),
@@ -299,6 +303,7 @@ def ordered_queries(user, args: dict, sort: str, cursor: str | None, now=None) -
     # "no running clock", said so that no index serves it: else the planner reads the many
     # closed cases from ix_event_due and sorts them instead of walking the created index
     rest = query.where(func.coalesce(Event.due_at, None).is_(None))
+    states = _states(args)
     clockless = states and not any(state in STAGE_OF_STATE for state in states)
     if (position is not None and position[0] == 1) or clockless:
         # a 结案, 不予受理 or 挂起 case has no running clock: none to look for among them

@@ -141,3 +141,23 @@ class ApiClient:
                            content_type="multipart/form-data")
         assert answer.status_code == 201, answer.get_json()
         return answer.get_json()["id"]
+
+
+def rehearsal_given_back(app) -> None:
+    """What a rehearsal borrows is back: the engine, the sessions' joining, the writers'
+    turn (SQLite: another process could take it now)."""
+    import fcntl
+
+    from core import database
+    from core.extensions import db
+    with app.app_context():
+        assert db.engines[None] is db.engine and hasattr(db.engine, "dispose")
+        assert db.session.session_factory.kw.get("join_transaction_mode",
+                                                 "conditional_savepoint") != "create_savepoint"
+        assert database._turn.get() is None
+        if db.engine.dialect.name == "sqlite":
+            descriptor = os.open(db.engine.url.database + "-writer", os.O_RDONLY)
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises if held
+            finally:
+                os.close(descriptor)

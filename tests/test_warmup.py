@@ -12,7 +12,7 @@ from sqlalchemy import select
 from ops import warmup
 from core.extensions import db
 from tests.appservers import AppServer
-from tests.support import another_app
+from tests.support import another_app, rehearsal_given_back
 
 PATHS = {"POST /api/v1/events": 201, "GET /api/v1/events": 200,
          "GET /api/v1/events/<id>": 200, "GET /field/": 200, "GET /events/<id>": 200,
@@ -71,26 +71,6 @@ def test_the_warm_up_is_neither_logged_nor_counted(world, token_for, caplog):
                 == [201]
 
 
-def _given_back(app) -> None:
-    """What a rehearsal borrows is back: the engine, the sessions' joining, the writers'
-    turn (SQLite: another process could take it now)."""
-    import fcntl
-    import os
-
-    from core import database
-    with app.app_context():
-        assert db.engines[None] is db.engine and hasattr(db.engine, "dispose")
-        assert db.session.session_factory.kw.get("join_transaction_mode",
-                                                 "conditional_savepoint") != "create_savepoint"
-        assert database._turn.get() is None
-        if db.engine.dialect.name == "sqlite":
-            descriptor = os.open(db.engine.url.database + "-writer", os.O_RDONLY)
-            try:
-                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises if held
-            finally:
-                os.close(descriptor)
-
-
 def test_a_rehearsal_that_fails_gives_everything_back(world, report):
     from core.database import rehearsal, write_transaction
     from events.models import Event
@@ -100,7 +80,7 @@ def test_a_rehearsal_that_fails_gives_everything_back(world, report):
             with world.app_context(), write_transaction():
                 db.session.execute(Event.__table__.delete())
             raise RuntimeError("a request failed")
-    _given_back(world)
+    rehearsal_given_back(world)
     assert _contents(world) == before
     report("worker")  # and the app writes as ever
 

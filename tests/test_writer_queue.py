@@ -221,7 +221,7 @@ def test_a_rehearsal_that_cannot_begin_gives_the_turn_back(world, tmp_path):
     from sqlalchemy.exc import OperationalError
 
     from core.database import rehearsal
-    from tests.test_warmup import _given_back
+    from tests.support import rehearsal_given_back
     with world.app_context():
         path = db.engine.url.database
     shell = sqlite3.connect(path, isolation_level=None)
@@ -231,7 +231,7 @@ def test_a_rehearsal_that_cannot_begin_gives_the_turn_back(world, tmp_path):
             with pytest.raises(OperationalError):
                 with rehearsal(app):
                     pass
-            _given_back(app)
+            rehearsal_given_back(app)
     finally:
         shell.execute("ROLLBACK")
         shell.close()

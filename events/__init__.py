@@ -11,9 +11,10 @@ def init_app(app) -> None:
     from events.cli import (auto_dispatch_command, escalate_command, load_categories_command,
                             search_rebuild_command)
     from events.sweep import escalate_due
-    from events.deadlines import clock_json, recompute_after_calendar_change
+    from events.deadlines import recompute_after_calendar_change
     from events.hotline import bp as hotline_bp
     from events.views import bp as views_bp, list_url
+    from events.presenting import case_badge
     import_module("events.admin_views")  # 责任单位 pages: routes on views_bp
     import_module("events.catalogue_views")  # 事项类别 and 责任清单 pages: on views_bp
     from workcal.calendar import calendar_changed
@@ -34,10 +35,6 @@ def init_app(app) -> None:
     calendar_changed.connect(recompute_after_calendar_change)
 
     @app.template_global()
-    def case_clock(event):
-        return clock_json(event, clock.utcnow())
-
-    @app.template_global()
     def time_left(event):
         return labels.time_left_label(event.due_at, clock.utcnow())
 
@@ -46,6 +43,7 @@ def init_app(app) -> None:
     app.add_template_global(lifecycle.NOTE_REQUIRED, "NOTE_REQUIRED")
     app.add_template_global(lifecycle.PHOTO_ACTIONS, "PHOTO_ACTIONS")
     app.add_template_global(list_url)
+    app.add_template_global(case_badge)
     for label in (labels.state_label, labels.action_label, labels.source_label,
                   labels.role_label, labels.holder_label):
         app.add_template_global(label)

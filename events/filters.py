@@ -292,7 +292,12 @@ def summary_rows_query(user, args: dict, now=None, *, unindexed: bool = False,
 def ordered_queries(user, args: dict, sort: str, cursor: str | None, now=None) -> list:
     """The statements that, read one after another, give the list in `sort` order from
     `cursor` on (two for urgency: running clocks, then the rest)."""
-    position = decode_cursor(cursor, sort) if cursor else None
+    return _ordered(user, args, sort, decode_cursor(cursor, sort) if cursor else None, now)
+
+
+def _ordered(user, args: dict, sort: str, position, now=None) -> list:
+    """ordered_queries from a decoded cursor, (group, instant, id); only the first
+    statement reads from it (the instant and id may be bound parameters: _plain_pages)."""
     if sort == "oldest":  # a scope with its own running clocks' index walks as before
         return [_by_created(summary_rows_query(
             user, args, now, few_below=None if due_indexed(user) else FEW_OPEN_OLDEST),
@@ -321,52 +326,54 @@ def ordered_queries(user, args: dict, sort: str, cursor: str | None, now=None) -
 
 #: what a list query may carry besides a filter
 NOT_FILTERS = frozenset(("sort", "cursor", "limit"))
-#: the unfiltered newest-first list statements, one per scope (and with or without a cursor),
-#: kept at most so many (a county has a few hundred scopes: workers' grids, towns, …)
+#: the unfiltered list statements, one set per scope, order and cursor group, kept at most
+#: so many (a county has a few hundred scopes: workers' grids, towns, …)
 PLAIN_PAGES_KEPT = 1024
 _PLAIN_PAGES: dict = {}
+_MOMENT = bindparam("moment", type_=Event.created_at.type)
+_IDENT = bindparam("ident", type_=Integer)
 
 
-def _plain_newest(user, after: bool):
-    """The statement of a scope's list, newest first, with nothing filtered — the list every
-    phone and client opens — built once per scope with the cursor's instant and id and the
-    page size as parameters: SQLAlchemy neither rebuilds it nor recomputes its cache key."""
+def _plain_pages(user, sort: str, group: int | None) -> list:
+    """The statements of a scope's list in `sort` order with nothing filtered — the list
+    every phone and client opens (newest first), and the workbench's (most urgent first) —
+    from a cursor of `group` (None: the first page). They are built once per scope, with
+    the cursor's instant and id and the page size as parameters (`moment`, `ident`,
+    `size`): SQLAlchemy neither rebuilds them nor recomputes their cache keys, a
+    millisecond of the workbench's two statements."""
     from events.access import case_scope
-    key = (db.engine.dialect.name, case_scope(user), after)  # the SQL differs by engine
-    statement = _PLAIN_PAGES.get(key)
-    if statement is None:
-        query = summary_rows_query(user, {})
-        if after:
-            moment = bindparam("moment", type_=Event.created_at.type)
-            ident = bindparam("ident", type_=Integer)
-            query = query.where(or_(Event.created_at < moment,
-                                    and_(Event.created_at == moment, Event.id < ident)))
-        statement = (query.order_by(Event.created_at.desc(), Event.id.desc())
-                     .limit(bindparam("size", type_=Integer)))
+    # the SQL differs by engine; nothing else of the user's goes into an unfiltered list
+    key = (db.engine.dialect.name, case_scope(user), sort, group)
+    statements = _PLAIN_PAGES.get(key)
+    if statements is None:
+        position = None if group is None else (group, _MOMENT, _IDENT)
+        size = bindparam("size", type_=Integer)
+        statements = [statement.limit(size)
+                      for statement in _ordered(user, {}, sort, position)]
         if len(_PLAIN_PAGES) >= PLAIN_PAGES_KEPT:
             _PLAIN_PAGES.clear()
-        _PLAIN_PAGES[key] = statement
-    return statement
+        _PLAIN_PAGES[key] = statements
+    return statements
 
 
 def read_page(user, args: dict, sort: str, cursor: str | None, limit: int):
     """(rows, next_cursor) of one page of the user's list in `sort` order."""
-    if sort == "newest" and not any(value for key, value in args.items()
-                                    if key not in NOT_FILTERS):
+    rows = []
+    if not any(value for key, value in args.items() if key not in NOT_FILTERS):
         position = decode_cursor(cursor, sort) if cursor else None
-        params = {"size": limit + 1}
-        if position is not None:
-            params.update(moment=position[1], ident=position[2])
+        params = {} if position is None else {"moment": position[1], "ident": position[2]}
         # on the session's connection: the ORM's execution layer has nothing to do for
         # plain rows, and costs a twentieth of the request
-        rows = db.session.connection().execute(_plain_newest(user, position is not None),
-                                               params).all()
-        page = rows[:limit]
-        return page, (encode_cursor(page[-1], sort) if len(rows) > limit else None)
-    rows = []
-    for statement in ordered_queries(user, args, sort, cursor):
-        rows += db.session.execute(statement.limit(limit + 1 - len(rows))).all()
-        if len(rows) > limit:
-            break
+        connection = db.session.connection()
+        for statement in _plain_pages(user, sort, position and position[0]):
+            rows += connection.execute(statement, params | {"size": limit + 1 - len(rows)}).all()
+            if len(rows) > limit:
+                break
+            params = {}  # the cursor is the first statement's
+    else:
+        for statement in ordered_queries(user, args, sort, cursor):
+            rows += db.session.execute(statement.limit(limit + 1 - len(rows))).all()
+            if len(rows) > limit:
+                break
     page = rows[:limit]
     return page, (encode_cursor(page[-1], sort) if len(rows) > limit else None)

@@ -22,6 +22,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from events import intake, labels, lifecycle, services
 from events.mapsvg import grid_map
 from events.models import Attachment, Category, Department, Event
+from events.presenting import case_links, case_rows
 from events.photos import add_photo, photo_response, prepare_photo, prepare_uploads
 from events.filters import read_page, sort_of
 from events.routing import suggest_department
@@ -50,6 +51,10 @@ def _categories_statement():
 def _active_categories():
     return db.session.execute(_categories_statement()).all()
 
+
+#: the workbench's query schema, made once as the API's is (making one deep-copies its
+#: fields: a tenth of a millisecond a page)
+LIST_IN = ListQueryIn()
 
 #: the workbench's filters, named as the page names them
 LIST_FIELDS = {"state": _l("状态"), "category": _l("类别"), "grid": _l("网格"),
@@ -97,28 +102,18 @@ def _list_choices() -> dict:
 def list_events():
     """The workbench: a dense table on a desk, cards on a phone; filters live in the URL."""
     raw = {key: value for key, value in request.args.items() if key in LIST_FIELDS}
-    context = dict(_list_choices(), args=raw, events=[], next_cursor=None, error=None)
+    context = dict(_list_choices(), args=raw, rows=[], next_cursor=None, error=None)
     try:
-        args = load_form(ListQueryIn(), request.args, LIST_FIELDS)
+        args = load_form(LIST_IN, request.args, LIST_FIELDS)
         args["sort"] = sort_of(args, "urgency")
-        context["events"], context["next_cursor"] = read_page(
+        page, context["next_cursor"] = read_page(
             current_user, args, args["sort"], args["cursor"], PAGE_SIZE)
     except AppError as error:
         context["error"] = error.message
         return render_template("events/list.html", **context), error.status
     context["args"] = raw | {"sort": args["sort"], "mine": "1" if args["mine"] else ""}
-    context["case_link"] = _case_links(list_url(context["args"]))
+    context["rows"] = case_rows(page, case_links(list_url(context["args"])))
     return render_template("events/list.html", **context)
-
-
-def _case_links(back: str):
-    """case id → its page with ?back= this list: one route built for the page, not a row."""
-    sample = url_for("events.show_event", event_id=SAMPLE_ID, back=back)
-    head, tail = sample.split(str(SAMPLE_ID), 1)  # the path's id comes before the query
-    return lambda event_id: f"{head}{int(event_id)}{tail}"
-
-
-SAMPLE_ID = 987654321
 
 
 def list_url(args: dict, **changes) -> str:

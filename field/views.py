@@ -16,6 +16,7 @@ from events.access import reportable_grids_clause
 from events.catalogue import COMMON_CATEGORIES, OTHER_CATEGORY
 from events.models import Category
 from events.photos import prepare_uploads
+from events.presenting import case_links, case_rows
 from events.queries import pin_json
 from events.schemas import EventCreateIn
 from events.views import held_photos, unconfirmed_duplicates
@@ -52,7 +53,8 @@ def home():
         tab = "todo"
     now = clock.utcnow()
     cases, more = services.rows(current_user, tab)
-    return render_template("field/home.html", grids=worker_grids(), tab=tab, cases=cases,
+    return render_template("field/home.html", grids=worker_grids(), tab=tab,
+                           cases=case_rows(cases, case_links()),
                            more=more, counts=services.counts(current_user, now))
 
 

@@ -1,7 +1,11 @@
-"""The unfiltered newest-first list (issue 8) runs a statement built once per scope: every
-role pages through exactly what the general path gives, a worker given another grid sees its
-cases at once (the statement is the scope's, not the user's), and the kept statements are
-bounded — on both engines."""
+"""The unfiltered lists (issue 8) — newest first, the API's; most urgent first, the
+workbench's; oldest first — run statements built once per scope: every role pages through
+exactly what the general path gives, a worker given another grid sees its cases at once (the
+statements are the scope's, not the user's), and the kept statements are bounded — on both
+engines."""
+import re
+
+import pytest
 from sqlalchemy import delete, select
 
 from auth.models import User
@@ -27,17 +31,40 @@ def _walk(api, username, extra=""):
             return seen
 
 
-def test_every_role_pages_through_what_the_general_path_gives(busy, api, monkeypatch):
+@pytest.mark.parametrize("sort", ["newest", "urgency", "oldest"])
+def test_every_role_pages_through_what_the_general_path_gives(busy, api, monkeypatch, sort):
     every_state = "&state=reported,filed,dispatched,accepted,handled,closed,rejected,suspended"
     monkeypatch.setattr(filters, "_PLAIN_PAGES", {})
     for username in ROLES:
-        fast = _walk(api, username)
+        fast = _walk(api, username, f"&sort={sort}")
         assert fast, username
-        assert fast == _walk(api, username, every_state), username  # a filter: the general path
+        # a filter: the general path
+        assert fast == _walk(api, username, f"&sort={sort}{every_state}"), username
         assert len(set(fast)) == len(fast)
-    assert len(_walk(api, "admin")) == 150
-    # the walks without a filter ran the kept statements: a first page and a deeper one a scope
-    assert len(filters._PLAIN_PAGES) == 2 * len(ROLES)
+    assert len(_walk(api, "admin", f"&sort={sort}")) == 150
+    # the walks without a filter ran the kept statements: a first page and the deeper ones
+    # (most urgent first: a cursor among the running clocks, then among the rest)
+    kept = {(key[1], key[3]) for key in filters._PLAIN_PAGES if key[2] == sort}
+    assert len(kept) == len(filters._PLAIN_PAGES)
+    scopes = {scope for scope, _group in kept}
+    assert len(scopes) == len(ROLES)
+    assert all(len({group for scope, group in kept if scope == one}) >= 2 for one in scopes)
+    assert {group for _scope, group in kept} == ({None, 0, 1} if sort == "urgency" else {None, 1})
+
+
+def test_the_workbench_pages_through_every_case_most_urgent_first(busy, login_as, api):
+    """The workbench's own pages, unfiltered, give the API's order of the general path:
+    the running clocks soonest due first, then the rest newest first."""
+    every_state = "&state=reported,filed,dispatched,accepted,handled,closed,rejected,suspended"
+    general = _walk(api, "dispatcher", f"&sort=urgency{every_state}")
+    page, seen, url = login_as("dispatcher"), [], "/events"
+    while url:
+        html = page.get(url).get_data(as_text=True)
+        seen += [int(ident) for ident in re.findall(r'href="/events/(\d+)\?back=', html)]
+        more = re.search(r'<a class="button" href="([^"]+)">下一页</a>', html)
+        url = more.group(1).replace("&amp;", "&") if more else None
+    assert seen == general
+    assert len(seen) > 20  # more than one page
 
 
 def test_a_worker_given_another_grid_sees_its_cases_at_once(busy, api, login_as):

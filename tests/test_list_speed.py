@@ -9,7 +9,7 @@ from core.extensions import db
 from events import filters
 from events.intake import MAX_DUPLICATES
 from events.models import Event
-from events.filters import _plain_newest, ordered_queries, summary_rows_query
+from events.filters import _plain_pages, ordered_queries, summary_rows_query
 from events.queries import summary_json
 from events.schemas import EventSummaryOut
 from events.deadlines import clock_json
@@ -49,10 +49,10 @@ def test_every_role_lists_its_cases_in_index_order_without_sorting(world, report
                                ("dispatcher", {"mine": True}), ("admin", {"overdue": True})):
             user = db.session.scalar(select(User).where(User.username == username))
             queries = [query.limit(21) for query in ordered_queries(user, args, sort, None)]
-            if sort == "newest" and not args:  # the prebuilt plain list, first and deep pages
-                queries += [_plain_newest(user, False).params(size=21),
-                            _plain_newest(user, True).params(size=21, ident=10**6,
-                                                             moment=clock.utcnow())]
+            if not args:  # the prebuilt plain list, first and deep pages
+                for group in (None, 0, 1) if sort == "urgency" else (None, 1):
+                    queries += [statement.params(size=21, ident=10**6, moment=clock.utcnow())
+                                for statement in _plain_pages(user, sort, group)]
             for query in queries:
                 sql = query.compile(engine, compile_kwargs={"literal_binds": True})
                 if engine.dialect.name == "sqlite":

@@ -220,3 +220,66 @@ def test_a_cursor_keeps_its_own_order_when_the_link_names_none(desk, api, login_
     page = login_as("dispatcher").get(f"/events?cursor={newest}")  # an API page, on the page
     assert page.status_code == 200 and list_rows(page)
     assert client.get(f"/api/v1/events?sort=oldest&cursor={newest}").status_code == 422
+
+
+def test_a_rows_badges_say_what_the_case_page_says(desk, world, api, login_as):
+    """The list's badges are put together in Python (events.presenting), the case page's by
+    the same function: an overdue case at level 2 on a provisional deadline, one due soon
+    under 督办, a suspended one and a rejected one read alike in both places."""
+    from events.escalation import WARNING
+    _set(world, desk["B"], escalation_step=WARNING + 2, deadline_provisional=True)
+    assert api("supervisor").act(desk["C"], "supervise", note="请加快").status_code == 200
+    client = login_as("dispatcher")
+    html = client.get("/events").get_data(as_text=True)
+    cells = dict(re.findall(r'href="/events/(\d+)\?back=[^"]*">.*?<td class="badges">(.*?)</td>',
+                            html, re.S))
+    due = lambda name: db.session.get(Event, desk[name]).due_at.astimezone(
+        ZoneInfo("Asia/Shanghai")).strftime("%m-%d %H:%M")
+    with world.app_context():
+        expected = {"B": f"已立案 超期2级 · 立案派遣时限 {due('B')} *",
+                    "C": f"已立案 立案派遣时限 {due('C')} 督办 ×1",
+                    "D": "挂账 计时暂停", "E": "不予立案"}
+    for name, words in expected.items():
+        badge = " ".join(re.sub(r"<[^>]+>", " ", cells[str(desk[name])]).split())
+        assert badge == words, name
+        page = client.get(f"/events/{desk[name]}").get_data(as_text=True)
+        head = page.split('<header class="case-head">', 1)[1].split("</header>", 1)[0]
+        assert " ".join(re.sub(r"<[^>]+>", " ", head.split("</h1>", 1)[1]).split()) == words
+    assert 'class="clock clock-red" title="立案派遣"' in cells[str(desk["B"])]
+    assert 'class="clock clock-yellow"' in cells[str(desk["C"])]
+
+
+def test_each_role_gets_its_own_menu_in_its_own_language(world, login_as):
+    """The top bar's menu is rendered once per role and language and kept
+    (core.templating.menu): asked in turn, each role still sees its own links, in the
+    language it chose, and a language change shows at once."""
+    def menu(client):
+        html = client.get("/events").get_data(as_text=True)
+        nav = html.split('<header class="topbar">', 1)[1].split("<nav>", 1)[1].split("</nav>", 1)[0]
+        return re.findall(r'href="([^"]+)"[^>]*>([^<]+)</a>', nav)
+    dispatcher, worker, supervisor = (login_as(name) for name in ("dispatcher", "worker",
+                                                                  "supervisor"))
+    for _round in range(2):
+        assert ("/hotline", "热线受理") in menu(dispatcher)
+        assert ("/admin", "系统管理") in menu(dispatcher)
+        assert not any(name in ("热线受理", "系统管理") for _href, name in menu(worker))
+        assert ("/grids", "网格") in menu(worker) and ("/events/new", "上报") in menu(worker)
+        assert ("/events/new", "上报") not in menu(supervisor)
+        assert dict(menu(supervisor))["/dashboard"] == "数据看板"
+    assert dispatcher.get("/lang/en").status_code == 302
+    assert ("/hotline", "Hotline intake") in menu(dispatcher)
+    assert ("/hotline", "热线受理") not in menu(dispatcher)
+    assert dict(menu(supervisor))["/dashboard"] == "数据看板"  # the other user kept Chinese
+
+
+def test_the_chosen_filters_stay_selected(desk, login_as):
+    """The filter lists (core.templating.options) mark what the URL chose and escape names."""
+    html = login_as("dispatcher").get(
+        "/events?state=rejected&category=06010&grid=220221101000002&source=hotline"
+    ).get_data(as_text=True)
+    chosen = re.findall(r'<option value="([^"]*)" selected>([^<]*)</option>', html)
+    assert [value for value, _name in chosen] == ["rejected", "06010", "220221101000002",
+                                                  "hotline"]
+    assert dict(chosen)["rejected"] == "不予立案" and dict(chosen)["hotline"] == "热线"
+    assert html.count(" selected>") == 4
+    assert '<option value="">全部类别</option>' in html

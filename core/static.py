@@ -19,10 +19,15 @@ def _digest(path: str, _mtime_ns: int, _size: int) -> str:
         return hashlib.sha256(handle.read()).hexdigest()[:12]
 
 
+@lru_cache(maxsize=16)
+def _real(folder: str) -> str:
+    return os.path.realpath(folder) + os.sep  # the static folder does not move
+
+
 def version(folder: str, filename: str) -> str | None:
     """The file's digest, or None for a name that is not a file under `folder`."""
     path = os.path.realpath(os.path.join(folder, filename))
-    if not path.startswith(os.path.realpath(folder) + os.sep):
+    if not path.startswith(_real(folder)):
         return None
     try:
         stat = os.stat(path)

@@ -365,7 +365,8 @@ def read_page(user, args: dict, sort: str, cursor: str | None, limit: int):
         # on the session's connection: the ORM's execution layer has nothing to do for
         # plain rows, and costs a twentieth of the request
         connection = db.session.connection()
-        for statement in _plain_pages(user, sort, position and position[0]):
+        group = None if position is None else position[0]
+        for statement in _plain_pages(user, sort, group):
             rows += connection.execute(statement, params | {"size": limit + 1 - len(rows)}).all()
             if len(rows) > limit:
                 break

@@ -22,8 +22,8 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from events import intake, labels, lifecycle, services
 from events.mapsvg import grid_map
 from events.models import Attachment, Category, Department, Event
-from events.presenting import case_links, case_rows
 from events.photos import add_photo, photo_response, prepare_photo, prepare_uploads
+from events.presenting import case_links, case_rows
 from events.filters import read_page, sort_of
 from events.routing import suggest_department
 from events.schemas import ActionIn, EventCreateIn, ListQueryIn

@@ -83,6 +83,7 @@ def test_the_workbench_rows_speak_the_users_language(desk, login_as):
         assert words[2] in rows[5]  # D, suspended: held by the supervisor
         assert words[3] in rows[3]  # F, rejected: nobody holds it
         body = text_of(page)
+        assert {"zh_CN": "<span>排序：</span>", "en": "<span>Sort:</span>"}[lang] in body
         for name in "BCAFED":
             assert f'href="/events/{desk[name]}?back=/events?sort%3Durgency"' in body
 

@@ -326,9 +326,9 @@ def _ordered(user, args: dict, sort: str, position, now=None) -> list:
 
 #: what a list query may carry besides a filter
 NOT_FILTERS = frozenset(("sort", "cursor", "limit"))
-#: the unfiltered list statements, one set per scope, order and cursor group, kept at most
-#: so many (a county has a few hundred scopes: workers' grids, towns, …)
-PLAIN_PAGES_KEPT = 1024
+#: the unfiltered list statements, one set per scope, order and cursor group (seven a scope),
+#: kept at most so many (a county has a few hundred scopes: workers' grids, towns, …)
+PLAIN_PAGES_KEPT = 4096
 _PLAIN_PAGES: dict = {}
 _MOMENT = bindparam("moment", type_=Event.created_at.type)
 _IDENT = bindparam("ident", type_=Integer)
@@ -365,7 +365,8 @@ def read_page(user, args: dict, sort: str, cursor: str | None, limit: int):
         # on the session's connection: the ORM's execution layer has nothing to do for
         # plain rows, and costs a twentieth of the request
         connection = db.session.connection()
-        group = None if position is None else position[0]
+        # newest and oldest read one group: a cursor naming another is the same page
+        group = None if position is None else position[0] if sort == "urgency" else 1
         for statement in _plain_pages(user, sort, group):
             rows += connection.execute(statement, params | {"size": limit + 1 - len(rows)}).all()
             if len(rows) > limit:

@@ -26,6 +26,7 @@ def _walk(api, username, extra=""):
         assert answer.status_code == 200, answer.get_json()
         body = answer.get_json()
         seen += [item["id"] for item in body["items"]]
+        assert len(seen) == len(set(seen)), "a cursor led back to cases already listed"
         cursor = body["next_cursor"]
         if cursor is None:
             return seen
@@ -61,6 +62,7 @@ def test_the_workbench_pages_through_every_case_most_urgent_first(busy, login_as
     while url:
         html = page.get(url).get_data(as_text=True)
         seen += [int(ident) for ident in re.findall(r'href="/events/(\d+)\?back=', html)]
+        assert len(seen) == len(set(seen)), "a 下一页 link led back to cases already listed"
         more = re.search(r'<a class="button" href="([^"]+)">下一页</a>', html)
         url = more.group(1).replace("&amp;", "&") if more else None
     assert seen == general

@@ -27,6 +27,7 @@ def _walk(client, query: str, limit: int = 2) -> list[int]:
     while True:
         page = client.get(f"/api/v1/events?limit={limit}{query}{cursor}").get_json()
         ids += [item["id"] for item in page["items"]]
+        assert len(ids) == len(set(ids)), "a cursor led back to cases already listed"
         if not page["next_cursor"]:
             return ids
         cursor = f"&cursor={page['next_cursor']}"

@@ -285,3 +285,11 @@ def test_the_chosen_filters_stay_selected(desk, login_as):
     assert dict(chosen)["rejected"] == "不予立案" and dict(chosen)["hotline"] == "热线"
     assert html.count(" selected>") == 4
     assert '<option value="">全部类别</option>' in html
+
+
+def test_the_filter_options_escape_what_they_show():
+    """A name or value with markup in it (a department named by an admin) stays text."""
+    from core.templating import options
+    assert str(options([("a&b", '<i>"x"</i>'), ("c", "d")], "a&b")) == (
+        '<option value="a&amp;b" selected>&lt;i&gt;&#34;x&#34;&lt;/i&gt;</option>'
+        '<option value="c">d</option>')

@@ -47,6 +47,20 @@ def _no_signal(context):
         context.set_offline(False)
 
 
+def _left_as_it_was(page) -> None:
+    """Mark the page shown now, to tell it from the one the app reloads once kept work is
+    answered (`_shown_afresh`)."""
+    page.evaluate("() => { window.gridgovShownBefore = true; }")
+
+
+def _shown_afresh(page) -> None:
+    """Wait until the home, reloaded once the server answered the kept work, has loaded (a
+    screenshot taken while it reloads fails)."""
+    page.wait_for_function(
+        "() => !window.gridgovShownBefore && document.readyState === 'complete'",
+        timeout=15_000)
+
+
 def _first_point(world):
     """The first QR point of 清河镇第1网格: (token, (lat, lon), id)."""
     from sqlalchemy import select
@@ -143,6 +157,8 @@ def test_a_kept_visit_the_server_refuses_stays_listed_with_its_reason(open_conte
         expect(page.locator("#outbox .waiting")).to_contain_text("1 条记录在手机上待发送")
         with writing(world):  # meanwhile the point was stopped
             db.session.get(QrPoint, point_id).is_active = False
+        _left_as_it_was(page)
+    _shown_afresh(page)  # and the refusal is still listed on the home shown afresh
     refused = page.locator("#outbox li")
     expect(refused).to_have_text(re.compile("打卡未能发送：该点位已停用，打卡未记录"), timeout=15_000)
     page.screenshot(path=str(SHOTS / "field-9-refused.png"))
@@ -217,6 +233,8 @@ def test_a_kept_verify_for_a_case_that_moved_on_says_what_happened(open_context,
         # meanwhile the dispatcher, who took a second call, turned it down as a duplicate
         assert api("dispatcher").act(called["id"], "reject", reason="重复",
                                      note="与前一来电重复").status_code == 200
+        _left_as_it_was(page)
+    _shown_afresh(page)
     refused = page.locator("#outbox li")
     expect(refused).to_contain_text(f"核实立案 {called['number']}未能发送：案件已被他人修改",
                                     timeout=15_000)

@@ -24,10 +24,18 @@ def _real(folder: str) -> str:
     return os.path.realpath(folder) + os.sep  # the static folder does not move
 
 
+@lru_cache(maxsize=1024)
+def _resolved(folder: str, filename: str) -> str | None:
+    """`filename`'s real path, or None when it leads out of `folder`: resolved once per name
+    (realpath looks at every part of the path: most of a page's static URL's cost)."""
+    path = os.path.realpath(os.path.join(folder, filename))
+    return path if path.startswith(_real(folder)) else None
+
+
 def version(folder: str, filename: str) -> str | None:
     """The file's digest, or None for a name that is not a file under `folder`."""
-    path = os.path.realpath(os.path.join(folder, filename))
-    if not path.startswith(_real(folder)):
+    path = _resolved(folder, filename)
+    if path is None:
         return None
     try:
         stat = os.stat(path)

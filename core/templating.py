@@ -52,6 +52,20 @@ def options(choices, selected, label=None) -> Markup:
     selected. Written in Python because a filter list has a hundred of them and a Jinja
     loop spent a fifth of the workbench's render on them (issue 8)."""
     chosen = "" if selected is None else str(selected)
+    key = (tuple(choices), chosen, label, catalogue() if label else None)
+    made = _OPTIONS.get(key)
+    if made is None:
+        if len(_OPTIONS) > 512:  # lists × reaches × languages: bounded all the same
+            _OPTIONS.clear()
+        made = _OPTIONS[key] = _options(key[0], chosen, label)
+    return made
+
+
+#: options() made before, by their choices, the selected one, the label and its language
+_OPTIONS: dict[tuple, Markup] = {}
+
+
+def _options(choices, chosen: str, label) -> Markup:
     tags = []
     for choice in choices:
         value, name = (choice, label(choice)) if label else (choice[0], choice[1])

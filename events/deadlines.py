@@ -209,15 +209,16 @@ def clock_json(event, now: datetime, stage_names: dict | None = None) -> dict | 
 
 def clock_fields_json(stage: str, started_at, due_at, warn_at, step, state: str,
                       provisional, now: datetime, stage_names: dict | None = None) -> dict:
-    """clock_json from the clock's fields (a list row's, read by position)."""
+    """clock_json from the clock's fields (a list row's)."""
+    shown = escalation.signals(now, state, warn_at, due_at, step)
     return {"stage": stage,
             "stage_name": stage_names[stage] if stage_names and stage in stage_names
             else stage_label(stage),
             "started_at": started_at.isoformat() if started_at else None,
             "due_at": due_at.isoformat() if due_at else None,
             "warn_at": warn_at.isoformat() if warn_at else None,
-            "level": escalation.overdue_level(step or 0),
+            "level": shown.level,
             "step": step or 0,
-            "paused": state == "suspended",
+            "paused": shown.paused,
             "provisional": bool(provisional),
-            "color": escalation.color(now, warn_at, due_at)}
+            "color": shown.color}

@@ -6,6 +6,7 @@ steps: 1 = warning (催办) at a share of the limit, 2 = overdue level 1 at the 
 """
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from workcal.worktime import (DayKind, WorkPeriods, add_natural, add_working, natural_between,
                            working_between)
@@ -95,6 +96,19 @@ def color(now: datetime, warn_at: datetime | None, due_at: datetime | None) -> s
 def overdue_level(step: int) -> int:
     """0 while not overdue; 1..3 for the overdue levels."""
     return max(step - WARNING, 0)
+
+
+class Signals(NamedTuple):
+    """What a running clock shows: its colour, its overdue level, whether it is paused."""
+    color: str
+    level: int
+    paused: bool
+
+
+def signals(now: datetime, state: str, warn_at: datetime | None, due_at: datetime | None,
+            step: int | None) -> Signals:
+    """A case's clock as the API's `clock` and the pages' badges both show it."""
+    return Signals(color(now, warn_at, due_at), overdue_level(step or 0), state == "suspended")
 
 
 def limit_minutes(value: float, unit: str) -> tuple[float, str]:

@@ -1,7 +1,7 @@
 """Display names of states, actions and sources, in the domain words people use."""
 from flask import has_request_context
 
-from core.i18n import catalogue, gettext as _, per_language
+from core.i18n import catalogue, gettext, per_language
 
 
 def _lc(context: str, message: str) -> tuple[str, str]:
@@ -10,10 +10,20 @@ def _lc(context: str, message: str) -> tuple[str, str]:
     return context, message
 
 
-def _t(entry) -> str:
+def _t(entry, found=None) -> str:
+    """A named entry in the request's language (`found`: its catalogue, when the caller
+    holds it already, as a page of rows does)."""
     context, message = entry
+    if found is not None:
+        return found.upgettext(context, message)
     # Outside a request (CLI, scheduler) there is no locale: Chinese, the source language.
     return catalogue().upgettext(context, message) if has_request_context() else message
+
+
+def name_in(names: dict, key: str, found=None) -> str:
+    """`key`'s name from one of the tables below; the key itself when it has none."""
+    entry = names.get(key)
+    return _t(entry, found) if entry else key
 
 
 STATE_NAMES = {
@@ -75,28 +85,23 @@ ROLE_NAMES = {
 
 
 def state_label(state: str) -> str:
-    entry = STATE_NAMES.get(state)
-    return _t(entry) if entry else state
+    return name_in(STATE_NAMES, state)
 
 
 def action_label(action: str) -> str:
-    entry = ACTION_NAMES.get(action)
-    return _t(entry) if entry else action
+    return name_in(ACTION_NAMES, action)
 
 
 def source_label(source: str) -> str:
-    entry = SOURCE_NAMES.get(source)
-    return _t(entry) if entry else source
+    return name_in(SOURCE_NAMES, source)
 
 
 def role_label(role: str) -> str:
-    entry = ROLE_NAMES.get(role)
-    return _t(entry) if entry else role
+    return name_in(ROLE_NAMES, role)
 
 
 def stage_label(stage: str) -> str:
-    entry = STAGE_NAMES.get(stage)
-    return _t(entry) if entry else stage
+    return name_in(STAGE_NAMES, stage)
 
 
 def stage_names() -> dict:
@@ -113,11 +118,17 @@ def _stage_names() -> dict:
 
 def holder_label(row) -> str:
     """Who holds a case now, as the workbench's 当前办理 column says it."""
-    state = row.state
+    return holder_words(row.state, getattr(row, "category_verifier", None), row.department_name)
+
+
+def holder_words(state: str, verifier: str | None, department_name: str | None,
+                 found=None) -> str:
+    """holder_label from the row's fields (`found`: the page's catalogue)."""
+    _ = found.ugettext if found is not None else gettext
     if state in ("dispatched", "accepted"):
-        return row.department_name or _("责任单位")
+        return department_name or _("责任单位")
     if state == "reported":
-        if getattr(row, "category_verifier", None) == "dispatcher":
+        if verifier == "dispatcher":
             return _("派遣员核实")  # 其他问题: the town's desk verifies it
         return _("网格员核实")
     if state == "filed":
@@ -127,17 +138,19 @@ def holder_label(row) -> str:
     return _("督办领导") if state == "suspended" else "—"
 
 
-def time_left_label(due_at, now) -> str:
-    """剩 3小时20分 / 超期 1天2小时: a running clock's time to its deadline, in words."""
+def time_left_label(due_at, now, found=None) -> str:
+    """剩 3小时20分 / 超期 1天2小时: a running clock's time to its deadline, in words
+    (`found`: the page's catalogue)."""
     if due_at is None:
         return ""
+    _ = found.ugettext if found is not None else gettext
     minutes = int((due_at - now).total_seconds() // 60)
     late, minutes = minutes < 0, abs(minutes)
     days, hours, mins = minutes // 1440, minutes % 1440 // 60, minutes % 60
     if days:
-        span = _("%(d)s天%(h)s小时", d=days, h=hours)
+        span = _("%(d)s天%(h)s小时") % {"d": days, "h": hours}
     elif hours:
-        span = _("%(h)s小时%(m)s分", h=hours, m=mins)
+        span = _("%(h)s小时%(m)s分") % {"h": hours, "m": mins}
     else:
-        span = _("%(m)s分钟", m=mins)
-    return _("超期 %(span)s", span=span) if late else _("剩 %(span)s", span=span)
+        span = _("%(m)s分钟") % {"m": mins}
+    return (_("超期 %(span)s") if late else _("剩 %(span)s")) % {"span": span}

@@ -16,10 +16,9 @@ from flask import current_app, url_for
 from core import clock
 from core.i18n import catalogue
 from events import escalation
-from events.labels import SOURCE_NAMES, STATE_NAMES, holder_label, stage_names, time_left_label
-from events.queries import SUMMARY_FIELDS
-
-_WIDTH = len(SUMMARY_FIELDS)
+from events.labels import (SOURCE_NAMES, STATE_NAMES, holder_words, name_in, stage_names,
+                           time_left_label)
+from events.queries import summary
 
 
 class Badge(NamedTuple):
@@ -51,8 +50,8 @@ class CaseRow(NamedTuple):
 class _Page:
     """What every row of one page shares: now, the zone, the language's words."""
 
-    def __init__(self):
-        self.now = clock.utcnow()
+    def __init__(self, now: datetime):
+        self.now = now
         self.zone = ZoneInfo(current_app.config["LOCAL_TIMEZONE"])
         self.found = catalogue()
         self.stages = stage_names()
@@ -60,61 +59,55 @@ class _Page:
     def local(self, moment: datetime | None, fmt: str = "%m-%d %H:%M") -> str:
         return moment.astimezone(self.zone).strftime(fmt) if moment is not None else ""
 
-    def label(self, names: dict, key: str) -> str:
-        entry = names.get(key)
-        return self.found.upgettext(*entry) if entry else key
-
     def badge(self, state: str, supervise_count, stage: str | None, due_at, warn_at, step,
               provisional) -> Badge:
         _ = self.found.ugettext
         supervised = (_("督办 ×%(num)s") % {"num": supervise_count}
                       if supervise_count else "")
-        state_name = self.label(STATE_NAMES, state)
+        state_name = name_in(STATE_NAMES, state, self.found)
         if stage is None:
             return Badge(state, state_name, None, "", "", False, supervised)
         stage_name = self.stages.get(stage, stage)
-        color = escalation.color(self.now, warn_at, due_at)
-        level = escalation.overdue_level(step or 0)
-        paused = state == "suspended"
-        words = {"stage": stage_name, "due": self.local(due_at), "level": level}
-        if paused:
+        shown = escalation.signals(self.now, state, warn_at, due_at, step)
+        words = {"stage": stage_name, "due": self.local(due_at), "level": shown.level}
+        if shown.paused:
             text = _("计时暂停")
-        elif color == "red" and level > 1:
+        elif shown.color == "red" and shown.level > 1:
             text = _("超期%(level)s级 · %(stage)s时限 %(due)s") % words
-        elif color == "red":
+        elif shown.color == "red":
             text = _("超期 · %(stage)s时限 %(due)s") % words
         else:
             text = _("%(stage)s时限 %(due)s") % words
         if provisional:
             text += " *"
-        return Badge(state, state_name, color, stage_name, text, paused, supervised)
+        return Badge(state, state_name, shown.color, stage_name, text, shown.paused, supervised)
 
 
-def case_rows(rows, link) -> list[CaseRow]:
-    """The workbench's rows from list rows (events.queries.SUMMARY_COLUMNS first, read by
-    position as summary_json reads them); `link(case id)` is the case's page from this
-    list."""
-    page = _Page()
+def case_rows(rows, link, now: datetime) -> list[CaseRow]:
+    """The workbench's rows from list rows (beginning with events.queries.SUMMARY_COLUMNS)
+    at `now`; `link(case id)` is the case's page from this list."""
+    page = _Page(now)
+    found = page.found
     made = []
     for row in rows:
-        (ident, number, state, source, address, _lat, _lon, created_at, _version,
-         supervise_count, stage, _started_at, due_at, warn_at, step, provisional,
-         _category_code, category_name, _verifier, _grid_code, grid_name, _department_code,
-         _department_name) = row[:_WIDTH]
-        badge = page.badge(state, supervise_count, stage, due_at, warn_at, step, provisional)
+        s = summary(row)
+        badge = page.badge(s.state, s.supervise_count, s.clock_stage, s.due_at, s.warn_at,
+                           s.escalation_step, s.deadline_provisional)
         running = badge.color is not None and not badge.paused
         made.append(CaseRow(
-            link(ident), number, category_name, grid_name, address, badge, holder_label(row),
-            time_left_label(due_at, page.now) if running else "",
-            page.label(SOURCE_NAMES, source), page.local(created_at),
+            link(s.id), s.number, s.category_name, s.grid_name, s.address, badge,
+            holder_words(s.state, s.category_verifier, s.department_name, found),
+            time_left_label(s.due_at, now, found) if running else "",
+            name_in(SOURCE_NAMES, s.source, found), page.local(s.created_at),
             running and badge.color == "red"))
     return made
 
 
-def case_badge(event) -> Badge:
-    """A case's badge (the case page's heading)."""
-    return _Page().badge(event.state, event.supervise_count, event.clock_stage, event.due_at,
-                         event.warn_at, event.escalation_step, event.deadline_provisional)
+def case_badge(event, now: datetime | None = None) -> Badge:
+    """A case's badge (the case page's heading) at `now` (the clock's, if not given)."""
+    return _Page(now or clock.utcnow()).badge(
+        event.state, event.supervise_count, event.clock_stage, event.due_at, event.warn_at,
+        event.escalation_step, event.deadline_provisional)
 
 
 def case_links(back: str | None = None):

@@ -1,7 +1,7 @@
 """Staff pages: case list and my queue, case detail with its actions, new case, photos."""
 import uuid
 from functools import cache
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from flask import (Blueprint, abort, current_app, flash, g, redirect,
                    render_template, request, url_for)
@@ -30,6 +30,8 @@ from events.schemas import ActionIn, EventCreateIn, ListQueryIn
 from grid.models import Grid
 
 bp = Blueprint("events", __name__)
+#: what werkzeug leaves unquoted in a query (url_for; the WHATWG URL standard's set)
+URL_SAFE = "!$'()*,/:;?@"
 PAGE_SIZE = 20
 
 
@@ -115,15 +117,26 @@ def list_events():
         context["error"] = error.message
         return render_template("events/list.html", **context), error.status
     context["args"] = raw | {"sort": args["sort"], "mine": "1" if args["mine"] else ""}
-    context["rows"] = case_rows(page, case_links(list_url(context["args"])))
+    context["rows"] = case_rows(page, case_links(list_url(context["args"])), clock.utcnow())
     return render_template("events/list.html", **context)
 
 
+_LIST_PATHS: dict[str, str] = {}  # the workbench's path per mount point (SCRIPT_NAME)
+
+
 def list_url(args: dict, **changes) -> str:
-    """The workbench URL with `args` (its filters) and `changes`; blank ones left out."""
-    merged = {key: value for key, value in (args | changes).items()
-              if value not in (None, "", False) and key in LIST_FIELDS}
-    return url_for("events.list_events", **merged)
+    """The workbench URL with `args` (its filters) and `changes`; blank ones left out. The
+    path is built once per mount point and the query encoded as url_for does (a page makes
+    six of these)."""
+    merged = [(key, value) for key, value in (args | changes).items()
+              if value not in (None, "", False) and key in LIST_FIELDS]
+    root = request.script_root
+    path = _LIST_PATHS.get(root)
+    if path is None:
+        if len(_LIST_PATHS) > 16:  # mount points are set by the server: a few at most
+            _LIST_PATHS.clear()
+        path = _LIST_PATHS[root] = url_for("events.list_events")
+    return f"{path}?{urlencode(merged, safe=URL_SAFE)}" if merged else path
 
 
 def _load(event_id: int) -> Event:

@@ -54,7 +54,7 @@ def home():
     now = clock.utcnow()
     cases, more = services.rows(current_user, tab)
     return render_template("field/home.html", grids=worker_grids(), tab=tab,
-                           cases=case_rows(cases, case_links()),
+                           cases=case_rows(cases, case_links(), now),
                            more=more, counts=services.counts(current_user, now))
 
 

@@ -44,3 +44,20 @@ def test_the_catalogue_kept_for_a_request_follows_a_forced_locale(world):
             assert render_template_string("{{ _('用户名或密码错误') }}") == english
         assert gettext(chinese) == chinese
         assert render_template_string("{{ _('用户名或密码错误') }}") == chinese
+
+
+def test_a_template_label_is_translated_with_its_values_escaped(world):
+    """The templates' _() and gettext (core.i18n.template_gettext, one call in place of
+    Jinja's three): the page's language, the label itself trusted, a value put into it
+    escaped, "%%" a percent sign — as Jinja's newstyle gettext does."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+    template = ("{{ _('用户名 %(username)s 已存在', username=name) }}|"
+                "{{ gettext('用户名 %(username)s 已存在', username=name) }}|{{ _('100%%') }}")
+    with world.test_request_context("/"):
+        assert render_template_string(template, name="<b>王&五</b>") == (
+            "用户名 &lt;b&gt;王&amp;五&lt;/b&gt; 已存在|"
+            "用户名 &lt;b&gt;王&amp;五&lt;/b&gt; 已存在|100%")
+        with force_locale("en"):
+            assert render_template_string(template, name="Li") == (
+                "The username Li is already taken.|The username Li is already taken.|100%")

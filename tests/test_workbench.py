@@ -293,3 +293,33 @@ def test_the_filter_options_escape_what_they_show():
     assert str(options([("a&b", '<i>"x"</i>'), ("c", "d")], "a&b")) == (
         '<option value="a&amp;b" selected>&lt;i&gt;&#34;x&#34;&lt;/i&gt;</option>'
         '<option value="c">d</option>')
+
+
+def test_the_filter_lists_follow_an_edit_and_the_language_at_once(desk, world, login_as):
+    """The filter lists' tags are kept once made (core.templating.options, issue 8): a
+    category and a grid renamed and the page's language show on the next page all the
+    same — what is kept is looked up by what the lists hold."""
+    from sqlalchemy import select
+
+    from events.models import Category
+    from grid.models import Grid
+    dispatcher = login_as("dispatcher")
+
+    def options_of(name: str) -> dict:
+        html = dispatcher.get("/events").get_data(as_text=True)
+        select_html = re.search(rf'<select name="{name}">(.*?)</select>', html, re.S).group(1)
+        return dict(re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select_html))
+
+    assert options_of("category")["06010"] != "暴露垃圾（已更名）"
+    assert options_of("state")["rejected"] == "不予立案"
+    with writing(world):
+        db.session.scalar(select(Category).where(Category.code == "06010")).name = \
+            "暴露垃圾（已更名）"
+        db.session.scalar(select(Grid).where(Grid.code == "220221101000002")).name = \
+            "清河镇第2网格（已更名）"
+    assert options_of("category")["06010"] == "暴露垃圾（已更名）"
+    assert options_of("grid")["220221101000002"] == "清河镇第2网格（已更名）"
+    assert dispatcher.get("/lang/en").status_code == 302
+    assert options_of("state")["rejected"] == "Rejected"
+    assert dispatcher.get("/lang/zh_CN").status_code == 302
+    assert options_of("state")["rejected"] == "不予立案"

@@ -22,6 +22,7 @@ def init_app(app) -> None:
         return datetime.fromisoformat(value) if value else None
 
     app.add_template_global(menu)
+    app.add_template_global(fragment)
     app.add_template_global(options)
 
     @app.context_processor
@@ -32,18 +33,40 @@ def init_app(app) -> None:
 def menu() -> Markup:
     """The top bar's menu (templates/_menu.html) for the user's role in the request's
     language. Every user of a role sees the same links, so it is rendered once per role,
-    language and mount point and kept on the app (issue 8: its dozen routes were built
-    again on every page, a tenth of a list page's render)."""
-    found = catalogue()
-    key = (current_user.role, request.script_root, id(found))
-    kept = current_app.extensions.setdefault("gridgov.menus", {})
-    entry = kept.get(key)
-    if entry is None or entry[0] is not found:
-        if len(kept) > 256:  # roles × languages × mount points: a handful
+    language and mount point (issue 8: its dozen routes were built again on every page, a
+    tenth of a list page's render)."""
+    return fragment("_menu.html", role=current_user.role)
+
+
+def fragment(name: str, **values) -> Markup:
+    """Template `name` rendered with `values` alone, kept by what it is made of: the
+    template (a new object when auto-reload sees it edited), the values, the request's
+    language and mount point. For parts of a page that hold no more than that and are the
+    same for many requests: the menu, the workbench's filter form. The values must be
+    hashable once lists are made tuples (rows, strings, numbers)."""
+    template = current_app.jinja_env.get_template(name)
+    key = (template, request.script_root, catalogue(),
+           tuple((field, _frozen(value)) for field, value in sorted(values.items())))
+    kept = current_app.extensions.setdefault("gridgov.fragments", {})
+    made = kept.get(key)
+    if made is None:
+        if len(kept) >= FRAGMENTS_KEPT:  # a search's words make a form of their own
             kept.clear()
-        html = current_app.jinja_env.get_template("_menu.html").render(role=current_user.role)
-        entry = kept[key] = (found, Markup(html))
-    return entry[1]
+        made = kept[key] = Markup(template.render(**values))
+    return made
+
+
+#: fragment()'s bound per process: a menu per role and language, a filter form per list
+#: and search a desk is looking at
+FRAGMENTS_KEPT = 256
+
+
+def _frozen(value):
+    if isinstance(value, list):
+        return tuple(value)
+    if isinstance(value, dict):
+        return tuple(sorted(value.items()))
+    return value
 
 
 def options(choices, selected, label=None) -> Markup:

@@ -323,3 +323,25 @@ def test_the_filter_lists_follow_an_edit_and_the_language_at_once(desk, world, l
     assert options_of("state")["rejected"] == "Rejected"
     assert dispatcher.get("/lang/zh_CN").status_code == 302
     assert options_of("state")["rejected"] == "不予立案"
+
+
+def test_a_kept_fragment_follows_its_values_and_an_edited_template(world):
+    """core.templating.fragment keeps a part of a page by what it is made of: other values
+    make another; a template edited while the app runs with auto-reload (`make run`) is
+    drawn anew (the review of session 35: the menu's cache kept the old one)."""
+    from flask import render_template_string
+    from jinja2 import ChoiceLoader, DictLoader
+    sources = {"kept.html": "<b>{{ x }}</b> v1"}
+    env = world.jinja_env
+    loader, auto_reload = env.loader, env.auto_reload
+    env.loader, env.auto_reload = ChoiceLoader([DictLoader(sources), loader]), True
+    try:
+        with world.test_request_context("/"):
+            page = "{{ fragment('kept.html', x=x) }}"
+            assert render_template_string(page, x="<i>") == "<b>&lt;i&gt;</b> v1"
+            assert render_template_string(page, x=2) == "<b>2</b> v1"
+            sources["kept.html"] = "<b>{{ x }}</b> v2"
+            assert render_template_string(page, x=2) == "<b>2</b> v2"
+    finally:
+        env.loader, env.auto_reload = loader, auto_reload
+        env.cache.clear()

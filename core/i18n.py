@@ -85,7 +85,7 @@ def per_language(build):
 
 
 @pass_eval_context
-def template_gettext(eval_ctx, string: str, **variables) -> str:
+def template_gettext(eval_ctx, string: str, /, **variables) -> str:
     """The templates' _() and gettext: Jinja's "newstyle" gettext in one call. Jinja's own
     `_` is an alias that resolves `gettext`, which calls the function it wraps: three calls
     through the template's context for each translated label (~40 a workbench page)."""

@@ -23,6 +23,7 @@ def init_app(app) -> None:
 
     app.add_template_global(menu)
     app.add_template_global(fragment)
+    app.extensions["gridgov.fragments"] = {}  # template name → _Kept
     app.add_template_global(options)
 
     @app.context_processor
@@ -42,28 +43,45 @@ def fragment(name: str, **values) -> Markup:
     """Template `name` rendered with `values` alone, kept by what it is made of: the
     template (a new object when auto-reload sees it edited), the values, the request's
     language and mount point. For parts of a page that hold no more than that and are the
-    same for many requests: the menu, the workbench's filter form. The values must be
-    hashable once lists are made tuples (rows, strings, numbers)."""
+    same for many requests: the menu, the workbench's filter form. `values`: strings,
+    booleans, numbers, None, and lists, tuples or dicts of rows of strings (database rows);
+    each value's type is in the key, so a Markup and a string of the same text differ."""
     template = current_app.jinja_env.get_template(name)
     key = (template, request.script_root, catalogue(),
-           tuple((field, _frozen(value)) for field, value in sorted(values.items())))
-    kept = current_app.extensions.setdefault("gridgov.fragments", {})
-    made = kept.get(key)
+           tuple((field, type(value), _frozen(value)) for field, value in sorted(values.items())))
+    kept = current_app.extensions["gridgov.fragments"].get(name)
+    if kept is None:
+        kept = current_app.extensions["gridgov.fragments"][name] = _Kept(FRAGMENT_CHARACTERS)
+    made = kept.parts.get(key)
     if made is None:
-        if len(kept) >= FRAGMENTS_KEPT:  # a search's words make a form of their own
-            kept.clear()
-        made = kept[key] = Markup(template.render(**values))
+        made = kept.put(key, Markup(template.render(**values)))
     return made
 
 
-#: fragment()'s bound per process: a menu per role and language, a filter form per list
-#: and search a desk is looking at
-FRAGMENTS_KEPT = 256
+#: what fragment() keeps of one template in a process, in characters of what it drew (a
+#: county's filter form with 2,000 grids is ~150,000; a town's ~6,000)
+FRAGMENT_CHARACTERS = 1_000_000
+
+
+class _Kept:
+    """Parts of pages by what they were made of, bounded by their size: emptied when the
+    parts kept pass `limit` characters (a search's words make a form of their own)."""
+
+    def __init__(self, limit: int):
+        self.limit, self.parts, self.size = limit, {}, 0
+
+    def put(self, key, part: str):
+        if self.size + len(part) > self.limit:
+            self.parts.clear()
+            self.size = 0
+        self.parts[key] = part
+        self.size += len(part)
+        return part
 
 
 def _frozen(value):
-    if isinstance(value, list):
-        return tuple(value)
+    if isinstance(value, (list, tuple)):
+        return tuple(value)  # of strings, or of rows (tuples) of strings
     if isinstance(value, dict):
         return tuple(sorted(value.items()))
     return value
@@ -74,18 +92,7 @@ def options(choices, selected, label=None) -> Markup:
     and its name, or values named by `label(value)`; the one equal to `selected` is
     selected. Written in Python because a filter list has a hundred of them and a Jinja
     loop spent a fifth of the workbench's render on them (issue 8)."""
-    chosen = "" if selected is None else str(selected)
-    key = (tuple(choices), chosen, label, catalogue() if label else None)
-    made = _OPTIONS.get(key)
-    if made is None:
-        if len(_OPTIONS) > 512:  # lists × reaches × languages: bounded all the same
-            _OPTIONS.clear()
-        made = _OPTIONS[key] = _options(key[0], chosen, label)
-    return made
-
-
-#: options() made before, by their choices, the selected one, the label and its language
-_OPTIONS: dict[tuple, Markup] = {}
+    return _options(choices, "" if selected is None else str(selected), label)
 
 
 def _options(choices, chosen: str, label) -> Markup:

@@ -116,6 +116,11 @@ def _stage_names() -> dict:
     return {stage: _t(entry) for stage, entry in STAGE_NAMES.items()}
 
 
+def _words(found):
+    """gettext through `found` (a page's catalogue) when given, else the request's."""
+    return found.ugettext if found is not None else gettext
+
+
 def holder_label(row) -> str:
     """Who holds a case now, as the workbench's 当前办理 column says it."""
     return holder_words(row.state, getattr(row, "category_verifier", None), row.department_name)
@@ -124,7 +129,7 @@ def holder_label(row) -> str:
 def holder_words(state: str, verifier: str | None, department_name: str | None,
                  found=None) -> str:
     """holder_label from the row's fields (`found`: the page's catalogue)."""
-    _ = found.ugettext if found is not None else gettext
+    _ = _words(found)
     if state in ("dispatched", "accepted"):
         return department_name or _("责任单位")
     if state == "reported":
@@ -143,7 +148,7 @@ def time_left_label(due_at, now, found=None) -> str:
     (`found`: the page's catalogue)."""
     if due_at is None:
         return ""
-    _ = found.ugettext if found is not None else gettext
+    _ = _words(found)
     minutes = int((due_at - now).total_seconds() // 60)
     late, minutes = minutes < 0, abs(minutes)
     days, hours, mins = minutes // 1440, minutes % 1440 // 60, minutes % 60

@@ -115,13 +115,18 @@ def list_events():
             current_user, args, args["sort"], args["cursor"], PAGE_SIZE)
     except AppError as error:
         context["error"] = error.message
-        return render_template("events/list.html", **context), error.status
+        return _list_page(context), error.status
     context["args"] = raw | {"sort": args["sort"], "mine": "1" if args["mine"] else ""}
     context["rows"] = case_rows(page, case_links(list_url(context["args"])), clock.utcnow())
+    return _list_page(context)
+
+
+def _list_page(context: dict) -> str:
+    # the filter form is kept by what it shows (core.templating.fragment): the page's
+    # cursor is not part of it, or every 下一页 would keep another copy of the same form
+    context["form_args"] = {key: value for key, value in context["args"].items()
+                            if key != "cursor"}
     return render_template("events/list.html", **context)
-
-
-_LIST_PATHS: dict[str, str] = {}  # the workbench's path per mount point (SCRIPT_NAME)
 
 
 def list_url(args: dict, **changes) -> str:
@@ -130,12 +135,13 @@ def list_url(args: dict, **changes) -> str:
     six of these)."""
     merged = [(key, value) for key, value in (args | changes).items()
               if value not in (None, "", False) and key in LIST_FIELDS]
+    paths = current_app.extensions.setdefault("gridgov.list_paths", {})
     root = request.script_root
-    path = _LIST_PATHS.get(root)
+    path = paths.get(root)
     if path is None:
-        if len(_LIST_PATHS) > 16:  # mount points are set by the server: a few at most
-            _LIST_PATHS.clear()
-        path = _LIST_PATHS[root] = url_for("events.list_events")
+        if len(paths) > 16:  # mount points are set by the server: a few at most
+            paths.clear()
+        path = paths[root] = url_for("events.list_events")
     return f"{path}?{urlencode(merged, safe=URL_SAFE)}" if merged else path
 
 

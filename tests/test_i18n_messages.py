@@ -61,3 +61,12 @@ def test_a_template_label_is_translated_with_its_values_escaped(world):
         with force_locale("en"):
             assert render_template_string(template, name="Li") == (
                 "The username Li is already taken.|The username Li is already taken.|100%")
+
+
+def test_a_template_label_may_name_a_value_string(world):
+    """template_gettext takes its own arguments by position: a label's value may be called
+    anything, `string` too (as Jinja's own gettext allows)."""
+    from flask import render_template_string
+    with world.test_request_context("/"):
+        page = render_template_string("{{ _('名称：%(string)s', string=s) }}", s="<甲>")
+        assert page == "名称：&lt;甲&gt;"

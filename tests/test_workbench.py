@@ -342,6 +342,47 @@ def test_a_kept_fragment_follows_its_values_and_an_edited_template(world):
             assert render_template_string(page, x=2) == "<b>2</b> v1"
             sources["kept.html"] = "<b>{{ x }}</b> v2"
             assert render_template_string(page, x=2) == "<b>2</b> v2"
+            from markupsafe import Markup
+            assert render_template_string(page, x=Markup("<i>")) == "<b><i></b> v2"
+            assert render_template_string(page, x="<i>") == "<b>&lt;i&gt;</b> v2"
     finally:
         env.loader, env.auto_reload = loader, auto_reload
         env.cache.clear()
+
+
+def test_the_kept_filter_forms_are_bounded_and_a_next_page_keeps_no_other(desk, world, api,
+                                                                          login_as, monkeypatch):
+    """The workbench's filter form is kept once for a list however far it is paged (the
+    cursor is not part of it); the forms kept are bounded by their size."""
+    import core.templating
+    dispatcher = login_as("dispatcher")
+    kept = world.extensions["gridgov.fragments"]
+    kept.pop("events/_filters.html", None)
+    assert dispatcher.get("/events?sort=newest").status_code == 200
+    cursor = api("dispatcher").get("/api/v1/events?limit=2").get_json()["next_cursor"]
+    second = dispatcher.get(f"/events?sort=newest&cursor={cursor}")
+    assert second.status_code == 200 and len(list_rows(second)) == len(desk) - 2
+    assert len(kept["events/_filters.html"].parts) == 1
+    assert dispatcher.get("/events?sort=newest&state=filed").status_code == 200
+    assert len(kept["events/_filters.html"].parts) == 2
+    monkeypatch.setattr(core.templating, "FRAGMENT_CHARACTERS", 1)
+    kept.pop("events/_filters.html")
+    for query in ("a", "b", "c"):  # each search its own form; one kept at a time
+        assert dispatcher.get(f"/events?q={query}").status_code == 200
+        assert len(kept["events/_filters.html"].parts) == 1
+
+
+def test_the_list_links_are_what_url_for_makes(world):
+    """events.views.list_url builds the workbench's links itself (issue 8): byte for byte
+    what url_for makes, for any words of a search and under a mount point."""
+    from flask import url_for
+
+    from events.views import list_url
+    tricky = ["垃圾 清运", "a+b&c=d", '"<script>', "100%", "x/y?z#w", "~!*()'", "dXJn+/="]
+    for root in ("", "/gov", "/g ov/子"):
+        with world.test_request_context("/events", base_url=f"http://127.0.0.1{root}"):
+            for text in tricky:
+                args = {"q": text, "state": "filed", "cursor": text, "sort": "urgency"}
+                assert list_url(args) == url_for("events.list_events", **args)
+                assert list_url(args, cursor=None, q="") == url_for(
+                    "events.list_events", state="filed", sort="urgency")

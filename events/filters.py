@@ -305,9 +305,14 @@ def _ordered(user, args: dict, sort: str, position, now=None) -> list:
     query = summary_rows_query(user, args, now)
     if sort == "newest":
         return [_by_created(query, position, True)]
-    # "no running clock", said so that no index serves it: else the planner reads the many
-    # closed cases from ix_event_due and sorts them instead of walking the created index
-    rest = query.where(func.coalesce(Event.due_at, None).is_(None))
+    # "no running clock". SQLite's planner (no statistics) would read the many closed cases
+    # from ix_event_due and sort them rather than walk the created index: said so that no
+    # index serves it. PostgreSQL's statistics see the many nulls and walk the created
+    # index, but guess the expression at two rows and sort the scope's every case (a
+    # handler's workbench: 3 ms at 10,000 cases, growing with them; 0.3 ms walked)
+    no_clock = Event.due_at.is_(None)
+    rest = query.where(func.coalesce(Event.due_at, None).is_(None)
+                       if db.engine.dialect.name == "sqlite" else no_clock)
     states = _states(args)
     clockless = states and not any(state in STAGE_OF_STATE for state in states)
     if (position is not None and position[0] == 1) or clockless:

@@ -92,10 +92,7 @@ def options(choices, selected, label=None) -> Markup:
     and its name, or values named by `label(value)`; the one equal to `selected` is
     selected. Written in Python because a filter list has a hundred of them and a Jinja
     loop spent a fifth of the workbench's render on them (issue 8)."""
-    return _options(choices, "" if selected is None else str(selected), label)
-
-
-def _options(choices, chosen: str, label) -> Markup:
+    chosen = "" if selected is None else str(selected)
     tags = []
     for choice in choices:
         value, name = (choice, label(choice)) if label else (choice[0], choice[1])

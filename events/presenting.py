@@ -103,9 +103,9 @@ def case_rows(rows, link, now: datetime) -> list[CaseRow]:
     return made
 
 
-def case_badge(event, now: datetime | None = None) -> Badge:
-    """A case's badge (the case page's heading) at `now` (the clock's, if not given)."""
-    return _Page(now or clock.utcnow()).badge(
+def case_badge(event) -> Badge:
+    """A case's badge (the case page's heading), now."""
+    return _Page(clock.utcnow()).badge(
         event.state, event.supervise_count, event.clock_stage, event.due_at, event.warn_at,
         event.escalation_step, event.deadline_provisional)
 

@@ -351,7 +351,12 @@ def _plain_pages(user, sort: str, group: int | None) -> list:
     statements = _PLAIN_PAGES.get(key)
     if statements is None:
         position = None if group is None else (group, _MOMENT, _IDENT)
-        size = bindparam("size", type_=Integer)
+        # PostgreSQL: the page size written into the statement, not a parameter. A LIMIT
+        # parameter makes its generic plan guess a tenth of the scope, so it planned each
+        # list afresh on every request; with the size written in, the plan is kept (and a
+        # client's few page sizes are a few statements)
+        size = bindparam("size", type_=Integer,
+                         literal_execute=db.engine.dialect.name == "postgresql")
         statements = [statement.limit(size)
                       for statement in _ordered(user, {}, sort, position)]
         if len(_PLAIN_PAGES) >= PLAIN_PAGES_KEPT:

@@ -75,7 +75,8 @@ def towns_under(path: str):
     from core.extensions import db
     prefix = path.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
     return select(Region.id).where(Region.path.like(bindparam(
-        "subtree", prefix, literal_execute=db.engine.dialect.name == "postgresql"), escape="/"))
+        "subtree", prefix, unique=True, literal_execute=db.engine.dialect.name == "postgresql"),
+        escape="/"))
 
 
 def _region(region) -> Scope:

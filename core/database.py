@@ -113,12 +113,13 @@ def close_quietly(app) -> None:
     the end fails, the pool discards the connection, and the answer already made stands
     instead of becoming a 500."""
     @app.teardown_appcontext
-    def _remove_session(_error):
+    def _remove_session(request_error):
         try:
-            try:
-                _end_read_committing(db.session())
-            except SQLAlchemyError:
-                pass  # a read that cannot end with COMMIT ends with ROLLBACK, just below
+            if request_error is None:
+                try:
+                    _end_read_committing(db.session())
+                except Exception:  # noqa: BLE001 — it ends with ROLLBACK, just below
+                    app.logger.warning("a read could not end with COMMIT", exc_info=True)
             db.session.remove()
         except SQLAlchemyError as error:
             app.logger.warning("session ended on a dead connection: %s",
@@ -131,17 +132,18 @@ def _end_read_committing(session) -> None:
     session.remove() sends. psycopg forgets every prepared statement on a rollback, so
     reads ended that way never reached its prepare threshold: every statement of every
     list and case read was parsed and planned afresh (a supervisor's list: 1.3 ms of its
-    4.1). A read transaction holds nothing to undo — a write outside write_transaction()
-    raises — so COMMIT ends it the same way. A session with anything pending, or a
-    transaction PostgreSQL has failed, is rolled back as before. SQLite keeps its rollback
-    (its driver keeps its statements either way)."""
+    4.1). Only a plain read ends so: a request that failed, a session with objects
+    pending or work queued for a commit (`session.info`: moves to announce, counts to
+    add), or a transaction PostgreSQL has failed, is rolled back as before. SQLite keeps
+    its rollback (its driver keeps its statements either way)."""
     if _writing.get() or not session.in_transaction() or session.new or session.dirty \
-            or session.deleted or session.get_bind().dialect.name != "postgresql":
+            or session.deleted or any(session.info.values()) \
+            or session.get_bind().dialect.name != "postgresql":
         return
     from psycopg.pq import TransactionStatus
     status = session.connection().connection.driver_connection.info.transaction_status
     if status == TransactionStatus.INTRANS:
-        session.commit()
+        _commit_keeping(session)  # what was read stays loaded, as session.remove() leaves it
 
 
 class WriterQueue:

@@ -353,8 +353,9 @@ def _plain_pages(user, sort: str, group: int | None) -> list:
         position = None if group is None else (group, _MOMENT, _IDENT)
         # PostgreSQL: the page size written into the statement, not a parameter. A LIMIT
         # parameter makes its generic plan guess a tenth of the scope, so it planned each
-        # list afresh on every request; with the size written in, the plan is kept (and a
-        # client's few page sizes are a few statements)
+        # list afresh on every request; with the size written in, the plan is kept (a
+        # client's few page sizes are a few statements: read_page asks each statement
+        # for a whole page)
         size = bindparam("size", type_=Integer,
                          literal_execute=db.engine.dialect.name == "postgresql")
         statements = [statement.limit(size)
@@ -377,7 +378,9 @@ def read_page(user, args: dict, sort: str, cursor: str | None, limit: int):
         # newest and oldest read one group: a cursor naming another is the same page
         group = None if position is None else position[0] if sort == "urgency" else 1
         for statement in _plain_pages(user, sort, group):
-            rows += connection.execute(statement, params | {"size": limit + 1 - len(rows)}).all()
+            # every statement asks for a whole page (one size, one kept plan on PostgreSQL)
+            found = connection.execute(statement, params | {"size": limit + 1}).all()
+            rows += found[:limit + 1 - len(rows)]
             if len(rows) > limit:
                 break
             params = {}  # the cursor is the first statement's

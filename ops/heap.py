@@ -3,28 +3,33 @@ its own (issue 8, memory).
 
 A worker forked from a preloading master shares the master's pages until it writes to one.
 The master's C heap (glibc's malloc: a dict's table, a list's items, a code object, a
-SQLite or OpenSSL buffer) is full of free chunks left by start-up and the warm-up — a few
-hundred kilobytes in all, but spread over thousands of pages that also hold live data. A
+SQLite or OpenSSL buffer) is full of free chunks left by start-up and the warm-up — a
+megabyte or two in all, but spread over thousands of pages that also hold live data. A
 worker's malloc serves its requests from those chunks first, and each one it writes into
 copies a whole 4 KiB page of the master: on the bench harness's paths about 5 MiB a worker
 for a few hundred kilobytes of data. Taking every such chunk in the master before it
-forks, and never giving them back, sends the workers' allocations to the top of the heap,
+forks, and never giving them back, sends the workers' allocations to the end of the heap,
 into fresh pages packed with their own data.
 
 Measured on the harness's paths (`bench/README.md`, session 37): the master and four
-workers 201 → 183 MiB PSS, for ~0.3 MiB of chunks kept in the master and ~0.1 s at start.
+workers 208.5 → 191.2 MiB PSS, for ~1.5 MB of chunks kept in the master.
 
-Only glibc's allocator is known here (`mallinfo2`, glibc 2.33 and later); elsewhere nothing
-is done. Python's own small-object allocator has free blocks too, but they are few and
-packed (filling them saved under 2 MiB), so they are left alone.
+A chunk is a hole when malloc hands out an address inside the main heap below its top
+chunk (the heap's unused end) as it was at the start; anything else — carved from the
+top, mapped on its own, from another arena — is given back and ends that size. The work is
+bounded by the holes' size at the start, a count and a time. Only glibc's allocator on
+the main thread is known here (`mallinfo2`, glibc 2.33 and later); elsewhere nothing is
+done. Python's own small-object allocator has free blocks too, but they are few and packed
+(filling them saved under 2 MiB), so they are left alone.
 """
 import ctypes
-import logging
-
-log = logging.getLogger(__name__)
+import threading
+import time
 
 #: the most chunks taken, a bound on the work (the profiling database's master: ~3,500)
-MAX_CHUNKS = 200_000
+MAX_CHUNKS = 50_000
+#: the longest the master spends on it before its first fork
+MAX_SECONDS = 1.0
 #: the largest chunk looked for; bigger allocations are mmap'd on their own, not carved
 LARGEST = 64 * 1024
 #: glibc's per-thread cache keeps up to 7 freed chunks of each small size outside its bins
@@ -39,11 +44,11 @@ class _MallInfo2(ctypes.Structure):
 
 
 def _glibc(libc=None):
-    """(mallinfo2, malloc) bound with their types, or None where the C library has no
-    mallinfo2 (not glibc, or older than 2.33)."""
+    """(mallinfo2, malloc, free, sbrk) bound with their types, or None where the C library
+    has no mallinfo2 (not glibc, or older than 2.33)."""
     try:
         libc = libc if libc is not None else ctypes.CDLL(None)
-        mallinfo2, malloc, free = libc.mallinfo2, libc.malloc, libc.free
+        mallinfo2, malloc, free, sbrk = libc.mallinfo2, libc.malloc, libc.free, libc.sbrk
     except (OSError, AttributeError):
         return None
     mallinfo2.restype = _MallInfo2
@@ -52,11 +57,27 @@ def _glibc(libc=None):
     malloc.argtypes = [ctypes.c_size_t]
     free.restype = None
     free.argtypes = [ctypes.c_void_p]
-    return mallinfo2, malloc, free
+    sbrk.restype = ctypes.c_void_p
+    sbrk.argtypes = [ctypes.c_ssize_t]
+    return mallinfo2, malloc, free, sbrk
+
+
+def _main_heap() -> tuple[int, int] | None:
+    """The [heap] mapping's (start, end), None when the process has none."""
+    try:
+        with open("/proc/self/maps") as maps:
+            for line in maps:
+                if line.rstrip().endswith("[heap]"):
+                    start, end = line.split()[0].split("-")
+                    return int(start, 16), int(end, 16)
+    except OSError:
+        return None
+    return None
 
 
 def free_outside_top(libc=None) -> int | None:
-    """Bytes free in the heap's holes (all free chunks but the top one), None without glibc."""
+    """Bytes free in the heaps' holes (every free chunk of every arena but the main heap's
+    top), None without glibc."""
     bound = _glibc(libc)
     if bound is None:
         return None
@@ -64,36 +85,48 @@ def free_outside_top(libc=None) -> int | None:
     return info.fordblks - info.keepcost
 
 
-def take_free_chunks(libc=None) -> tuple[int, int | None]:
-    """Allocate, and keep for the process's life, the free chunks inside the C heap: the
-    largest first, each size until the allocator has to carve from the top chunk (the
-    heap's unused end) instead, then the per-thread cache of small ones. Returns (chunks
-    taken, bytes still free in holes); (0, None) where the allocator is not glibc's."""
+def take_free_chunks(libc=None) -> tuple[int, int]:
+    """Allocate, and keep for the process's life, the free chunks inside the main heap:
+    the largest first, each size until malloc answers from elsewhere than a hole, then the
+    per-thread cache of small ones. Returns (chunks taken, bytes taken); (0, 0) where the
+    allocator is not glibc's, off the main thread, or without a heap."""
     bound = _glibc(libc)
-    if bound is None:
-        return 0, None
-    mallinfo2, malloc, free = bound
-    taken = 0
+    heap = _main_heap()
+    if bound is None or heap is None or threading.current_thread() is not threading.main_thread():
+        return 0, 0
+    mallinfo2, malloc, free, sbrk = bound
+    start = mallinfo2()
+    holes = start.fordblks - start.keepcost
+    top = sbrk(0) - start.keepcost  # where the main heap's top chunk began
+    if not heap[0] <= top <= heap[1]:
+        return 0, 0  # the main heap is not one contiguous brk heap: leave it alone
+    deadline = time.monotonic() + MAX_SECONDS
+    taken = taken_bytes = 0
+
+    def take(size: int) -> bool:
+        """One chunk of `size` if it is a hole, kept; False when it was not one."""
+        nonlocal taken, taken_bytes
+        pointer = malloc(size)
+        if not pointer:
+            return False
+        if not heap[0] <= pointer < top:
+            free(pointer)
+            return False
+        taken += 1
+        taken_bytes += size
+        return True
+
+    def budget_left() -> bool:
+        return taken < MAX_CHUNKS and taken_bytes < holes and time.monotonic() < deadline
+
     size = LARGEST
-    while size >= 16 and taken < MAX_CHUNKS:
-        while taken < MAX_CHUNKS:
-            before = mallinfo2()
-            if before.fordblks - before.keepcost < size + 64:
-                break  # no hole this big is left
-            pointer = malloc(size)
-            if not pointer:
-                return taken, free_outside_top(libc)
-            if mallinfo2().keepcost < before.keepcost:
-                # carved from the top: every hole left is smaller than this. Give the chunk
-                # back (it merges into the top again) and try a smaller size.
-                free(pointer)
-                break
-            taken += 1
+    while size >= 16 and budget_left():
+        while budget_left() and take(size):
+            pass
         size = size * 3 // 4 if size > 1024 else size - 16
     # freed small chunks wait in the thread's cache, which the bins' figures leave out
     for size in range(16, TCACHE_LARGEST + 1, 16):
         for _ in range(TCACHE_COUNT):
-            if not malloc(size - 8):
+            if not (budget_left() and take(size - 8)):
                 break
-            taken += 1
-    return taken, free_outside_top(libc)
+    return taken, taken_bytes

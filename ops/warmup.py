@@ -138,9 +138,9 @@ def before_first_fork(app: Flask) -> None:
         gc.freeze()
         # last, when nothing more is freed: the heap's holes, so the workers' own data goes
         # to pages of their own (ops.heap)
-        taken, left = heap.take_free_chunks()
+        taken, taken_bytes = heap.take_free_chunks()
         log.info("warm-up before the workers' fork: %s in %.2f s; %d free heap chunks kept "
-                 "(%s bytes left in holes)", statuses or "nothing to warm",
-                 time.perf_counter() - started, taken, left)
+                 "(%d bytes)", statuses or "nothing to warm", time.perf_counter() - started,
+                 taken, taken_bytes)
     except Exception:  # noqa: BLE001 — never in the way of the fork
         log.warning("after the warm-up", exc_info=True)

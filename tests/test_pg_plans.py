@@ -72,7 +72,20 @@ def test_a_read_that_left_something_pending_ends_without_storing_it(app):
                                  .where(Region.code == "999999999999")) == 0
 
 
-def test_a_read_postgresql_failed_is_rolled_back_and_the_next_request_served(app):
+def _endings(app) -> list[str]:
+    """"commit" and "rollback", in order, as the app's connections end their transactions."""
+    ended = []
+    with app.app_context():
+        event.listen(db.engine, "commit", lambda connection: ended.append("commit"))
+        event.listen(db.engine, "rollback", lambda connection: ended.append("rollback"))
+    return ended
+
+
+def test_a_plain_read_ends_with_commit_and_a_failed_one_with_rollback(app):
+    @app.get("/_read")
+    def _read():
+        return {"count": db.session.scalar(select(func.count()).select_from(Region))}
+
     @app.get("/_failed")
     def _failed():
         try:
@@ -80,12 +93,26 @@ def test_a_read_postgresql_failed_is_rolled_back_and_the_next_request_served(app
         except Exception:  # noqa: BLE001 — the transaction is now failed, the answer stands
             pass
         return {"ok": True}
-
-    @app.get("/_after")
-    def _after():
-        return {"count": db.session.scalar(select(func.count()).select_from(Region))}
     client = app.test_client()
     used = _connections_used(app)
+    ended = _endings(app)
+    assert client.get("/_read").status_code == 200
+    assert ended == ["commit"]  # the prepared statements stay
+    del ended[:]
     assert client.get("/_failed").status_code == 200
-    assert client.get("/_after").status_code == 200
-    assert len({id(connection) for connection in used}) == 1  # the same connection, mended
+    assert "commit" not in ended and "rollback" in ended
+    del ended[:]
+    assert client.get("/_read").status_code == 200  # the same connection serves on
+    assert ended == ["commit"]
+    assert len({id(connection) for connection in used}) == 1
+
+
+def test_a_request_that_failed_ends_with_rollback(app):
+    @app.get("/_broken")
+    def _broken():
+        db.session.scalar(select(func.count()).select_from(Region))
+        raise RuntimeError("a bug")
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    ended = _endings(app)
+    assert app.test_client().get("/_broken").status_code == 500
+    assert ended == ["rollback"]

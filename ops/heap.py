@@ -3,8 +3,8 @@ its own (issue 8, memory).
 
 A worker forked from a preloading master shares the master's pages until it writes to one.
 The master's C heap (glibc's malloc: a dict's table, a list's items, a code object, a
-SQLite or OpenSSL buffer) is full of free chunks left by start-up and the warm-up — a
-megabyte or two in all, but spread over thousands of pages that also hold live data. A
+SQLite or OpenSSL buffer) is full of free chunks left by start-up and the warm-up — a few
+megabytes in all, spread over thousands of pages that also hold live data. A
 worker's malloc serves its requests from those chunks first, and each one it writes into
 copies a whole 4 KiB page of the master: on the bench harness's paths about 5 MiB a worker
 for a few hundred kilobytes of data. Taking every such chunk in the master before it
@@ -12,7 +12,8 @@ forks, and never giving them back, sends the workers' allocations to the end of 
 into fresh pages packed with their own data.
 
 Measured on the harness's paths (`bench/README.md`, session 37): the master and four
-workers 208.5 → 191.2 MiB PSS, for ~1.5 MB of chunks kept in the master.
+workers 208.5 → 191.2 MiB PSS. The chunks kept (~6.6 MB after the warm-up on the
+profiling database) were free memory the master held already: it holds no more.
 
 A chunk is a hole when malloc hands out an address inside the main heap below its top
 chunk (the heap's unused end) as it was at the start; anything else — carved from the

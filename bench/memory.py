@@ -20,7 +20,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections import Counter
 from pathlib import Path
 
@@ -83,30 +82,10 @@ def main() -> None:
     env = {**os.environ, "GRIDGOV_INSTANCE": str(work / "instance"),
            "INSTANCE_PATH": str(work / "instance"), "UPLOAD_DIR": str(work / "uploads"),
            "SECRET_KEY": "bench-secret"}
-    out = scale.ROOT / "bench" / "out"
-    out.mkdir(parents=True, exist_ok=True)
-    filled = out / f"scale-{args.cases}.filled.sqlite3"
-    if not filled.exists():
-        print(f"== filling {filled} ({args.cases:,} cases)", flush=True)
-        scale.fill({**env, "DATABASE_URL": f"sqlite:///{filled}"}, args.cases, str(work / "fill.log"))
-        scale._checkpoint(filled)
-    path = work / "memory.sqlite3"
-    shutil.copyfile(filled, path)
+    path = scale.fresh_sqlite(env, args.cases, str(work / "fill.log"))
     env["DATABASE_URL"] = f"sqlite:///{path}"
-    scale.run(scale.FLASK + ["db", "upgrade"], env, str(work / "fill.log"))
-    port = scale.free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [str(scale.ROOT / ".venv" / "bin" / "gunicorn"), "-c", str(scale.SHARED / "gunicorn_conf.py"),
-         "wsgi:app"], cwd=scale.ROOT, env={**env, "LIMIT_PORT": str(port)},
-        stdout=open(work / "server.log", "w"), stderr=subprocess.STDOUT, start_new_session=True)
+    server, base = scale.serve(env, work)
     try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(f"{base}/healthz/web", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.2)
         time.sleep(1)  # every worker up
         report(server.pid, "started, before any request")
         token = scale.token_for(base, "worker")

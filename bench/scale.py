@@ -98,6 +98,43 @@ def session_cookie(base, username) -> str:
     return "; ".join(f"{c.name}={c.value}" for c in jar)
 
 
+def fresh_sqlite(env, cases: int, log: str) -> Path:
+    """A copy of bench/out/scale-<cases>.filled.sqlite3 (filled on first use), upgraded:
+    every run starts from the same filled database (creates add to the copy)."""
+    out = ROOT / "bench" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"scale-{cases}.sqlite3"
+    filled = out / f"scale-{cases}.filled.sqlite3"
+    if not filled.exists():
+        print(f"== filling {filled} ({cases:,} cases)", flush=True)
+        fill({**env, "DATABASE_URL": f"sqlite:///{filled}"}, cases, log)
+        _checkpoint(filled)
+    shutil.copyfile(filled, path)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    # a database filled by older code gets the indexes added since
+    run(FLASK + ["db", "upgrade"], {**env, "DATABASE_URL": f"sqlite:///{path}"}, log)
+    return path
+
+
+def serve(env, work: Path) -> tuple[subprocess.Popen, str]:
+    """gunicorn under the shared harness's settings (4 sync workers, preload) on a free
+    port, once it answers: (the server, its base URL)."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", str(SHARED / "gunicorn_conf.py"),
+         "wsgi:app"], cwd=ROOT, env={**env, "LIMIT_PORT": str(port)},
+        stdout=open(work / "server.log", "w"), stderr=subprocess.STDOUT, start_new_session=True)
+    for _ in range(150):
+        try:
+            urllib.request.urlopen(f"{base}/healthz/web", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.2)
+    return server, base
+
+
 def deep_cursor(base, headers) -> tuple[str, int]:
     cursor, pages = "", 0
     while pages < DEEP_PAGES:
@@ -129,21 +166,7 @@ def main() -> None:
     server = pg = None
     try:
         if args.backend == "sqlite":
-            out = ROOT / "bench" / "out"
-            out.mkdir(parents=True, exist_ok=True)
-            path = out / f"scale-{args.cases}.sqlite3"
-            filled = out / f"scale-{args.cases}.filled.sqlite3"
-            if not filled.exists():
-                print(f"== filling {filled} ({args.cases:,} cases)", flush=True)
-                fill({**env, "DATABASE_URL": f"sqlite:///{filled}"}, args.cases, log)
-                _checkpoint(filled)
-            # every run starts from the same filled database (creates add to the copy)
-            shutil.copyfile(filled, path)
-            for suffix in ("-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-            env["DATABASE_URL"] = f"sqlite:///{path}"
-            # a database filled by older code gets the indexes added since
-            run(FLASK + ["db", "upgrade"], env, log)
+            env["DATABASE_URL"] = f"sqlite:///{fresh_sqlite(env, args.cases, log)}"
         else:
             sys.path.insert(0, str(ROOT))
             from tests.pgserver import TempPostgres, find_bindir
@@ -155,18 +178,7 @@ def main() -> None:
             run([PY, "-c", "import sys,psycopg;c=psycopg.connect(sys.argv[1],autocommit=True);"
                  "c.execute('VACUUM ANALYZE')", env["DATABASE_URL"].replace("+psycopg", "")],
                 env, log)
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", str(SHARED / "gunicorn_conf.py"),
-             "wsgi:app"], cwd=ROOT, env={**env, "LIMIT_PORT": str(port)},
-            stdout=open(work / "server.log", "w"), stderr=subprocess.STDOUT, start_new_session=True)
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(f"{base}/healthz/web", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.2)
+        server, base = serve(env, work)
         results = work / "results.jsonl"
         print(f"== {args.backend}, {args.cases:,} cases, {args.conns} connections, "
               f"{args.duration} s a run", flush=True)

@@ -27,7 +27,7 @@ import ctypes
 import threading
 import time
 
-#: the most chunks taken, a bound on the work (the profiling database's master: ~3,500)
+#: the most chunks taken, a bound on the work (the profiling database's master: ~2,800)
 MAX_CHUNKS = 50_000
 #: the longest the master spends on it before its first fork
 MAX_SECONDS = 1.0

@@ -4,7 +4,11 @@ rolled back: the database keeps nothing of it, on SQLite and PostgreSQL."""
 import gc
 import json
 import logging
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -15,6 +19,7 @@ from core.extensions import db
 from tests.appservers import AppServer
 from tests.support import another_app, rehearsal_given_back
 
+ROOT = Path(__file__).resolve().parent.parent
 PATHS = {"POST /api/v1/events": 201, "GET /api/v1/events": 200,
          "GET /api/v1/events/<id>": 200, "GET /field/": 200, "GET /events/<id>": 200,
          "GET /events (desk)": 200, "GET /events?mine=1 (desk)": 200}
@@ -176,21 +181,22 @@ print(int(os.read(read, 100)))
 """
 
 
+def _python(code: str, *argv: str, **env: str) -> str:
+    """What `code` prints, run by this Python in a process of its own from the project's
+    root (a fresh heap: no other threads' arenas, no test's leftovers)."""
+    done = subprocess.run([sys.executable, "-c", code, *argv], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT), **env})
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
 def _heap_a_worker_wrote(mode: str, database_url: str, tmp_path) -> int:
     """KiB of the C heap a worker forked after the warm-up holds on its own (pages it
     copied from the master, or new ones) after a few requests."""
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-    root = Path(__file__).resolve().parent.parent
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret",
-           "GRIDGOV_INSTANCE": str(tmp_path / "instance"), "UPLOAD_DIR": str(tmp_path / "up"),
-           "PYTHONPATH": str(root)}
-    done = subprocess.run([sys.executable, "-c", FORKED_WORKER, mode], cwd=root, env=env,
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return int(done.stdout.strip().splitlines()[-1])
+    out = _python(FORKED_WORKER, mode, DATABASE_URL=database_url, SECRET_KEY="test-secret",
+                  GRIDGOV_INSTANCE=str(tmp_path / "instance"), UPLOAD_DIR=str(tmp_path / "up"))
+    return int(out.strip().splitlines()[-1])
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -236,15 +242,7 @@ else:
 
 
 def _holes(mode: str) -> tuple[int, ...]:
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-    root = Path(__file__).resolve().parent.parent
-    done = subprocess.run([sys.executable, "-c", HOLES, mode], cwd=root, capture_output=True,
-                          text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(root)})
-    assert done.returncode == 0, done.stderr[-2000:]
-    return tuple(int(word) for word in done.stdout.split())
+    return tuple(int(word) for word in _python(HOLES, mode).split())
 
 
 def test_taking_the_holes_takes_them_and_no_more():

@@ -53,11 +53,17 @@ class _Page:
     def __init__(self, now: datetime):
         self.now = now
         self.zone = ZoneInfo(current_app.config["LOCAL_TIMEZONE"])
+        self.year = now.astimezone(self.zone).year
         self.found = catalogue()
         self.stages = stage_names()
 
-    def local(self, moment: datetime | None, fmt: str = "%m-%d %H:%M") -> str:
-        return moment.astimezone(self.zone).strftime(fmt) if moment is not None else ""
+    def local(self, moment: datetime | None) -> str:
+        """Month, day and time; the year too when it is not this year's (a case from last
+        year must not read as this year's)."""
+        if moment is None:
+            return ""
+        here = moment.astimezone(self.zone)
+        return here.strftime("%m-%d %H:%M" if here.year == self.year else "%Y-%m-%d %H:%M")
 
     def badge(self, state: str, supervise_count, stage: str | None, due_at, warn_at, step,
               provisional) -> Badge:

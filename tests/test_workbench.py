@@ -386,3 +386,18 @@ def test_the_list_links_are_what_url_for_makes(world):
                 assert list_url(args) == url_for("events.list_events", **args)
                 assert list_url(args, cursor=None, q="") == url_for(
                     "events.list_events", state="filed", sort="urgency")
+
+
+def test_a_time_from_another_year_shows_its_year(desk, world, login_as):
+    """A case reported last year must not read as this year's: its time carries its year;
+    this year's times stay short."""
+    zone = ZoneInfo(world.config["LOCAL_TIMEZONE"])
+    now = clock.utcnow()
+    old = now - timedelta(days=400)
+    _set(world, desk["D"], created_at=old)
+    with world.app_context():
+        recent = db.session.get(Event, desk["B"]).created_at
+    rows = list_rows(login_as("dispatcher").get("/events"))
+    assert old.astimezone(zone).strftime("%Y-%m-%d %H:%M") in rows[5]  # D: no clock, last
+    assert recent.astimezone(zone).strftime("%m-%d %H:%M") in rows[0]  # B: overdue, first
+    assert recent.astimezone(zone).strftime("%Y-%m-%d") not in rows[0]

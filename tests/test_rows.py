@@ -103,3 +103,65 @@ def test_a_hand_offs_notices_reuse_their_compiled_insert(app):
     with app.app_context():
         assert sorted(db.session.scalars(select(Notification.subject).where(
             Notification.user_id == user.id))) == ["第0条", "第1条", "第2条"]
+
+
+def test_a_tokens_user_is_read_as_the_orm_would_load_it(app):
+    """Every API request's caller comes from one plain statement (auth.services,
+    core.rows.as_loaded): the same user, column for column, with the grids it has now; its
+    region and department load when first used; changed, it is written as any user."""
+    from datetime import timedelta
+
+    from auth.models import User
+    from auth.services import issue_token, user_for_token
+    from grid.models import GridMember
+    with writing(app):
+        town = make_town(grids=3)
+        worker = make_user("rows-token", "grid_worker", grids=town.grids[:2])
+        token, _row_ = issue_token(worker, NOW)
+        user_id = worker.id
+    with app.app_context():
+        expected = {column.key: getattr(db.session.get(User, user_id), column.key)
+                    for column in User.__mapper__.column_attrs}
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+    with app.app_context():
+        db.session.connection()  # the request's transaction has begun
+        sa_event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            user = user_for_token(token, NOW)
+            assert statements == [1]
+            assert {key: getattr(user, key) for key in expected} == expected
+            assert user.grid_ids == {grid.id for grid in town.grids[:2]}
+            assert statements == [1]  # its columns and grids came with it
+            assert user.region.name == town.name and user.department is None
+            assert db.session.get(User, user_id) is user
+            assert user_for_token(token, NOW) is user  # the session's own, as a query gives
+        finally:
+            sa_event.remove(db.engine, "before_cursor_execute", count)
+        assert user_for_token(token, NOW + timedelta(days=365)) is None  # expired
+        assert user_for_token(token + "x", NOW) is None
+    with writing(app):  # a grid taken away and one given: the next request has them
+        db.session.execute(GridMember.__table__.delete().where(
+            GridMember.user_id == user_id, GridMember.grid_id == town.grids[0].id))
+        db.session.add(GridMember(grid_id=town.grids[2].id, user_id=user_id))
+    with writing(app):
+        user = user_for_token(token, NOW)
+        assert user.grid_ids == {town.grids[1].id, town.grids[2].id}
+        user.display_name = "改名"
+        user.is_enabled = False
+    with app.app_context():
+        assert db.session.get(User, user_id).display_name == "改名"
+        assert user_for_token(token, NOW) is None  # disabled
+
+
+def test_as_loaded_gives_back_the_object_the_session_has(app):
+    from auth.models import User
+    from core.rows import as_loaded
+    with writing(app):
+        user_id = make_user("rows-known", "admin").id
+    with app.app_context():
+        known = db.session.get(User, user_id)
+        row = db.session.execute(select(User.__table__).where(User.id == user_id)).one()
+        assert as_loaded(db.session(), User, row) is known

@@ -107,8 +107,12 @@ def init_app(app) -> None:
     @app.before_request
     def _refuse_nul():
         from flask import request
-        if "\x00" in request.path or _has_nul(request.args.keys()) or \
-                _has_nul(request.args.values()) or (
+        query = request.environ.get("QUERY_STRING", "")
+        # a NUL reaches the arguments only as %00 or itself: a query string without either
+        # is not parsed here (most requests; ~10 µs each)
+        queried = "%00" in query or "\x00" in query
+        if "\x00" in request.path or (queried and (
+                _has_nul(request.args.keys()) or _has_nul(request.args.values()))) or (
                     request.mimetype in ("application/x-www-form-urlencoded",
                                          "multipart/form-data")
                     and (_has_nul(request.form.keys()) or _has_nul(request.form.values()))):

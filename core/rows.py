@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from sqlalchemy import inspect, insert
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.interfaces import MANYTOONE
 
 from core.database import require_writing
@@ -108,3 +109,27 @@ def as_loaded(session, cls, values):
     make_transient_to_detached(instance)  # nothing pending: it reads as loaded
     session.add(instance)
     return instance
+
+
+def as_loaded_with(session, row, cls, *related):
+    """as_loaded for a row of `cls`'s columns followed by those of each (relationship,
+    class) in `related` (a many-to-one joined in): the object, with each related object
+    set on it as loaded."""
+    width = len(cls.__table__.columns)
+    instance = as_loaded(session, cls, row[:width])
+    for name, other in related:
+        end = width + len(other.__table__.columns)
+        target = as_loaded(session, other, row[width:end])
+        if name not in instance.__dict__:
+            set_committed_value(instance, name, target)
+        width = end
+    return instance
+
+
+def plain_rows(session, statement, params) -> list:
+    """A plain statement's rows on the session's connection, after the flush an ORM query
+    would make first (autoflush): objects added and not yet flushed are found, as a
+    query finds them."""
+    if session.autoflush and (session.new or session.dirty or session.deleted):
+        session.flush()
+    return session.connection().execute(statement, params).all()

@@ -16,7 +16,7 @@ from auth.permissions import case_scope
 from events.access import can_report_in, visible_clause
 from core.database import require_writing, write_transaction
 from core.errors import Forbidden, InvalidInput
-from core.rows import insert_now
+from core.rows import as_loaded, insert_now, plain_rows
 from core.extensions import db
 from events import deadlines, lifecycle
 from events.models import Category, Event, EventLog
@@ -164,10 +164,12 @@ def commit_once(scope: str, key: str | None, create) -> tuple[Event, bool]:
         return existing, False
 
 
-#: a report's lookups, built once with their values as parameters
+#: a report's lookups, built once with their values as parameters; the category as a
+#: plain row made into the object by core.rows (past the ORM's loading)
 GRID_BY_CODE = (select(Grid).options(joinedload(Grid.town, innerjoin=True))
                 .where(Grid.code == bindparam("code", type_=String)))
-CATEGORY_BY_CODE = select(Category).where(Category.code == bindparam("code", type_=String))
+CATEGORY_BY_CODE = (select(Category.__table__)
+                    .where(Category.__table__.c.code == bindparam("code", type_=String)))
 
 
 def _resolve_grid(actor, grid_code, lat, lon) -> Grid:
@@ -201,7 +203,9 @@ class CheckedReport:
 
 def check_report(actor, *, category_code: str, lat: float, lon: float,
                  grid_code: str | None = None, source: str | None = None) -> CheckedReport:
-    category = db.session.scalar(CATEGORY_BY_CODE, {"code": category_code})
+    session = db.session()
+    rows = plain_rows(session, CATEGORY_BY_CODE, {"code": category_code})
+    category = as_loaded(session, Category, rows[0]) if rows else None
     if category is None or not category.is_active:
         raise InvalidInput(_("案件类别 %(code)s 不存在", code=category_code),
                            fields={"category_code": ["unknown category"]})

@@ -38,3 +38,28 @@ def test_locate_finds_the_grid_whose_polygon_holds_the_point(world):
             assert found is not None and found.id != grid1.id
         else:
             assert found.id == grid1.id
+
+
+def test_a_located_grid_comes_with_its_town_and_is_the_sessions_own(world):
+    """locate_grid reads plain rows (core.rows): the grid it gives is the session's, loaded
+    column for column with its town, as the ORM would load them."""
+    from sqlalchemy import event as sa_event
+    with world.app_context():
+        grid = db.session.scalar(select(Grid).where(Grid.code == "220221101000001"))
+        known = {column.key: getattr(grid, column.key) for column in Grid.__mapper__.column_attrs}
+        town_name = db.session.get(Region, known["town_id"]).name
+    with world.app_context():
+        statements = []
+
+        def count(*_args):
+            statements.append(1)
+        db.session.connection()
+        sa_event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            found = locate_grid(43.605, 126.488)
+            assert len(statements) == 1
+            assert {key: getattr(found, key) for key in known} == known
+            assert found.town.name == town_name and len(statements) == 1
+            assert db.session.get(Grid, found.id) is found
+        finally:
+            sa_event.remove(db.engine, "before_cursor_execute", count)

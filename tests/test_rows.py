@@ -1,8 +1,12 @@
-"""A new case is written by two prebuilt INSERTs, not the ORM's flush (core.rows, issue 8):
-the rows are the ones the flush writes, the case reads as loaded without asking the
-database again, and it changes afterwards as any case does."""
+"""Rows past the ORM (core.rows, issue 8). A new case is written by two prebuilt INSERTs,
+not the ORM's flush: the rows are the ones the flush writes, the case reads as loaded
+without asking the database again, and it changes afterwards as any case does. The API's
+caller and a report's category and grid are read as plain rows and made into objects
+that are the session's own, as the ORM would have loaded them."""
+import pytest
 from sqlalchemy import event as sa_event, select
 
+from core.errors import InvalidInput
 from core.extensions import db
 from events import intake, services
 from events.models import Event, EventLog
@@ -165,3 +169,29 @@ def test_as_loaded_gives_back_the_object_the_session_has(app):
         known = db.session.get(User, user_id)
         row = db.session.execute(select(User.__table__).where(User.id == user_id)).one()
         assert as_loaded(db.session(), User, row) is known
+
+
+def test_a_reports_lookups_see_what_the_unit_added_and_is_the_sessions_own(app):
+    """The category and grid a report names are read as plain rows (core.rows.plain_rows):
+    as an ORM query would, they first flush what the caller's unit added — a category
+    created and used in one unit (the catalogue import, the demo seed) is found — and give
+    the session's own objects."""
+    from events.models import Category
+    with writing(app):
+        catalogue()
+        grid = make_town(grids=1).grids[0]
+        worker = make_user("rows-lookups", "grid_worker", grids=[grid])
+        source = db.session.scalar(select(Category).where(Category.code == "06010"))
+        fresh = Category(**{column.key: getattr(source, column.key)
+                            for column in Category.__mapper__.column_attrs
+                            if column.key not in ("id", "code")}, code="98765")
+        db.session.add(fresh)  # not flushed
+        checked = intake.check_report(worker, category_code="98765", lat=grid.centroid_lat,
+                                      lon=grid.centroid_lon)
+        assert checked.category is fresh and checked.category.id is not None
+        assert checked.grid is db.session.get(type(grid), grid.id)
+        assert checked.grid.town.id == grid.town_id
+        fresh.is_active = False  # changed, not flushed: the lookup sees it
+        with pytest.raises(InvalidInput, match="98765"):
+            intake.check_report(worker, category_code="98765", lat=grid.centroid_lat,
+                                lon=grid.centroid_lon)

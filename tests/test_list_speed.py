@@ -315,7 +315,7 @@ def test_each_roles_list_is_the_token_and_the_page(world, report, api):
         client = api(username)
         assert client.get("/api/v1/events").status_code == 200  # its token issued first
         statements = _statements_of(engine, lambda: client.get("/api/v1/events?limit=20"))
-        assert statements[0].startswith("SELECT api_token.id"), (username, statements)
+        assert statements[0].startswith("SELECT api_token.expires_at, user.id"), (username, statements)
         assert statements[-1].startswith("SELECT event.id"), (username, statements)
         between = [path] if username == "supervisor" else []
         assert [s[:len(path)] for s in statements[1:-1]] == between, (username, statements)

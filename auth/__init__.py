@@ -4,9 +4,9 @@ from importlib import import_module
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
 
 from core.extensions import db, login_manager
+from core.rows import as_loaded_row, plain_rows, set_loaded
 from core.inputs import is_id
 
 
@@ -22,13 +22,20 @@ def init_app(app) -> None:
     def _session_user():
         """Every page's first statement: the session's user with what its scope and menu
         read — the grids, the region, the department and the department's region — in one
-        query built once (SQLAlchemy keeps its cache key) — issue 8. (Each was a lazy load
-        of its own for the roles that have one.)"""
-        department = joinedload(User.department)
-        return (select(User).options(
-            joinedload(User.memberships), joinedload(User.region),
-            department.joinedload(User.department.property.mapper.class_.region))
-            .where(User.id == bindparam("user_id")))
+        plain statement built once, its rows made into the session's objects by core.rows
+        (issue 8: each was a lazy load of its own, then the ORM's joined loading of five
+        entities)."""
+        from grid.models import GridMember, Region
+        user, region, member = User.__table__, Region.__table__, GridMember.__table__
+        department = User.department.property.mapper.local_table
+        department_region = region.alias("department_region")
+        return (select(user, region, department, department_region, member)
+                .select_from(user.outerjoin(region, region.c.id == user.c.region_id)
+                             .outerjoin(department, department.c.id == user.c.department_id)
+                             .outerjoin(department_region,
+                                        department_region.c.id == department.c.region_id)
+                             .outerjoin(member, member.c.user_id == user.c.id))
+                .where(user.c.id == bindparam("user_id")).order_by(member.c.id))
 
     @login_manager.user_loader
     def load_user(session_id: str):
@@ -37,9 +44,22 @@ def init_app(app) -> None:
         ident, _, epoch = session_id.partition(".")
         if not (is_id(ident) and epoch.isascii() and epoch.isdigit()):
             return None
-        user = db.session.scalars(_session_user(), {"user_id": int(ident)}).unique().first()
-        if user is None or not user.is_enabled or (user.session_epoch or 0) != int(epoch):
+        from grid.models import GridMember, Region
+        department_model = User.department.property.mapper.class_
+        session = db.session()
+        rows = plain_rows(session, _session_user(), {"user_id": int(ident)})
+        if not rows:
             return None
+        loaded = [as_loaded_row(session, row, User, Region, department_model, Region,
+                                GridMember) for row in rows]
+        user, region, department, department_region, _member = loaded[0]
+        if not user.is_enabled or (user.session_epoch or 0) != int(epoch):
+            return None
+        set_loaded(user, "region", region)
+        set_loaded(user, "department", department)
+        if department is not None:
+            set_loaded(department, "region", department_region)
+        set_loaded(user, "memberships", [row[-1] for row in loaded if row[-1] is not None])
         return user
 
     from auth import api

@@ -7,14 +7,13 @@ from functools import cache
 from flask import current_app
 from flask_babel import gettext as _, ngettext
 from sqlalchemy import bindparam, delete, func, select
-from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from auth.models import ROLES, ApiToken, LoginFailure, User
 from core.database import write_transaction
 from core.errors import InvalidInput, TooManyAttempts, Unauthorized
 from core.extensions import db
-from core.rows import as_loaded
+from core.rows import as_loaded_row, plain_rows, set_loaded
 from grid.models import Grid, GridMember, Region
 
 #: a hash to compare against when the user does not exist, so timing does not tell
@@ -158,17 +157,14 @@ def _token_user():
 
 def user_for_token(token: str, now: datetime) -> User | None:
     session = db.session()
-    rows = session.connection().execute(_token_user(), {"token_hash": _hash_token(token)}).all()
+    rows = plain_rows(session, _token_user(), {"token_hash": _hash_token(token)})
     if not rows:
         return None
-    width = len(User.__table__.columns)
-    user = as_loaded(session, User, rows[0][1:1 + width])
+    loaded = [as_loaded_row(session, row[1:], User, GridMember) for row in rows]
+    user = loaded[0][0]
     if rows[0][0] <= now or not user.is_enabled:
         return None
-    if "memberships" not in user.__dict__:  # as loaded with it, unless the session had it
-        set_committed_value(user, "memberships", [
-            as_loaded(session, GridMember, row[1 + width:]) for row in rows
-            if row[1 + width] is not None])
+    set_loaded(user, "memberships", [member for _user, member in loaded if member is not None])
     return user
 
 

@@ -97,33 +97,43 @@ def as_loaded(session, cls, values):
     relationships left to load on first use (or set with set_committed_value). An object
     of that key already in the session is given back as it is, as a query gives it."""
     mapper = inspect(cls)
-    keys = column_keys(mapper)
-    state = dict(zip(keys, values))
-    identity = mapper.identity_key_from_primary_key(
-        [state[mapper.get_property_by_column(column).key] for column in mapper.primary_key])
-    found = session.identity_map.get(identity)
+    found = session.identity_map.get(
+        mapper.identity_key_from_primary_key([values[_key_index(mapper)]]))
     if found is not None:
         return found
     instance = mapper.class_manager.new_instance()
-    instance.__dict__.update(state)  # as the ORM's loading sets a row's values
+    instance.__dict__.update(zip(column_keys(mapper), values))  # as the ORM's loading does
     make_transient_to_detached(instance)  # nothing pending: it reads as loaded
     session.add(instance)
     return instance
 
 
-def as_loaded_with(session, row, cls, *related):
-    """as_loaded for a row of `cls`'s columns followed by those of each (relationship,
-    class) in `related` (a many-to-one joined in): the object, with each related object
-    set on it as loaded."""
-    width = len(cls.__table__.columns)
-    instance = as_loaded(session, cls, row[:width])
-    for name, other in related:
-        end = width + len(other.__table__.columns)
-        target = as_loaded(session, other, row[width:end])
-        if name not in instance.__dict__:
-            set_committed_value(instance, name, target)
-        width = end
-    return instance
+def as_loaded_row(session, row, *classes) -> list:
+    """as_loaded for a row of several classes' columns one after another (a statement that
+    joins them): the objects in that order, None for a class outer-joined to nothing (its
+    key NULL)."""
+    objects, start = [], 0
+    for cls in classes:
+        end = start + len(cls.__table__.columns)
+        values = row[start:end]
+        objects.append(None if values[_key_index(inspect(cls))] is None
+                       else as_loaded(session, cls, values))
+        start = end
+    return objects
+
+
+def set_loaded(instance, name: str, value) -> None:
+    """A relationship of an object set as loaded (no history, nothing to flush), unless
+    the session already had it loaded."""
+    if name not in instance.__dict__:
+        set_committed_value(instance, name, value)
+
+
+@lru_cache(maxsize=None)
+def _key_index(mapper) -> int:
+    """Where a mapper's (one-column) primary key is among its table's columns."""
+    (column,) = mapper.primary_key
+    return list(mapper.local_table.columns).index(column)
 
 
 def plain_rows(session, statement, params) -> list:

@@ -7,7 +7,7 @@ from shapely.prepared import prep
 from sqlalchemy import Float, Integer, bindparam, select
 
 from core.extensions import db
-from core.rows import as_loaded_with, plain_rows
+from core.rows import as_loaded_row, plain_rows, set_loaded
 from grid.models import Grid, Region
 
 #: where a grid's boundary is in its row
@@ -43,7 +43,9 @@ def locate_grid(lat: float, lon: float, town_id: int | None = None) -> Grid | No
     session = db.session()
     for row in plain_rows(session, _CANDIDATES[town_id is not None], params):
         if _geometry(row[_BOUNDARY]).covers(point):
-            return as_loaded_with(session, row, Grid, ("town", Region))
+            grid, town = as_loaded_row(session, row, Grid, Region)
+            set_loaded(grid, "town", town)
+            return grid
     return None
 
 

@@ -195,3 +195,44 @@ def test_a_reports_lookups_see_what_the_unit_added_and_is_the_sessions_own(app):
         with pytest.raises(InvalidInput, match="98765"):
             intake.check_report(worker, category_code="98765", lat=grid.centroid_lat,
                                 lon=grid.centroid_lon)
+
+
+def test_a_pages_user_comes_with_its_scope_as_the_orm_would_load_it(app):
+    """The session's user (auth's user_loader) is one plain statement: the user, its region,
+    department, the department's region and its grids, each the session's own object;
+    another epoch or a disabled account logs nobody in."""
+    from auth.models import User
+    from grid.models import GridMember
+    from tests.factories import make_department
+    with writing(app):
+        town = make_town(grids=2)
+        handler = make_user("rows-page", "handler", department=make_department(town))
+        # a handler has no grids of their own; given two here, they come with the user too
+        db.session.add_all([GridMember(grid_id=grid.id, user_id=handler.id) for grid in town.grids])
+        user_id, department_id = handler.id, handler.department_id
+    load = app.login_manager._user_callback
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+    with app.test_request_context():
+        expected = {column.key: getattr(db.session.get(User, user_id), column.key)
+                    for column in User.__mapper__.column_attrs}
+        db.session.remove()
+        db.session.connection()
+        sa_event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            user = load(f"{user_id}.0")
+            assert {key: getattr(user, key) for key in expected} == expected
+            assert user.region.id == town.id and user.department.id == department_id
+            assert user.department.region.id == town.id
+            assert user.grid_ids == {grid.id for grid in town.grids}
+            assert statements == [1]
+            assert load(f"{user_id}.0") is user
+        finally:
+            sa_event.remove(db.engine, "before_cursor_execute", count)
+        assert load(f"{user_id}.1") is None  # a cookie of another epoch
+    with writing(app):
+        db.session.get(User, user_id).is_enabled = False
+    with app.test_request_context():
+        assert load(f"{user_id}.0") is None

@@ -94,12 +94,20 @@ def column_keys(mapper) -> tuple:
 def as_loaded(session, cls, values):
     """The `cls` object whose row is `values` (every column of its table, in order), as
     a query would give it: persistent in `session`, every column loaded, its
-    relationships left to load on first use (or set with set_committed_value). An object
-    of that key already in the session is given back as it is, as a query gives it."""
+    relationships left to load on first use (or set with set_loaded). An object of that
+    key already in the session is given back, as a query gives it: its columns as the
+    session has them, those it had expired (a commit, a rollback) filled from the row.
+    For models of one table with a one-column key and no inheritance, load events or
+    reconstructors (the ones the hot reads use: users, grids, regions, categories)."""
     mapper = inspect(cls)
     found = session.identity_map.get(
         mapper.identity_key_from_primary_key([values[_key_index(mapper)]]))
     if found is not None:
+        expired = inspect(found).expired_attributes
+        if expired:
+            for key, value in zip(column_keys(mapper), values):
+                if key in expired:
+                    set_committed_value(found, key, value)
         return found
     instance = mapper.class_manager.new_instance()
     instance.__dict__.update(zip(column_keys(mapper), values))  # as the ORM's loading does

@@ -169,6 +169,17 @@ def test_as_loaded_gives_back_the_object_the_session_has(app):
         known = db.session.get(User, user_id)
         row = db.session.execute(select(User.__table__).where(User.id == user_id)).one()
         assert as_loaded(db.session(), User, row) is known
+        db.session.expire(known)  # as a commit or a rollback leaves it
+        statements = []
+
+        def count(*_args):
+            statements.append(1)
+        sa_event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert as_loaded(db.session(), User, row) is known
+            assert known.username == "rows-known" and statements == []  # filled from the row
+        finally:
+            sa_event.remove(db.engine, "before_cursor_execute", count)
 
 
 def test_a_reports_lookups_see_what_the_unit_added_and_is_the_sessions_own(app):
@@ -191,7 +202,7 @@ def test_a_reports_lookups_see_what_the_unit_added_and_is_the_sessions_own(app):
         assert checked.category is fresh and checked.category.id is not None
         assert checked.grid is db.session.get(type(grid), grid.id)
         assert checked.grid.town.id == grid.town_id
-        fresh.is_active = False  # changed, not flushed: the lookup sees it
+        fresh.is_active = False  # changed, not flushed: the session's own object is the answer
         with pytest.raises(InvalidInput, match="98765"):
             intake.check_report(worker, category_code="98765", lat=grid.centroid_lat,
                                 lon=grid.centroid_lon)

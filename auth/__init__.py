@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
 
 from core.extensions import db, login_manager
-from core.rows import as_loaded_row, plain_rows, set_loaded
+from core.rows import plain_rows, set_loaded
 from core.inputs import is_id
 
 
@@ -44,22 +44,20 @@ def init_app(app) -> None:
         ident, _, epoch = session_id.partition(".")
         if not (is_id(ident) and epoch.isascii() and epoch.isdigit()):
             return None
-        from grid.models import GridMember, Region
-        department_model = User.department.property.mapper.class_
+        from auth.services import user_from_rows
+        from grid.models import Region
         session = db.session()
         rows = plain_rows(session, _session_user(), {"user_id": int(ident)})
         if not rows:
             return None
-        loaded = [as_loaded_row(session, row, User, Region, department_model, Region,
-                                GridMember) for row in rows]
-        user, region, department, department_region, _member = loaded[0]
+        user, region, department, department_region = user_from_rows(
+            session, rows, Region, User.department.property.mapper.class_, Region)
         if not user.is_enabled or (user.session_epoch or 0) != int(epoch):
             return None
         set_loaded(user, "region", region)
         set_loaded(user, "department", department)
         if department is not None:
             set_loaded(department, "region", department_region)
-        set_loaded(user, "memberships", [row[-1] for row in loaded if row[-1] is not None])
         return user
 
     from auth import api

@@ -160,12 +160,19 @@ def user_for_token(token: str, now: datetime) -> User | None:
     rows = plain_rows(session, _token_user(), {"token_hash": _hash_token(token)})
     if not rows:
         return None
-    loaded = [as_loaded_row(session, row[1:], User, GridMember) for row in rows]
-    user = loaded[0][0]
-    if rows[0][0] <= now or not user.is_enabled:
-        return None
-    set_loaded(user, "memberships", [member for _user, member in loaded if member is not None])
-    return user
+    (user,) = user_from_rows(session, [row[1:] for row in rows])
+    return None if rows[0][0] <= now or not user.is_enabled else user
+
+
+def user_from_rows(session, rows, *joined) -> list:
+    """A user read as plain rows (core.rows): each row the user's columns, then those of
+    each class in `joined` (outer-joined many-to-ones), then one grid membership's (none:
+    NULLs), a row a membership. The user and its joined objects, the user's grids set on it
+    as loaded — the token's caller and the page's user alike."""
+    loaded = [as_loaded_row(session, row, User, *joined, GridMember) for row in rows]
+    set_loaded(loaded[0][0], "memberships",
+               [objects[-1] for objects in loaded if objects[-1] is not None])
+    return loaded[0][:-1]
 
 
 def create_user(username: str, role: str, password: str, *, display_name: str | None = None,

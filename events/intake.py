@@ -10,7 +10,6 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Float, Integer, String, bindparam, literal_column, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
 from auth.permissions import case_scope
 from events.access import can_report_in, visible_clause
@@ -23,7 +22,7 @@ from events.models import Category, Event, EventLog
 from events.queries import LIST_LOADS, summary_select
 from events.signals import announce_move, cases_inserted
 from events.photos import add_photo, claim_photos
-from grid.locate import locate_grid, point_in_grid
+from grid.locate import grid_by_code, locate_grid, point_in_grid
 from grid.models import Grid
 
 STAFF_SOURCES = ("patrol", "hotline")
@@ -167,17 +166,15 @@ def commit_once(scope: str, key: str | None, create) -> tuple[Event, bool]:
         return existing, False
 
 
-#: a report's lookups, built once with their values as parameters; the category as a
-#: plain row made into the object by core.rows (past the ORM's loading)
-GRID_BY_CODE = (select(Grid).options(joinedload(Grid.town, innerjoin=True))
-                .where(Grid.code == bindparam("code", type_=String)))
+#: a report's category, built once with its code as a parameter: a plain row made into
+#: the object by core.rows (past the ORM's loading), as its grid is (grid.locate)
 CATEGORY_BY_CODE = (select(Category.__table__)
                     .where(Category.__table__.c.code == bindparam("code", type_=String)))
 
 
 def _resolve_grid(actor, grid_code, lat, lon) -> Grid:
     if grid_code:
-        grid = db.session.scalar(GRID_BY_CODE, {"code": grid_code})
+        grid = grid_by_code(grid_code)
         if grid is None:
             raise InvalidInput(_("网格 %(code)s 不存在", code=grid_code),
                                fields={"grid_code": ["unknown grid"]})

@@ -6,7 +6,7 @@ from shapely.ops import unary_union
 from sqlalchemy import select
 
 from core.extensions import db
-from grid.locate import locate_grid
+from grid.locate import grid_by_code, locate_grid
 from grid.models import Grid, Region
 
 
@@ -41,8 +41,8 @@ def test_locate_finds_the_grid_whose_polygon_holds_the_point(world):
 
 
 def test_a_located_grid_comes_with_its_town_and_is_the_sessions_own(world):
-    """locate_grid reads plain rows (core.rows): the grid it gives is the session's, loaded
-    column for column with its town, as the ORM would load them."""
+    """locate_grid and grid_by_code read plain rows (core.rows): the grid they give is the
+    session's, loaded column for column with its town, as the ORM would load them."""
     from sqlalchemy import event as sa_event
     with world.app_context():
         grid = db.session.scalar(select(Grid).where(Grid.code == "220221101000001"))
@@ -61,5 +61,7 @@ def test_a_located_grid_comes_with_its_town_and_is_the_sessions_own(world):
             assert {key: getattr(found, key) for key in known} == known
             assert found.town.name == town_name and len(statements) == 1
             assert db.session.get(Grid, found.id) is found
+            assert grid_by_code(found.code) is found and len(statements) == 2
+            assert grid_by_code("000000000000000") is None
         finally:
             sa_event.remove(db.engine, "before_cursor_execute", count)

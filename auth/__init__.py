@@ -5,6 +5,7 @@ from importlib import import_module
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
 
+from core import reference
 from core.extensions import db, login_manager
 from core.rows import plain_rows, set_loaded
 from core.inputs import is_id
@@ -24,12 +25,13 @@ def init_app(app) -> None:
         read — the grids, the region, the department and the department's region — in one
         plain statement built once, its rows made into the session's objects by core.rows
         (issue 8: each was a lazy load of its own, then the ORM's joined loading of five
-        entities)."""
+        entities). Its first column is the reference data's token (core.reference)."""
         from grid.models import GridMember, Region
         user, region, member = User.__table__, Region.__table__, GridMember.__table__
         department = User.department.property.mapper.local_table
         department_region = region.alias("department_region")
-        return (select(user, region, department, department_region, member)
+        return (select(reference.version_column(), user, region, department,
+                       department_region, member)
                 .select_from(user.outerjoin(region, region.c.id == user.c.region_id)
                              .outerjoin(department, department.c.id == user.c.department_id)
                              .outerjoin(department_region,
@@ -51,9 +53,11 @@ def init_app(app) -> None:
         if not rows:
             return None
         user, region, department, department_region = user_from_rows(
-            session, rows, Region, User.department.property.mapper.class_, Region)
+            session, [row[1:] for row in rows], Region, User.department.property.mapper.class_,
+            Region)
         if not user.is_enabled or (user.session_epoch or 0) != int(epoch):
             return None
+        reference.note(session, rows[0][0])
         set_loaded(user, "region", region)
         set_loaded(user, "department", department)
         if department is not None:

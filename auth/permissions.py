@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import bindparam, false, select, true
 
+from core import reference
 from grid.models import Region
 
 #: the roles that report incidents from the staff side (DESIGN: grid workers' patrols,
@@ -91,15 +92,21 @@ def _user_region(user) -> Scope:
     """A supervisor's subtree. A page's user comes with its region loaded; an API request's
     does not (the token's statement stays lean for every other role), and loading it
     whole through the ORM cost a third of a supervisor's list: its path alone is read,
-    once per request (kept on the user object, which lives as long as the request)."""
+    kept while the reference data stays the same (core.reference) and on the user object,
+    which lives as long as the request."""
     if "region" in user.__dict__ or user.region_id is None:
         return _region(user.region)
     kept = user.__dict__.get("_region_path")  # (region id, path): a region changed is read anew
     if kept is None or kept[0] != user.region_id:
-        from core.extensions import db
-        kept = user.__dict__["_region_path"] = (user.region_id, db.session.connection().execute(
-            _REGION_PATH, {"region_id": user.region_id}).scalar())
+        region_id = user.region_id
+        kept = user.__dict__["_region_path"] = (region_id, reference.kept(
+            "region.path", region_id, lambda: _read_region_path(region_id)))
     return Scope("region", path=kept[1]) if kept[1] is not None else NOTHING
+
+
+def _read_region_path(region_id: int) -> str | None:
+    from core.extensions import db
+    return db.session.connection().execute(_REGION_PATH, {"region_id": region_id}).scalar()
 
 
 def _grids(user) -> Scope:

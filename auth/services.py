@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from auth.models import ROLES, ApiToken, LoginFailure, User
+from core import reference
 from core.database import write_transaction
 from core.errors import InvalidInput, TooManyAttempts, Unauthorized
 from core.extensions import db
@@ -146,9 +147,11 @@ def _token_user():
     grid memberships (their scope) in one plain statement, built once — on first use, when
     every feature's models are mapped, not at import. Plain rows, made into the user by
     core.rows.as_loaded: the ORM's loading of three joined entities was ~0.1 ms of every
-    API request (issue 8)."""
+    API request (issue 8). Its second column is the reference data's token
+    (core.reference)."""
     token, user, member = ApiToken.__table__, User.__table__, GridMember.__table__
-    return (select(token.c.expires_at, *user.columns, *member.columns)
+    return (select(token.c.expires_at, reference.version_column(), *user.columns,
+                   *member.columns)
             .select_from(token.join(user, user.c.id == token.c.user_id)
                          .outerjoin(member, member.c.user_id == user.c.id))
             .where(token.c.token_hash == bindparam("token_hash"))
@@ -160,8 +163,11 @@ def user_for_token(token: str, now: datetime) -> User | None:
     rows = plain_rows(session, _token_user(), {"token_hash": _hash_token(token)})
     if not rows:
         return None
-    (user,) = user_from_rows(session, [row[1:] for row in rows])
-    return None if rows[0][0] <= now or not user.is_enabled else user
+    (user,) = user_from_rows(session, [row[2:] for row in rows])
+    if rows[0][0] <= now or not user.is_enabled:
+        return None
+    reference.note(session, rows[0][1])
+    return user
 
 
 def user_from_rows(session, rows, *joined) -> list:

@@ -50,7 +50,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     i18n.install(app)
     compression.init_app(app)
 
-    from core import database, errors, cli, inputs, requestlog, security, static, templating
+    from core import database, errors, cli, inputs, reference, requestlog, security, static, templating
     with app.app_context():
         database.configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"],
                                   app.config["SQLITE_SYNCHRONOUS"],
@@ -62,6 +62,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     security.init_app(app)
     static.init_app(app)
     templating.init_app(app)
+    reference.init_app(app)
     from core.openapi import bp as openapi_bp
     app.register_blueprint(openapi_bp)
     from core.admin import bp as admin_bp

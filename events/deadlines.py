@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import bindparam, func, select
 
 from workcal.calendar import DbCalendar
+from core import reference
 from core.extensions import db
 from workcal.worktime import WorkPeriods
 from events import escalation
@@ -37,7 +38,12 @@ def _parsed(spec: tuple, tz: str) -> WorkPeriods:
 
 def region_periods(town) -> WorkPeriods:
     """The working periods of the nearest region up the tree that sets its own (one query:
-    an ancestor's path is a prefix of the town's)."""
+    an ancestor's path is a prefix of the town's), kept while the reference data stays the
+    same (core.reference)."""
+    return reference.kept("region.periods", town.path, lambda: _read_periods(town))
+
+
+def _read_periods(town) -> WorkPeriods:
     tz = current_app.config["LOCAL_TIMEZONE"]
     parts = town.path.rstrip("/").split("/")  # "22…/2202…/…/" — ancestors' paths are prefixes
     paths = ["/".join(parts[:n]) + "/" for n in range(1, len(parts) + 1)]

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from auth.permissions import case_scope
 from events.access import can_report_in, visible_clause
+from core import reference
 from core.database import require_writing, write_transaction
 from core.errors import Forbidden, InvalidInput
 from core.rows import as_loaded, insert_now, plain_rows
@@ -172,6 +173,11 @@ CATEGORY_BY_CODE = (select(Category.__table__)
                     .where(Category.__table__.c.code == bindparam("code", type_=String)))
 
 
+def _category_row(session, code: str) -> tuple | None:
+    rows = plain_rows(session, CATEGORY_BY_CODE, {"code": code})
+    return tuple(rows[0]) if rows else None
+
+
 def _resolve_grid(actor, grid_code, lat, lon) -> Grid:
     if grid_code:
         grid = grid_by_code(grid_code)
@@ -204,8 +210,8 @@ class CheckedReport:
 def check_report(actor, *, category_code: str, lat: float, lon: float,
                  grid_code: str | None = None, source: str | None = None) -> CheckedReport:
     session = db.session()
-    rows = plain_rows(session, CATEGORY_BY_CODE, {"code": category_code})
-    category = as_loaded(session, Category, rows[0]) if rows else None
+    row = reference.kept("category", category_code, lambda: _category_row(session, category_code))
+    category = as_loaded(session, Category, row) if row else None
     if category is None or not category.is_active:
         raise InvalidInput(_("案件类别 %(code)s 不存在", code=category_code),
                            fields={"category_code": ["unknown category"]})

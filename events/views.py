@@ -12,7 +12,7 @@ from auth.masking import FULL_CONTACT_ROLES
 from auth.permissions import grid_scope
 from core.bearer import token_or_login_required
 from events.access import allowed_actions, can_see, grid_scope_clause, reportable_grids_clause
-from core import clock
+from core import clock, reference
 from core.database import write_transaction
 from core.errors import AppError, InvalidInput
 from core.extensions import db
@@ -50,10 +50,16 @@ def _categories_statement():
             .where(Category.is_active.is_(True)).order_by(Category.code))
 
 
-def _active_categories():
+def _active_categories() -> tuple:
+    """The categories a report may name, kept while the reference data stays the same
+    (core.reference)."""
+    return reference.kept("categories.active", None, _read_categories)
+
+
+def _read_categories() -> tuple:
     # plain rows on the session's connection: the ORM's execution layer, half of each of
     # these small statements, has nothing to do for them
-    return db.session.connection().execute(_categories_statement()).all()
+    return tuple(db.session.connection().execute(_categories_statement()).all())
 
 
 #: the workbench's query schema, made once as the API's is (making one deep-copies its
@@ -93,13 +99,20 @@ def _choice_statements(user) -> tuple:
 
 
 def _list_choices() -> dict:
-    """What the workbench's filters offer: the grids and departments of the user's reach."""
-    grids, departments = _choice_statements(current_user)
-    connection = db.session.connection()  # plain rows: as _active_categories
-    return dict(categories=_active_categories(), grids=connection.execute(grids).all(),
-                departments=[] if departments is None else connection.execute(departments).all(),
+    """What the workbench's filters offer: the grids and departments of the user's reach,
+    kept while the reference data stays the same (core.reference)."""
+    key = (grid_scope(current_user), current_user.role == "handler")
+    categories, grids, departments = reference.kept("workbench.choices", key, _read_choices)
+    return dict(categories=categories, grids=grids, departments=departments,
                 sources=("patrol", "resident", "hotline", "open311"),
                 may_search_phone=current_user.role in FULL_CONTACT_ROLES)
+
+
+def _read_choices() -> tuple:
+    grids, departments = _choice_statements(current_user)
+    connection = db.session.connection()  # plain rows: as _active_categories
+    return (_active_categories(), tuple(connection.execute(grids).all()),
+            () if departments is None else tuple(connection.execute(departments).all()))
 
 
 @bp.get("/events")

@@ -4,8 +4,10 @@ from functools import lru_cache
 
 from shapely.geometry import Point, shape
 from shapely.prepared import prep
+from shapely.strtree import STRtree
 from sqlalchemy import Float, Integer, String, bindparam, select
 
+from core import reference
 from core.extensions import db
 from core.rows import as_loaded_row, plain_rows, set_loaded
 from grid.models import Grid, Region
@@ -49,19 +51,53 @@ def _grid(session, row) -> Grid:
 
 
 def grid_by_code(code: str) -> Grid | None:
-    """The grid of that code (retired or not), with its town, or None."""
+    """The grid of that code (retired or not), with its town, or None; its row kept while
+    the reference data stays the same (core.reference)."""
     session = db.session()
+    row = reference.kept("grid.code", code, lambda: _row_by_code(session, code))
+    return _grid(session, row) if row else None
+
+
+def _row_by_code(session, code: str) -> tuple | None:
     rows = plain_rows(session, _BY_CODE, {"code": code})
-    return _grid(session, rows[0]) if rows else None
+    return tuple(rows[0]) if rows else None
+
+
+#: every grid in service with its town, in the order of their codes
+_IN_SERVICE = (_with_town().where(Grid.__table__.c.retired_at.is_(None))
+               .order_by(Grid.__table__.c.code))
+_TOWN_ID = Grid.__table__.columns.keys().index("town_id")
+
+
+class _Index:
+    """Every grid in service, as rows with their towns, and a tree of their boundaries:
+    kept while the reference data stays the same (core.reference), so a request finds its
+    grid without a statement."""
+
+    def __init__(self, session):
+        self.rows = tuple(tuple(row) for row in plain_rows(session, _IN_SERVICE, {}))
+        self.tree = STRtree([shape(json.loads(row[_BOUNDARY])) for row in self.rows])
+
+    def covering(self, lat: float, lon: float, town_id: int | None) -> tuple | None:
+        """The row of the grid covering the point with the lowest code (town_id: in it)."""
+        for index in sorted(self.tree.query(Point(lon, lat), predicate="covered_by")):
+            row = self.rows[index]
+            if town_id is None or row[_TOWN_ID] == town_id:
+                return row
+        return None
 
 
 def locate_grid(lat: float, lon: float, town_id: int | None = None) -> Grid | None:
     """The grid covering (lat, lon); on a shared border, the one with the lowest code."""
+    session = db.session()
+    if reference.keeps(session):
+        index = reference.kept("grid.index", None, lambda: _Index(session))
+        row = index.covering(lat, lon, town_id)
+        return None if row is None else _grid(session, row)
     params = {"lat": lat, "lon": lon}
     if town_id is not None:
         params["town_id"] = town_id
     point = Point(lon, lat)
-    session = db.session()
     for row in plain_rows(session, _CANDIDATES[town_id is not None], params):
         if _geometry(row[_BOUNDARY]).covers(point):
             return _grid(session, row)

@@ -58,7 +58,7 @@ def query_plan(connection, sql: str, parameters=None) -> str:
 
 DEMO_PASSWORD = "demo-password"
 #: reference data kept between tests (seeded once; a test that edits it restores it)
-KEPT_TABLES = {"work_day", "alembic_version", "snow_limit", "care_schedule"}
+KEPT_TABLES = {"work_day", "alembic_version", "snow_limit", "care_schedule", "reference_version"}
 
 #: a point inside grid 220221101000001 (清河镇第1网格) and one in grid …002
 POINT_GRID1 = (43.603, 126.485)

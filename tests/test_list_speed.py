@@ -306,7 +306,7 @@ def _statements_of(engine, request) -> list[str]:
 def test_each_roles_list_is_the_token_and_the_page(world, report, api):
     """The token with its user's grids, then the page; a supervisor's subtree read as its
     path alone between them — no lazy load of a whole region (it was a third of a
-    supervisor's list)."""
+    supervisor's list) — and that path kept for the next lists (core.reference)."""
     report("worker")
     with world.app_context():
         engine = db.engine
@@ -314,11 +314,16 @@ def test_each_roles_list_is_the_token_and_the_page(world, report, api):
     for username in ROLES:
         client = api(username)
         assert client.get("/api/v1/events").status_code == 200  # its token issued first
-        statements = _statements_of(engine, lambda: client.get("/api/v1/events?limit=20"))
-        assert statements[0].startswith("SELECT api_token.expires_at, user.id"), (username, statements)
-        assert statements[-1].startswith("SELECT event.id"), (username, statements)
-        between = [path] if username == "supervisor" else []
-        assert [s[:len(path)] for s in statements[1:-1]] == between, (username, statements)
+        for first in (True, False):
+            if first:
+                world.extensions["gridgov.reference"].clear()
+            statements = _statements_of(engine, lambda: client.get("/api/v1/events?limit=20"))
+            assert statements[0].startswith(
+                "SELECT api_token.expires_at, (SELECT reference_version.token FROM "
+                "reference_version) AS anon_1, user.id"), (username, statements)
+            assert statements[-1].startswith("SELECT event.id"), (username, statements)
+            between = [path] if username == "supervisor" and first else []
+            assert [s[:len(path)] for s in statements[1:-1]] == between, (username, statements)
 
 
 def test_a_page_reads_its_users_scope_with_the_user(world, report, login_as):
@@ -332,7 +337,14 @@ def test_a_page_reads_its_users_scope_with_the_user(world, report, login_as):
         client = login_as(username)
         assert client.get("/events").status_code == 200
         statements = _statements_of(engine, lambda: client.get("/events"))
-        assert statements[0].startswith("SELECT user.id"), (username, statements[0][:80])
+        assert statements[0].startswith(
+            "SELECT (SELECT reference_version.token FROM reference_version) AS anon_1, user.id"
+        ), (username, statements[0][:80])
         lazy = [s[:80] for s in statements
                 if s.startswith(("SELECT region.id AS region_id", "SELECT department.id AS"))]
         assert not lazy, (username, lazy)
+        # the filter lists (categories, grids, departments) were kept from the first page
+        # (core.reference): this one reads none of them
+        lists = [s[:60] for s in statements if s.startswith(
+            ("SELECT category.", "SELECT grid.", "SELECT department."))]
+        assert not lists, (username, lists)

@@ -12,6 +12,7 @@ from blinker import Namespace
 from sqlalchemy import Boolean, Date, String, bindparam, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core import reference
 from core.extensions import db
 
 #: Sent inside the write unit that changed the calendar, with what changed as the sender:
@@ -42,7 +43,8 @@ _MONTH = select(WorkDay.day, WorkDay.is_workday).where(
 
 class DbCalendar:
     """day -> True / False / None (year not in the table); loads a month at a time (a
-    deadline rarely reaches past the next few weeks)."""
+    deadline rarely reaches past the next few weeks), kept between requests while the
+    reference data stays the same (core.reference)."""
 
     def __init__(self):
         self._months: dict[tuple[int, int], dict[date, bool]] = {}
@@ -51,13 +53,16 @@ class DbCalendar:
         key = (day.year, day.month)
         month = self._months.get(key)
         if month is None:
-            first = date(day.year, day.month, 1)
-            last = (first + timedelta(days=31)).replace(day=1) - timedelta(days=1)
-            # plain rows on the session's connection: no autoflush (a lookup: pending
-            # changes need not be written), no ORM execution layer
-            rows = db.session.connection().execute(_MONTH, {"first": first, "last": last})
-            month = self._months[key] = dict(rows.all())
+            month = self._months[key] = reference.kept("calendar.month", key, lambda: _month(key))
         return month.get(day)
+
+
+def _month(key: tuple[int, int]) -> dict[date, bool]:
+    first = date(key[0], key[1], 1)
+    last = (first + timedelta(days=31)).replace(day=1) - timedelta(days=1)
+    # plain rows on the session's connection: no autoflush (a lookup: pending changes need
+    # not be written), no ORM execution layer
+    return dict(db.session.connection().execute(_MONTH, {"first": first, "last": last}).all())
 
 
 def package_years() -> list[int]:

@@ -1,0 +1,94 @@
+"""Reference data kept between requests, as long as the database says it is unchanged
+(issue 8).
+
+Categories, grids, regions, departments and the work calendar change a few times a year and
+are read by nearly every request: a report's category, grid and working periods, the
+workbench's filter lists. The database holds one token, `reference_version.token`, which
+triggers set to a new random value whenever one of those tables changes (migration 0039),
+in the same transaction as the change, on SQLite and PostgreSQL alike, whoever writes:
+a page, the CLI, a migration or SQL typed by hand.
+
+A request reads the token with its first statement, the caller's (auth: the page's user and
+the API token's user carry `version_column()`), and `note()`s it on its session.
+`kept(name, key, load)` then gives what `load()` gave a request of this process that read
+the same token, and otherwise calls it and keeps the result:
+
+- an edit committed before the request's first statement is seen: the token changed;
+- an edit committed while the request runs is not, as if the request had read all its
+  reference data with its first statement (SQLite reads in one snapshot anyway);
+- the token is forgotten when the session's transaction ends, so a request's write unit
+  (which ends the read transaction first), and whatever it reads after it, read the
+  database itself; so do the CLI, the scheduler and anything else that reads no caller;
+- a session holding unflushed changes reads the database (its autoflush would write them).
+
+What is kept must be plain, immutable data — rows, tuples, parsed values — never ORM
+objects, which belong to one session: core.rows makes rows into the session's objects.
+"""
+from flask import current_app
+from sqlalchemy import CheckConstraint, Column, Integer, String, Table, event, select
+from sqlalchemy.orm import Session
+
+from core.extensions import db
+
+#: the tables whose every change gives the token a new value (migration 0039's triggers)
+TABLES = ("category", "grid", "region", "department", "work_day")
+
+reference_version = Table(
+    "reference_version", db.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token", String(32), nullable=False),
+    CheckConstraint("id = 1", name="ck_reference_version_one"),
+)
+
+#: what a process keeps at most; emptied when full (a county has a few thousand grids)
+LIMIT = 4096
+
+#: where a session holds its token (session.info)
+TOKEN = "gridgov.reference_token"
+
+
+def init_app(app) -> None:
+    app.extensions["gridgov.reference"] = {}
+
+
+def version_column():
+    """The token as a column of the caller's statement (no statement of its own)."""
+    return select(reference_version.c.token).scalar_subquery()
+
+
+def note(session, token: str | None) -> None:
+    """The request's token, read by its first statement in the session's transaction (None:
+    nothing is kept)."""
+    if token is not None and session.in_transaction():
+        session.info[TOKEN] = token
+
+
+def keeps(session) -> bool:
+    """Whether `kept` keeps anything for this session now (for a caller whose way of
+    reading without it differs: one grid by a statement, or all of them kept)."""
+    return TOKEN in session.info and not (session.new or session.deleted or session.dirty)
+
+
+def kept(name: str, key, load):
+    """load()'s value for (name, key) as of the session's token: kept between requests of
+    this process while the token stays the same; load() itself when there is no token."""
+    session = db.session()
+    if not keeps(session):
+        return load()
+    token = session.info[TOKEN]
+    store = current_app.extensions["gridgov.reference"]
+    found = store.get((name, key))
+    if found is not None and found[0] == token:
+        return found[1]
+    value = load()
+    if len(store) >= LIMIT:
+        store.clear()
+    store[(name, key)] = (token, value)
+    return value
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget(session, transaction) -> None:
+    """A token is good for the transaction that read it."""
+    if transaction.parent is None:
+        session.info.pop(TOKEN, None)

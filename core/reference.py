@@ -16,7 +16,7 @@ the same token, and otherwise calls it and keeps the result:
 - an edit committed before the request's first statement is seen: the token changed;
 - an edit committed while the request runs is not, as if the request had read all its
   reference data with its first statement (SQLite reads in one snapshot anyway);
-- the token is forgotten when the session's transaction ends, so a request's write unit
+- the token is good for the session's transaction that read it, so a request's write unit
   (which ends the read transaction first), and whatever it reads after it, read the
   database itself; so do the CLI, the scheduler and anything else that reads no caller;
 - a session holding unflushed changes reads the database (its autoflush would write them).
@@ -25,8 +25,7 @@ What is kept must be plain, immutable data — rows, tuples, parsed values — n
 objects, which belong to one session: core.rows makes rows into the session's objects.
 """
 from flask import current_app
-from sqlalchemy import CheckConstraint, Column, Integer, String, Table, event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import CheckConstraint, Column, Integer, String, Table, select
 
 from core.extensions import db
 
@@ -58,15 +57,18 @@ def version_column():
 
 def note(session, token: str | None) -> None:
     """The request's token, read by its first statement in the session's transaction (None:
-    nothing is kept)."""
-    if token is not None and session.in_transaction():
-        session.info[TOKEN] = token
+    nothing is kept). It is good for that transaction only."""
+    transaction = session.get_transaction()
+    if token is not None and transaction is not None:
+        session.info[TOKEN] = (transaction, token)
 
 
 def keeps(session) -> bool:
     """Whether `kept` keeps anything for this session now (for a caller whose way of
     reading without it differs: one grid by a statement, or all of them kept)."""
-    return TOKEN in session.info and not (session.new or session.deleted or session.dirty)
+    noted = session.info.get(TOKEN)
+    return (noted is not None and noted[0] is session.get_transaction()
+            and not (session.new or session.deleted or session.dirty))
 
 
 def kept(name: str, key, load):
@@ -75,7 +77,7 @@ def kept(name: str, key, load):
     session = db.session()
     if not keeps(session):
         return load()
-    token = session.info[TOKEN]
+    token = session.info[TOKEN][1]
     store = current_app.extensions["gridgov.reference"]
     found = store.get((name, key))
     if found is not None and found[0] == token:
@@ -85,10 +87,3 @@ def kept(name: str, key, load):
         store.clear()
     store[(name, key)] = (token, value)
     return value
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget(session, transaction) -> None:
-    """A token is good for the transaction that read it."""
-    if transaction.parent is None:
-        session.info.pop(TOKEN, None)

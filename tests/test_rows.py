@@ -4,7 +4,7 @@ without asking the database again, and it changes afterwards as any case does. T
 caller and a report's category and grid are read as plain rows and made into objects
 that are the session's own, as the ORM would have loaded them."""
 import pytest
-from sqlalchemy import event as sa_event, select
+from sqlalchemy import event as sa_event, inspect, select
 
 from core.errors import InvalidInput
 from core.extensions import db
@@ -180,6 +180,27 @@ def test_as_loaded_gives_back_the_object_the_session_has(app):
             assert known.username == "rows-known" and statements == []  # filled from the row
         finally:
             sa_event.remove(db.engine, "before_cursor_execute", count)
+
+
+def test_an_object_as_loaded_lives_in_the_session_as_a_loaded_one(app):
+    """Put into the session's identity map as the ORM's loading puts a row's object
+    (core.rows.as_loaded): nothing to flush, refreshed and expired as any, detached when
+    the session closes, and merged back into another."""
+    from auth.models import User
+    from core.rows import as_loaded
+    with writing(app):
+        user_id = make_user("rows-life", "admin").id
+    with app.app_context():
+        row = db.session.execute(select(User.__table__).where(User.id == user_id)).one()
+        user = as_loaded(db.session(), User, row)
+        state = inspect(user)
+        assert state.persistent and not (db.session.new or db.session.dirty)
+        assert state.identity == (user_id,) and db.session.get(User, user_id) is user
+        db.session.expire(user)
+        assert user.username == "rows-life"  # reloaded by the ORM itself
+        db.session.close()
+        assert state.detached
+        assert db.session.merge(user, load=False).username == "rows-life"
 
 
 def test_a_reports_lookups_see_what_the_unit_added_and_is_the_sessions_own(app):

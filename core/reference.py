@@ -22,8 +22,12 @@ the same token, and otherwise calls it and keeps the result:
 - a session holding unflushed changes reads the database (its autoflush would write them).
 
 What is kept must be plain, immutable data — rows, tuples, parsed values — never ORM
-objects, which belong to one session: core.rows makes rows into the session's objects.
+objects, which belong to one session: core.rows makes rows into the session's objects
+(`loadable` copies a row's JSON values first). Nothing found is not kept: a made-up code
+costs a statement, as before, and cannot push out what is.
 """
+from copy import deepcopy
+
 from flask import current_app
 from sqlalchemy import CheckConstraint, Column, Integer, String, Table, select
 
@@ -39,7 +43,8 @@ reference_version = Table(
     CheckConstraint("id = 1", name="ck_reference_version_one"),
 )
 
-#: what a process keeps at most; emptied when full (a county has a few thousand grids)
+#: what a process keeps at most, the oldest dropped first (a county has a few thousand
+#: grids; a grid worker's filter lists are kept by the worker's grids)
 LIMIT = 4096
 
 #: where a session holds its token (session.info)
@@ -57,9 +62,11 @@ def version_column():
 
 def note(session, token: str | None) -> None:
     """The request's token, read by its first statement in the session's transaction (None:
-    nothing is kept). It is good for that transaction only."""
+    nothing is kept). It is good for that transaction only, and never inside a write unit
+    (what it reads there may be its own uncommitted change)."""
+    from core.database import is_writing
     transaction = session.get_transaction()
-    if token is not None and transaction is not None:
+    if token is not None and transaction is not None and not is_writing():
         session.info[TOKEN] = (transaction, token)
 
 
@@ -83,7 +90,18 @@ def kept(name: str, key, load):
     if found is not None and found[0] == token:
         return found[1]
     value = load()
-    if len(store) >= LIMIT:
-        store.clear()
+    if value is None:  # nothing found (an unknown code a request made up) is not kept
+        return value
+    if len(store) >= LIMIT:  # the oldest out first
+        del store[next(iter(store))]
     store[(name, key)] = (token, value)
     return value
+
+
+def loadable(row: tuple) -> tuple:
+    """A kept row's values for core.rows.as_loaded: its JSON lists and dicts copied, so an
+    object changing one in place changes neither what is kept nor other requests' objects."""
+    if not any(isinstance(value, (list, dict)) for value in row):
+        return row
+    return tuple(deepcopy(value) if isinstance(value, (list, dict)) else value
+                 for value in row)

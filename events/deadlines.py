@@ -40,7 +40,9 @@ def region_periods(town) -> WorkPeriods:
     """The working periods of the nearest region up the tree that sets its own (one query:
     an ancestor's path is a prefix of the town's), kept while the reference data stays the
     same (core.reference)."""
-    return reference.kept("region.periods", town.path, lambda: _read_periods(town))
+    config = current_app.config
+    key = (town.path, config["LOCAL_TIMEZONE"], tuple(config["WORK_PERIODS"]))
+    return reference.kept("region.periods", key, lambda: _read_periods(town))
 
 
 def _read_periods(town) -> WorkPeriods:

@@ -211,7 +211,7 @@ def check_report(actor, *, category_code: str, lat: float, lon: float,
                  grid_code: str | None = None, source: str | None = None) -> CheckedReport:
     session = db.session()
     row = reference.kept("category", category_code, lambda: _category_row(session, category_code))
-    category = as_loaded(session, Category, row) if row else None
+    category = as_loaded(session, Category, reference.loadable(row)) if row else None
     if category is None or not category.is_active:
         raise InvalidInput(_("案件类别 %(code)s 不存在", code=category_code),
                            fields={"category_code": ["unknown category"]})

@@ -171,3 +171,44 @@ def test_a_token_serves_only_its_own_transaction(world):
         session.execute(text("SELECT 1"))
         reference.note(session, token)
         assert reference.kept("t", 1, load) == 3  # the same token again: what was kept
+
+
+def test_every_reference_table_has_its_triggers(app):
+    """A migration that rebuilds a table (SQLite's batch mode) drops its triggers, and the
+    token would never change again: they are all there at head."""
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            names = db.session.execute(text(
+                "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal "
+                "AND tgname LIKE '%\\_reference'")).scalars().all()
+            expected = {f"{table}_reference" for table in reference.TABLES}
+        else:
+            names = db.session.execute(text(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                "AND name LIKE '%\\_reference\\_%' ESCAPE '\\'")).scalars().all()
+            expected = {f"{table}_reference_{change}" for table in reference.TABLES
+                        for change in ("insert", "update", "delete")}
+    assert set(names) == expected
+
+
+def test_made_up_codes_are_not_kept_and_a_broken_boundary_stops_one_grid(world, api):
+    """Codes a request makes up cost a statement each and push nothing out; a boundary
+    written past the import's check loses that grid only, not every report's."""
+    worker = api("worker")
+    store = world.extensions["gridgov.reference"]
+    for n in range(5):
+        answer = worker.post("/api/v1/events", json={
+            "category_code": f"9999{n}", "lat": POINT_GRID1[0], "lon": POINT_GRID1[1],
+            "description": "编造的类别"})
+        assert answer.status_code == 422
+        answer = worker.post("/api/v1/events", json={
+            "category_code": "06010", "grid_code": f"99999999999999{n}",
+            "lat": POINT_GRID1[0], "lon": POINT_GRID1[1], "description": "编造的网格"})
+        assert answer.status_code == 422
+    assert not [key for key in store if key[1] is not None and "9999" in str(key[1])]
+    _elsewhere(world, "UPDATE grid SET boundary = '{not json' WHERE code = :code",
+               code="220221101000002")
+    answer = worker.post("/api/v1/events", json={
+        "category_code": "06010", "lat": POINT_GRID1[0], "lon": POINT_GRID1[1],
+        "description": "垃圾堆放在路边"})
+    assert answer.status_code == 201 and answer.get_json()["grid_code"] == GRID1

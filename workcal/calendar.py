@@ -5,7 +5,9 @@ admins add a new year and override single days. Years not held yet are reported 
 unknown, which the working-time functions count Monday–Friday, provisionally.
 """
 from datetime import date, datetime, timedelta
+from collections.abc import Mapping
 from functools import cache
+from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 from blinker import Namespace
@@ -57,12 +59,13 @@ class DbCalendar:
         return month.get(day)
 
 
-def _month(key: tuple[int, int]) -> dict[date, bool]:
+def _month(key: tuple[int, int]) -> Mapping[date, bool]:
     first = date(key[0], key[1], 1)
     last = (first + timedelta(days=31)).replace(day=1) - timedelta(days=1)
     # plain rows on the session's connection: no autoflush (a lookup: pending changes need
     # not be written), no ORM execution layer
-    return dict(db.session.connection().execute(_MONTH, {"first": first, "last": last}).all())
+    return MappingProxyType(dict(db.session.connection().execute(
+        _MONTH, {"first": first, "last": last}).all()))  # read-only: it is kept
 
 
 def package_years() -> list[int]:

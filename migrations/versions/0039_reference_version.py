@@ -52,10 +52,10 @@ def upgrade():
 def downgrade():
     if op.get_bind().dialect.name == 'postgresql':
         for table in TABLES:
-            op.execute(f"DROP TRIGGER {table}_reference ON {table}")
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_reference ON {table}")
         op.execute("DROP FUNCTION gridgov_reference_changed()")
     else:
         for table in TABLES:
             for change in ("insert", "update", "delete"):
-                op.execute(f"DROP TRIGGER {table}_reference_{change}")
+                op.execute(f"DROP TRIGGER IF EXISTS {table}_reference_{change}")
     op.drop_table('reference_version')

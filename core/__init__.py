@@ -50,7 +50,8 @@ def create_app(config: type | dict | None = None) -> Flask:
     i18n.install(app)
     compression.init_app(app)
 
-    from core import database, errors, cli, inputs, reference, requestlog, security, static, templating
+    from core import (database, errors, cli, inputs, reference, requestlog, security, static,
+                      templating)
     with app.app_context():
         database.configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"],
                                   app.config["SQLITE_SYNCHRONOUS"],

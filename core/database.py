@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from core import reference, textsearch
+from core import textsearch
 from core.extensions import db
 
 _writing: ContextVar[bool] = ContextVar("gridgov_writing", default=False)
@@ -137,18 +137,13 @@ def _end_read_committing(session) -> None:
     add), or a transaction PostgreSQL has failed, is rolled back as before. SQLite keeps
     its rollback (its driver keeps its statements either way)."""
     if _writing.get() or not session.in_transaction() or session.new or session.dirty \
-            or session.deleted or _queued(session) \
+            or session.deleted or any(session.info.values()) \
             or session.get_bind().dialect.name != "postgresql":
         return
     from psycopg.pq import TransactionStatus
     status = session.connection().connection.driver_connection.info.transaction_status
     if status == TransactionStatus.INTRANS:
         _commit_keeping(session)  # what was read stays loaded, as session.remove() leaves it
-
-
-def _queued(session) -> bool:
-    """Work in `session.info` for a commit to do (the reference data's token is not)."""
-    return any(value for key, value in session.info.items() if key != reference.TOKEN)
 
 
 class WriterQueue:

@@ -27,10 +27,12 @@ objects, which belong to one session: core.rows makes rows into the session's ob
 costs a statement, as before, and cannot push out what is.
 """
 from copy import deepcopy
+from weakref import WeakKeyDictionary
 
 from flask import current_app
 from sqlalchemy import CheckConstraint, Column, Integer, String, Table, select
 
+from core.database import is_writing
 from core.extensions import db
 
 #: the tables whose every change gives the token a new value (migration 0039's triggers)
@@ -47,8 +49,9 @@ reference_version = Table(
 #: grids; a grid worker's filter lists are kept by the worker's grids)
 LIMIT = 4096
 
-#: where a session holds its token (session.info)
-TOKEN = "gridgov.reference_token"
+#: each transaction's token, as long as the transaction lives: a session's next transaction
+#: has none until its caller's statement notes one
+_tokens: WeakKeyDictionary = WeakKeyDictionary()
 
 
 def init_app(app) -> None:
@@ -64,27 +67,30 @@ def note(session, token: str | None) -> None:
     """The request's token, read by its first statement in the session's transaction (None:
     nothing is kept). It is good for that transaction only, and never inside a write unit
     (what it reads there may be its own uncommitted change)."""
-    from core.database import is_writing
     transaction = session.get_transaction()
     if token is not None and transaction is not None and not is_writing():
-        session.info[TOKEN] = (transaction, token)
+        _tokens[transaction] = token
 
 
 def keeps(session) -> bool:
     """Whether `kept` keeps anything for this session now (for a caller whose way of
     reading without it differs: one grid by a statement, or all of them kept)."""
-    noted = session.info.get(TOKEN)
-    return (noted is not None and noted[0] is session.get_transaction()
-            and not (session.new or session.deleted or session.dirty))
+    return _token(session) is not None
+
+
+def _token(session) -> str | None:
+    transaction = session.get_transaction()
+    if transaction is None or session.new or session.deleted or session.dirty:
+        return None
+    return _tokens.get(transaction)
 
 
 def kept(name: str, key, load):
     """load()'s value for (name, key) as of the session's token: kept between requests of
     this process while the token stays the same; load() itself when there is no token."""
-    session = db.session()
-    if not keeps(session):
+    token = _token(db.session())
+    if token is None:
         return load()
-    token = session.info[TOKEN][1]
     store = current_app.extensions["gridgov.reference"]
     found = store.get((name, key))
     if found is not None and found[0] == token:

@@ -158,3 +158,9 @@ def plain_rows(session, statement, params) -> list:
     if session.autoflush and (session.new or session.dirty or session.deleted):
         session.flush()
     return session.connection().execute(statement, params).all()
+
+
+def first_row(session, statement, params) -> tuple | None:
+    """plain_rows' first row as a plain tuple (what core.reference may keep), or None."""
+    rows = plain_rows(session, statement, params)
+    return tuple(rows[0]) if rows else None

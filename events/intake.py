@@ -16,7 +16,7 @@ from events.access import can_report_in, visible_clause
 from core import reference
 from core.database import require_writing, write_transaction
 from core.errors import Forbidden, InvalidInput
-from core.rows import as_loaded, insert_now, plain_rows
+from core.rows import as_loaded, first_row, insert_now
 from core.extensions import db
 from events import deadlines, lifecycle
 from events.models import Category, Event, EventLog
@@ -173,11 +173,6 @@ CATEGORY_BY_CODE = (select(Category.__table__)
                     .where(Category.__table__.c.code == bindparam("code", type_=String)))
 
 
-def _category_row(session, code: str) -> tuple | None:
-    rows = plain_rows(session, CATEGORY_BY_CODE, {"code": code})
-    return tuple(rows[0]) if rows else None
-
-
 def _resolve_grid(actor, grid_code, lat, lon) -> Grid:
     if grid_code:
         grid = grid_by_code(grid_code)
@@ -210,7 +205,8 @@ class CheckedReport:
 def check_report(actor, *, category_code: str, lat: float, lon: float,
                  grid_code: str | None = None, source: str | None = None) -> CheckedReport:
     session = db.session()
-    row = reference.kept("category", category_code, lambda: _category_row(session, category_code))
+    row = reference.kept("category", category_code,
+                         lambda: first_row(session, CATEGORY_BY_CODE, {"code": category_code}))
     category = as_loaded(session, Category, reference.loadable(row)) if row else None
     if category is None or not category.is_active:
         raise InvalidInput(_("案件类别 %(code)s 不存在", code=category_code),

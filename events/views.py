@@ -82,7 +82,7 @@ def _choice_statements(user) -> tuple:
     """The grids and the departments of `user`'s reach as two statements built once per
     reach (a grid scope is a value: another reach, another key), none for a handler's
     departments (they filter by their own)."""
-    key = (grid_scope(user), user.role == "handler")
+    key = _reach(user)
     found = _CHOICE_STATEMENTS.get(key)
     if found is None:
         reach = grid_scope_clause(user)
@@ -98,11 +98,17 @@ def _choice_statements(user) -> tuple:
     return found
 
 
+def _reach(user) -> tuple:
+    """What the filter lists depend on besides the reference data: the user's grid scope,
+    and whether the user is a handler (who filters by their own department)."""
+    return grid_scope(user), user.role == "handler"
+
+
 def _list_choices() -> dict:
     """What the workbench's filters offer: the grids and departments of the user's reach,
     kept while the reference data stays the same (core.reference)."""
-    key = (grid_scope(current_user), current_user.role == "handler")
-    categories, grids, departments = reference.kept("workbench.choices", key, _read_choices)
+    categories, grids, departments = reference.kept("workbench.choices", _reach(current_user),
+                                                    _read_choices)
     return dict(categories=categories, grids=grids, departments=departments,
                 sources=("patrol", "resident", "hotline", "open311"),
                 may_search_phone=current_user.role in FULL_CONTACT_ROLES)

@@ -10,7 +10,7 @@ from sqlalchemy import Float, Integer, String, bindparam, select
 
 from core import reference
 from core.extensions import db
-from core.rows import as_loaded_row, plain_rows, set_loaded
+from core.rows import as_loaded_row, first_row, plain_rows, set_loaded
 from grid.models import Grid, Region
 
 #: where a grid's boundary is in its row
@@ -55,13 +55,8 @@ def grid_by_code(code: str) -> Grid | None:
     """The grid of that code (retired or not), with its town, or None; its row kept while
     the reference data stays the same (core.reference)."""
     session = db.session()
-    row = reference.kept("grid.code", code, lambda: _row_by_code(session, code))
+    row = reference.kept("grid.code", code, lambda: first_row(session, _BY_CODE, {"code": code}))
     return _grid(session, row) if row else None
-
-
-def _row_by_code(session, code: str) -> tuple | None:
-    rows = plain_rows(session, _BY_CODE, {"code": code})
-    return tuple(rows[0]) if rows else None
 
 
 #: every grid in service with its town, in the order of their codes

@@ -50,18 +50,15 @@ def _a_new_row(app, name: str) -> dict:
 def test_every_change_of_a_reference_table_gives_a_new_token(world, name):
     """Inserted, updated or deleted by SQL on another connection: each a new token."""
     row = _a_new_row(world, name)
-    key = next(iter({"category", "region", "grid", "department"} & {name}), None)
-    where = "code = :key" if key else "day = :key"
+    key, column = ("day", "source") if name == "work_day" else ("code", "name")
     columns = ", ".join(row)
     values = ", ".join(f":{column}" for column in row)
     seen = {_token(world)}
     _elsewhere(world, f"INSERT INTO {name} ({columns}) VALUES ({values})", **row)
     seen.add(_token(world))
-    column = "name" if key else "source"
-    _elsewhere(world, f"UPDATE {name} SET {column} = {column} WHERE {where}",
-               key=row["code" if key else "day"])
+    _elsewhere(world, f"UPDATE {name} SET {column} = {column} WHERE {key} = :key", key=row[key])
     seen.add(_token(world))
-    _elsewhere(world, f"DELETE FROM {name} WHERE {where}", key=row["code" if key else "day"])
+    _elsewhere(world, f"DELETE FROM {name} WHERE {key} = :key", key=row[key])
     seen.add(_token(world))
     assert len(seen) == 4
 

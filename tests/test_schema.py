@@ -69,6 +69,12 @@ def test_the_migrations_run_on_a_database_full_of_data(empty_database_url, tmp_p
             assert db.session.scalar(select(func.sum(table.c.reported))) == cases
         if db.engine.dialect.name == "sqlite":
             assert db.session.execute(text("PRAGMA foreign_key_check")).all() == []
+        # migration 0039's token, on a database holding data: a category edited, a new one
+        token = text("SELECT token FROM reference_version")
+        before = db.session.execute(token).scalar_one()
+        db.session.execute(text("UPDATE category SET name = name"))
+        assert db.session.execute(token).scalar_one() != before
+        db.session.rollback()
         db.session.remove()
         with db.engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(

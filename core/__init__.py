@@ -55,7 +55,8 @@ def create_app(config: type | dict | None = None) -> Flask:
     with app.app_context():
         database.configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"],
                                   app.config["SQLITE_SYNCHRONOUS"],
-                                  app.config["SQLITE_WRITER_WAIT_MS"])
+                                  app.config["SQLITE_WRITER_WAIT_MS"],
+                                  app.config["SQLITE_CHECKPOINT_EVERY"])
     database.close_quietly(app)  # after db.init_app: runs before its teardown
     requestlog.init_app(app)  # first: a request refused by any check still has its id
     inputs.init_app(app)  # before any blueprint: the bounded <int:…> converter

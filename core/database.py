@@ -158,9 +158,13 @@ class WriterQueue:
     Retry-After — so a stuck writer cannot hold everyone up for longer. Writers that do
     not queue (a `sqlite3` shell) are still covered by the busy timeout."""
 
-    def __init__(self, path: str, wait_s: float):
+    def __init__(self, path: str, wait_s: float, checkpoint=None, checkpoint_every: int = 0):
         self.path = path
         self.wait_s = wait_s
+        #: called after every `checkpoint_every`-th turn this process gave back (below)
+        self.checkpoint = checkpoint
+        self.checkpoint_every = checkpoint_every
+        self._units = 0
         self._pid = None
         self._fd = None
         self._threads = None
@@ -209,13 +213,19 @@ class WriterQueue:
             threads.release()
             raise
 
-    @staticmethod
-    def release(turn: tuple) -> None:
+    def release(self, turn: tuple) -> None:
+        """Give the turn back; then, every `checkpoint_every`-th time in this process, copy
+        the WAL's pages into the database file (a PASSIVE checkpoint) outside the turn."""
         threads, fd = turn
         try:
             fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
             threads.release()
+        if self.checkpoint is not None and self.checkpoint_every > 0:
+            self._units += 1
+            if self._units >= self.checkpoint_every:
+                self._units = 0
+                self.checkpoint()
 
 
 def _locked() -> OperationalError:
@@ -224,7 +234,7 @@ def _locked() -> OperationalError:
 
 
 _OPENING = threading.Lock()
-#: the turn this unit of work holds: (queue's threads' lock, descriptor)
+#: the turn this unit of work holds: (its queue, (queue's threads' lock, descriptor))
 _turn: ContextVar[tuple | None] = ContextVar("gridgov_writer_turn", default=None)
 
 
@@ -232,14 +242,15 @@ def _take_turn(queue: WriterQueue | None) -> None:
     if queue is not None and _turn.get() is None:
         turn = queue.acquire()
         if turn is not None:
-            _turn.set(turn)
+            _turn.set((queue, turn))
 
 
 def _give_turn_back() -> None:
-    turn = _turn.get()
-    if turn is not None:
+    held = _turn.get()
+    if held is not None:
         _turn.set(None)
-        WriterQueue.release(turn)
+        queue, turn = held
+        queue.release(turn)
 
 
 @contextmanager
@@ -296,7 +307,8 @@ def _end_rehearsal(engines, engine, joining, connection, turn) -> None:
                 connection.close()
     finally:
         if turn is not None:
-            WriterQueue.release(turn)
+            queue, held = turn
+            queue.release(held)
 
 
 def _hinting(compiler: type) -> type:
@@ -308,8 +320,29 @@ def _hinting(compiler: type) -> type:
                 {"get_from_hint_text": lambda self, table, text: text})
 
 
+#: SQLite's own checkpoint (`wal_autocheckpoint`, in WAL frames) where the writers' queue
+#: checkpoints: only writes that do not queue (a migration, a `sqlite3` shell) reach it
+BACKSTOP_FRAMES = 20_000
+
+
+def checkpoint(engine: Engine) -> None:
+    """Copy what the WAL holds into the database file without waiting for anyone (a
+    PASSIVE checkpoint: readers and writers go on meanwhile; another checkpoint running
+    makes this one return at once). SQLite's default runs it inside the commit that makes
+    the WAL pass 1,000 pages — while that writer still holds the writers' turn, so every
+    writer waited for the copy and, with synchronous = NORMAL, for its two fsyncs. Run
+    after the turn is given back, it is no longer in anyone's way (issue 8). The write
+    before it has committed: a failure here is logged, never raised."""
+    try:
+        with engine.connect() as connection:
+            connection.connection.dbapi_connection.execute(
+                "PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+    except Exception:  # noqa: BLE001 — the unit of work before it has committed
+        logging.getLogger(__name__).warning("WAL checkpoint failed", exc_info=True)
+
+
 def configure_engine(engine: Engine, busy_timeout_ms: int, synchronous: str = "NORMAL",
-                     writer_wait_ms: int | None = None) -> None:
+                     writer_wait_ms: int | None = None, checkpoint_every: int = 0) -> None:
     if engine.dialect.name != "sqlite":
         return
     engine.dialect.statement_compiler = _hinting(type(engine.dialect).statement_compiler)
@@ -327,12 +360,17 @@ def configure_engine(engine: Engine, busy_timeout_ms: int, synchronous: str = "N
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute(f"PRAGMA synchronous = {synchronous}")
+            if checkpoint_every:
+                # the queue checkpoints (below); SQLite's own only for writes past it
+                cursor.execute(f"PRAGMA wal_autocheckpoint = {BACKSTOP_FRAMES}")
         cursor.close()
 
     queue = None
     if engine.url.database not in (None, "", ":memory:"):
         wait_s = (busy_timeout_ms if writer_wait_ms is None else writer_wait_ms) / 1000
-        queue = WriterQueue(engine.url.database + "-writer", wait_s)
+        queue = WriterQueue(engine.url.database + "-writer", wait_s,
+                            checkpoint=lambda: checkpoint(engine),
+                            checkpoint_every=checkpoint_every)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):

@@ -199,7 +199,7 @@ def test_a_queue_file_made_read_only_still_serves(world, tmp_path):
         finally:
             os.close(fd)
     finally:
-        WriterQueue.release(turn)
+        queue.release(turn)
 
 
 def test_without_a_queue_file_writers_fall_back_to_the_busy_timeout(world, tmp_path, caplog):
@@ -235,3 +235,73 @@ def test_a_rehearsal_that_cannot_begin_gives_the_turn_back(world, tmp_path):
     finally:
         shell.execute("ROLLBACK")
         shell.close()
+
+
+def _file_cases(app) -> int:
+    """Cases in the database file alone, as if its WAL were gone: what checkpoints copied."""
+    import shutil
+    import sqlite3
+    path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    copy = f"{path}.file-only"
+    shutil.copyfile(path, copy)
+    try:
+        connection = sqlite3.connect(copy)
+        try:
+            return connection.execute("SELECT count(*) FROM event").fetchone()[0]
+        finally:
+            connection.close()
+    finally:
+        os.remove(copy)
+
+
+def test_a_process_checkpoints_the_wal_after_giving_its_turn_back(world, monkeypatch):
+    """Every SQLITE_CHECKPOINT_EVERY-th unit of a process copies the WAL into the database
+    file, and does it after giving the turn back, so no other writer waits for the copy;
+    SQLite's own checkpoint inside the commit is left for writes past the queue."""
+    import core.database as database
+    seen = []
+    real = database.checkpoint
+
+    def spying(engine):
+        seen.append(_turn_is_free(world))
+        real(engine)
+    monkeypatch.setattr(database, "checkpoint", spying)
+    with another_app(world, SQLITE_CHECKPOINT_EVERY=3) as app:
+        with app.app_context():
+            assert db.session.connection().exec_driver_sql(
+                "PRAGMA wal_autocheckpoint").scalar() == database.BACKSTOP_FRAMES
+            db.session.rollback()
+        _report_slowly(app, "one")
+        _report_slowly(app, "two")
+        assert seen == []
+        in_file = _file_cases(app)
+        _report_slowly(app, "three")
+        assert seen == [True]  # the third unit checkpointed, outside its turn
+        assert in_file < _file_cases(app) == _cases(app)  # all of it now in the file
+        for n in range(3):
+            _report_slowly(app, f"more {n}")
+        assert seen == [True, True]
+
+
+def test_a_failed_checkpoint_loses_nothing_and_fails_no_request(world, monkeypatch, caplog):
+    """The unit before it has committed: a checkpoint that fails is logged, the report is
+    stored and answered as usual."""
+    from tests.support import ApiClient, POINT_GRID1 as POINT
+    import core.database as database
+    real = database.checkpoint
+
+    class Gone:
+        def connect(self):
+            raise OSError("disk gone")
+    monkeypatch.setattr(database, "checkpoint", lambda _engine: real(Gone()))
+    with another_app(world, SQLITE_CHECKPOINT_EVERY=1) as app:
+        token = _token(app)
+        before = _cases(world)
+        worker = ApiClient(app.test_client(), token)
+        with caplog.at_level("WARNING"):
+            answer = worker.post("/api/v1/events", json={
+                "category_code": "06010", "lat": POINT[0], "lon": POINT[1],
+                "description": "检查点失败"})
+        assert answer.status_code == 201
+        assert "WAL checkpoint failed" in caplog.text
+    assert _cases(world) == before + 1

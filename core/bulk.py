@@ -9,7 +9,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.types import NullType
 
+from core.database import on_driver, require_writing
 from core.extensions import db
+from core.rows import insert_rows
 
 
 def postgresql() -> bool:
@@ -66,6 +68,11 @@ def bulk_insert(table, rows: list[dict], *, returning=(), skip_conflicts=False):
         if returning:
             statement = statement.returning(*returning)
         return db.session.execute(statement)
+    if not (skip_conflicts or returning):
+        # a create's notices are written under the write lock: on the driver (core.rows)
+        require_writing("INSERT")
+        insert_rows(db.session.connection(), table, rows)
+        return None
     return db.session.execute(_sqlite_insert(table, skip_conflicts, tuple(returning)), rows)
 
 
@@ -120,4 +127,4 @@ def bulk_add(table, keys: tuple, counters: tuple, rows: list[dict], executor=Non
     dialect = connection.dialect.name
     if dialect == "sqlite":
         rows = [{name: _plain(value) for name, value in row.items()} for row in rows]
-    connection.exec_driver_sql(_adding(table, tuple(keys), tuple(counters), dialect), rows)
+    on_driver(connection, _adding(table, tuple(keys), tuple(counters), dialect), rows, many=True)

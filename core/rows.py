@@ -20,7 +20,7 @@ from sqlalchemy.orm.base import instance_state
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.interfaces import MANYTOONE
 
-from core.database import require_writing
+from core.database import on_driver, require_writing
 
 
 @lru_cache(maxsize=None)
@@ -44,8 +44,55 @@ def _plan(mapper) -> tuple:
                          rel.mapper.get_property_by_column(remote).key)
                         for local, remote in rel.local_remote_pairs))
         for rel in mapper.relationships if rel.direction is MANYTOONE)
-    return (insert(table), tuple(columns), relations,
-            mapper.get_property_by_column(key_column).key)
+    return (table, tuple(columns), relations, mapper.get_property_by_column(key_column).key)
+
+
+@lru_cache(maxsize=None)
+def _driver_insert(table, names: tuple, dialect) -> tuple:
+    """An INSERT of `names` into `table` compiled once for `dialect`: its SQL, each
+    placeholder's (column, bind processor) in the driver's order, whether the driver takes
+    them by position, and whether the new key comes back by RETURNING (PostgreSQL) or as
+    the cursor's lastrowid (SQLite)."""
+    statement = insert(table)
+    returning = dialect.name != "sqlite"
+    if returning:
+        statement = statement.returning(*table.primary_key.columns)
+    compiled = statement.compile(dialect=dialect, column_keys=list(names))
+    processors = compiled._bind_processors
+    order = compiled.positiontup if compiled.positional else tuple(compiled.bind_names.values())
+    return (str(compiled), tuple((name, processors.get(name)) for name in order),
+            compiled.positional, returning)
+
+
+def insert_rows(connection, table, rows: list[dict]) -> None:
+    """INSERT `rows` (dicts naming the same columns) with one executemany on the driver
+    (SQLite: core.bulk's plain batches, the notices of a create among them)."""
+    sql, binds, positional, _returning = _driver_insert(table, tuple(rows[0]),
+                                                        connection.dialect)
+    if positional:
+        params = [tuple(row[name] if process is None else process(row[name])
+                        for name, process in binds) for row in rows]
+    else:
+        params = [{name: row[name] if process is None else process(row[name])
+                   for name, process in binds} for row in rows]
+    on_driver(connection, sql, params, many=True)
+
+
+def insert_row(connection, table, values: dict):
+    """INSERT one row of `values` (column → value, each as the column's type takes it) on
+    the driver of `connection` (core.database.on_driver): its new primary key."""
+    sql, binds, positional, returning = _driver_insert(table, tuple(values), connection.dialect)
+    if positional:
+        params = tuple(value if process is None else process(value)
+                       for value, process in ((values[name], process) for name, process in binds))
+    else:
+        params = {name: values[name] if process is None else process(values[name])
+                  for name, process in binds}
+    cursor = on_driver(connection, sql, params)
+    try:
+        return cursor.fetchone()[0] if returning else cursor.lastrowid
+    finally:
+        cursor.close()
 
 
 def insert_now(session, *instances) -> None:
@@ -56,28 +103,27 @@ def insert_now(session, *instances) -> None:
     connection = session.connection()
     for instance in instances:
         state = inspect(instance)
-        statement, columns, relations, key = _plan(state.mapper)
+        table, columns, relations, key = _plan(state.mapper)
         values = state.dict
         for name, pairs in relations:
             target = values.get(name)
             if target is not None:
                 for local, remote in pairs:
-                    setattr(instance, local, getattr(target, remote))
+                    values[local] = getattr(target, remote)
         params = {}
         for name, column, default, server_default in columns:
             if name in values:
                 value = values[name]
             elif default is not None:
-                value = default.arg if default.is_scalar else default.arg(None)
-                setattr(instance, name, value)
+                value = values[name] = default.arg if default.is_scalar else default.arg(None)
             elif server_default:
                 continue  # the database fills it; read when first used
             else:
-                value = None
-                setattr(instance, name, None)
+                value = values[name] = None
             params[column] = value
-        result = connection.execute(statement, params)
-        setattr(instance, key, result.inserted_primary_key[0])
+        # straight into the object's dict: it becomes persistent with these as its
+        # committed values below, so attribute events (history) would be thrown away
+        values[key] = insert_row(connection, table, params)
     for instance in instances:
         make_transient_to_detached(instance)
     for instance in instances:

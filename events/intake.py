@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from auth.permissions import case_scope
 from events.access import can_report_in, visible_clause
 from core import reference
-from core.database import require_writing, write_transaction
+from core.database import on_driver, require_writing, write_transaction
 from core.errors import Forbidden, InvalidInput
 from core.rows import as_loaded, first_row, insert_now
 from core.extensions import db
@@ -52,8 +52,12 @@ def next_number(town, year: int) -> str:
     locks the counter row until commit)."""
     require_writing("numbering")
     connection = db.session.connection()
-    number = connection.exec_driver_sql(_COUNTER_UPSERTS[connection.dialect.name],
-                                        {"town_id": town.id, "year": year}).scalar_one()
+    cursor = on_driver(connection, _COUNTER_UPSERTS[connection.dialect.name],
+                       {"town_id": town.id, "year": year})
+    try:
+        (number,) = cursor.fetchone()
+    finally:
+        cursor.close()
     return format_number(town.case_prefix, year, number)
 
 

@@ -83,8 +83,8 @@ def insert_row(connection, table, values: dict):
     the driver of `connection` (core.database.on_driver): its new primary key."""
     sql, binds, positional, returning = _driver_insert(table, tuple(values), connection.dialect)
     if positional:
-        params = tuple(value if process is None else process(value)
-                       for value, process in ((values[name], process) for name, process in binds))
+        params = tuple([values[name] if process is None else process(values[name])
+                        for name, process in binds])
     else:
         params = {name: values[name] if process is None else process(values[name])
                   for name, process in binds}
@@ -127,7 +127,8 @@ def insert_now(session, *instances) -> None:
     for instance in instances:
         make_transient_to_detached(instance)
     for instance in instances:
-        session.add(instance)
+        if instance_state(instance).session_id != session.hash_key:
+            session.add(instance)  # its cascade attaches the others it holds (a case's log)
 
 
 @lru_cache(maxsize=None)

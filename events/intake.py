@@ -21,7 +21,7 @@ from core.extensions import db
 from events import deadlines, lifecycle
 from events.models import Category, Event, EventLog
 from events.queries import LIST_LOADS, summary_select
-from events.signals import announce_move, cases_inserted
+from events.signals import announce_move, case_drafted, cases_inserted
 from events.photos import add_photo, claim_photos
 from grid.locate import grid_by_code, locate_grid, point_in_grid
 from grid.models import Grid
@@ -295,6 +295,7 @@ def report_once(actor, now: datetime, *, idempotency_key: str | None = None, pho
     draft = prepare_report(actor, now, idempotency_key=idempotency_key, **fields)
     if before_store is not None:
         before_store(draft[0])
+    case_drafted.send(None, event=draft[0])  # what its announcement reads, read now
 
     def store() -> tuple[Event, bool]:
         ids = list(photo_ids) + [add_photo(photo, actor.id).id for photo in photos]
@@ -309,8 +310,8 @@ def build_event(now: datetime, *, category, grid, lat, lon, description, address
     """A new case and its `create` log row, its clock started, not yet in the session (no
     number yet): reads only, so it may run before the write unit."""
     event = Event(
-        source=source, category=category,
-        grid=grid, town_id=grid.town_id, town=grid.town, lat=lat, lon=lon, address=address or "",
+        source=source, category=category, category_id=category.id,
+        grid=grid, grid_id=grid.id, town_id=grid.town_id, town=grid.town, lat=lat, lon=lon, address=address or "",
         description=description, reporter_id=reporter_id, reporter_name=reporter_name,
         reporter_phone=reporter_phone, state=state, created_at=now, updated_at=now,
         filed_at=now if state == lifecycle.FILED else None,

@@ -24,6 +24,13 @@ cases_changing = _signals.signal("cases-changing")
 cases_inserted = _signals.signal("cases-inserted")
 
 
+#: a new case built and checked, before the unit of work that numbers and stores it (no
+#: write lock is held yet), sent with `event` (its id and number not yet known): a
+#: receiver reads now what it will need when the unit announces the case's move under the
+#: lock, and keeps it for that unit (notify/: who will hear of it).
+case_drafted = _signals.signal("case-drafted")
+
+
 @dataclass(frozen=True)
 class StepsReached:
     case: object        # the due row: id, number, state, town/grid/department/assignee, stage

@@ -6,8 +6,8 @@ def init_app(app) -> None:
 
     from core.openapi import register_api
     from core.scheduler import register_job
-    from events.signals import case_moved, steps_reached
-    from notify.handoffs import announce_moves
+    from events.signals import case_drafted, case_moved, steps_reached
+    from notify.handoffs import announce_moves, read_ahead
     from notify.api import NotificationListOut, ReadIn, ReadOut, api_operations, bp as api_bp
     from notify.audience import announce_steps
     from notify.calendar_watch import warn_about_missing_year
@@ -18,6 +18,7 @@ def init_app(app) -> None:
     # the sweep announces ladder steps; notify/ decides who hears (events/ imports no notify/)
     steps_reached.connect(announce_steps)
     case_moved.connect(announce_moves)  # hand-offs: whoever the case now waits on
+    case_drafted.connect(read_ahead)  # … read before a new case's unit of work
     app.register_blueprint(api_bp)
     app.register_blueprint(views_bp)
     register_api(app, api_operations, [NotificationListOut, ReadIn, ReadOut], inputs=[ReadIn])

@@ -10,7 +10,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, event as sa_event, select
+from sqlalchemy.orm import Session
 
 from auth.models import User
 from core.bulk import bulk_insert
@@ -89,20 +90,51 @@ _AUDIENCES = {
 }
 
 
-def audience(rule: str, event) -> set[int]:
-    """The people a rule names for one case."""
+#: session.info: who each rule names for a case about to be stored, read before its unit
+#: of work by read_ahead, used by the unit's announcement and then dropped
+_READ_AHEAD = "gridgov.audiences"
+
+
+def read_ahead(_sender, *, event) -> None:
+    """events.signals.case_drafted's receiver: the people a new case's hand-off will name,
+    read before its unit of work (no lock held), so the announcement under the lock reads
+    no one (a create: the town's dispatchers). Kept in the session for that unit only."""
+    kind = kind_of("create", event.state)
+    setting = current_app.config["NOTIFY_HANDOFFS"].get(kind) if kind else None
+    if not setting:
+        return
+    known = {}
+    for rule in setting["to"]:
+        audience(rule, event, known)
+    db.session.info[_READ_AHEAD] = known
+
+
+@sa_event.listens_for(Session, "after_soft_rollback")
+def _forget(session, _previous_transaction) -> None:
+    session.info.pop(_READ_AHEAD, None)  # a unit that rolls back announces nothing
+
+
+def audience(rule: str, event, known: dict | None = None) -> set[int]:
+    """The people a rule names for one case; with `known`, each rule's answer is kept there
+    (read_ahead)."""
     if rule == "verifiers":  # who verifies a report of this category (Category.verifier)
         dispatchers = event.category is not None and event.category.dispatcher_verifies
-        return audience("town_dispatchers" if dispatchers else "grid_workers", event)
+        return audience("town_dispatchers" if dispatchers else "grid_workers", event, known)
     if rule == "holder":
-        return audience(HOLDERS.get(event.state, "town_dispatchers"), event)
+        return audience(HOLDERS.get(event.state, "town_dispatchers"), event, known)
     if rule not in _AUDIENCES:
         return set()
     key, statement = _AUDIENCES[rule]
     value = getattr(event, key)
     if not value:
         return set()
-    return set(db.session.connection().execute(statement, {key: value}).scalars())
+    ahead = db.session.info.get(_READ_AHEAD)
+    if known is None and ahead is not None and (rule, value) in ahead:
+        return set(ahead[rule, value])
+    people = set(db.session.connection().execute(statement, {key: value}).scalars())
+    if known is not None:
+        known[rule, value] = frozenset(people)
+    return people
 
 
 #: who holds a case in each state (督办's default recipient)
@@ -139,6 +171,13 @@ def handoff_rows(event, kind: str, now, *, actor_id=None, note: str = "",
 
 def announce_moves(_sender, *, moves) -> None:
     """events.signals.case_moved's receiver: one task per hand-off, written in the unit."""
+    try:
+        _announce_moves(moves)
+    finally:
+        db.session.info.pop(_READ_AHEAD, None)  # read for this unit only
+
+
+def _announce_moves(moves) -> None:
     latest = {}  # the latest move of a kind per case speaks (a unit may move a case often)
     for event, log in moves:
         kind = kind_of(log.action, log.to_state)

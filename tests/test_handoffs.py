@@ -353,3 +353,39 @@ def test_a_late_other_problem_is_chased_at_the_dispatchers(world, report, now, f
             .where(Notification.event_id == case["id"], Notification.channel == "in_app",
                    ~Notification.kind.startswith("task."))))
     assert chased and "dispatcher" in chased and "worker" not in chased
+
+
+def test_who_a_new_report_tells_is_read_before_its_unit_and_for_it_only(world, report):
+    """The town's dispatchers are read with the report's checks, before its unit of work
+    takes the write lock (notify.handoffs.read_ahead); what was read serves that unit only:
+    a dispatcher disabled after one report is not told of the next, and a unit that rolls
+    back leaves nothing read behind."""
+    from sqlalchemy import event as sa_event
+
+    from notify import handoffs
+    statements = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(" ".join(statement.replace('"', "").split()))
+    with world.app_context():
+        engine = db.engine
+    sa_event.listen(engine, "before_cursor_execute", seen)
+    try:
+        report("worker")
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", seen)
+    people = [i for i, s in enumerate(statements)
+              if s.startswith("SELECT user.id FROM user WHERE user.is_enabled")]
+    counter = next(i for i, s in enumerate(statements)
+                   if s.startswith("INSERT INTO event_counter"))
+    assert len(people) == 1 and people[0] < counter, statements
+    assert _tasks(world) == [("dispatcher", "task.dispatch")]
+    with writing(world):
+        db.session.scalar(select(User).where(User.username == "dispatcher")).is_enabled = False
+    report("worker")
+    assert _tasks(world) == [("dispatcher", "task.dispatch")]  # not told again
+    with world.test_request_context():
+        db.session.connection()
+        db.session.info[handoffs._READ_AHEAD] = {("town_dispatchers", 1): frozenset({1})}
+        db.session.rollback()
+        assert handoffs._READ_AHEAD not in db.session.info

@@ -408,17 +408,27 @@ def on_driver(connection, statement: str, params, *, many: bool = False):
         return None if many else result
     if not connection.in_transaction():
         connection.begin()  # as SQLAlchemy's own execution would (autobegin)
-    cursor = connection.connection.dbapi_connection.cursor()
+    driver = connection.connection.dbapi_connection
+    cursor = driver.cursor()
+    dbapi_error = connection.dialect.loaded_dbapi.Error
     try:
         if many:
             cursor.executemany(statement, params)
             cursor.close()
             return None
         cursor.execute(statement, params)
-    except connection.dialect.loaded_dbapi.Error as error:
-        cursor.close()
-        raise DBAPIError.instance(statement, params, error,
-                                  connection.dialect.loaded_dbapi.Error,
+    except dbapi_error as error:
+        # a connection that died (PostgreSQL restarting) is invalidated, as SQLAlchemy's
+        # own execution does: the pool then never hands it out again
+        gone = connection.dialect.is_disconnect(error, driver, cursor)
+        try:
+            cursor.close()
+        except dbapi_error:
+            pass
+        if gone:
+            connection.invalidate(error)
+        raise DBAPIError.instance(statement, params, error, dbapi_error,
+                                  connection_invalidated=gone,
                                   dialect=connection.dialect) from error
     return cursor
 

@@ -78,3 +78,27 @@ def test_a_connection_that_dies_after_the_answer_is_made_keeps_the_answer(world)
         admin.dispose()
         assert answer.status_code == 200 and answer.get_json() == {"read": True}
         assert app.test_client().get("/healthz/web").status_code == 200
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_connection_that_dies_under_a_statement_on_the_driver_is_invalidated(world):
+    """core.database.on_driver (a create's writes) meets a dead connection as SQLAlchemy's
+    own execution does: SQLAlchemy's error, the connection invalidated so the pool never
+    hands it out again, and the session's next statement runs on a new one."""
+    from sqlalchemy.exc import DBAPIError
+
+    from core.database import on_driver
+    admin = create_engine(world.config["SQLALCHEMY_DATABASE_URI"])
+    try:
+        with world.app_context():
+            connection = db.session.connection()
+            pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            with admin.connect() as conn:
+                conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            with pytest.raises(DBAPIError) as failed:
+                on_driver(connection, "SELECT 1", {})
+            assert failed.value.connection_invalidated and connection.invalidated
+            db.session.rollback()
+            assert db.session.execute(text("SELECT pg_backend_pid()")).scalar() != pid
+    finally:
+        admin.dispose()

@@ -7,7 +7,10 @@ INSERTs from a dict; a create holds the lock for its inserts, so that millisecon
 by one writer at a time (issue 8). What the flush would also do is done here: many-to-one
 relationships set as objects give their keys, column defaults fill what was not set, and
 the object then reads as persistent — its later changes are flushed as usual, with the
-version counter as the row has it.
+version counter as the row has it. The INSERTs are compiled once per table, columns and
+dialect and handed to the driver's cursor with the columns' own bind processing
+(`insert_row`, `insert_rows`): SQLAlchemy's execution of a compiled statement still cost
+~30 µs of the lock's time for the case's row.
 
 `as_loaded` is the same for rows read by a plain statement: an object made from them reads
 as if the ORM had loaded it, without the ORM's loading machinery (~0.1 ms for a user and

@@ -77,6 +77,33 @@ def test_a_stored_case_reads_without_another_statement_and_changes_as_any_case(a
         assert [log.action for log in case.logs] == ["create", "reject"]
 
 
+def test_a_stored_case_attaches_what_it_holds_that_the_session_does_not(app):
+    """insert_now attaches the case and its log alone when all they hold is in the session
+    already (a report's category, grid, town); a note the case holds that the session has
+    not seen — as a caller might add before storing it — is still written at the commit,
+    as the flush's cascade would write it."""
+    from events.models import Attachment
+    with writing(app):
+        catalogue()
+        grid = make_town(grids=1).grids[0]
+        worker = make_user("rows-attach", "grid_worker", grids=[grid])
+        place = dict(lat=grid.centroid_lat, lon=grid.centroid_lon, **REPORT)
+        plain, plain_log = intake.store_event(*intake.prepare_report(worker, NOW, **place))
+        assert inspect(plain).persistent and inspect(plain_log).persistent
+        assert not db.session.new  # nothing else was there to attach
+        case, log = intake.prepare_report(worker, NOW, **place)
+        photo = Attachment(storage_key="k", thumb_key="t", sha256="0" * 64,
+                           content_type="image/jpeg", size=1, width=1, height=1,
+                           uploader_id=worker.id)
+        case.attachments.append(photo)
+        intake.store_event(case, log)
+        assert inspect(case).persistent and photo in db.session.new
+        ident = case.id
+    with app.app_context():
+        stored = db.session.get(Event, ident)
+        assert [(a.storage_key, a.event_id) for a in stored.attachments] == [("k", ident)]
+
+
 def test_a_hand_offs_notices_reuse_their_compiled_insert(app):
     """Notices are written under the write lock (a create's 待派遣 task): on both engines
     the second batch of one shape runs the INSERT compiled for the first (PostgreSQL's own

@@ -20,12 +20,18 @@ def _row(table, ident) -> dict:
     return dict(db.session.execute(select(table).where(table.c.id == ident)).mappings().one())
 
 
+def _worker_and_place(username: str) -> tuple:
+    """A catalogue, a town of one grid and a worker there (inside a unit): the worker and
+    a report's fields at the grid's centre."""
+    catalogue()
+    grid = make_town(grids=1).grids[0]
+    worker = make_user(username, "grid_worker", grids=[grid])
+    return worker, dict(lat=grid.centroid_lat, lon=grid.centroid_lon, **REPORT), grid
+
+
 def test_a_stored_case_and_its_log_are_the_rows_the_flush_writes(app):
     with writing(app):
-        catalogue()
-        grid = make_town(grids=1).grids[0]
-        worker = make_user("rows-worker", "grid_worker", grids=[grid])
-        place = dict(lat=grid.centroid_lat, lon=grid.centroid_lon, **REPORT)
+        worker, place, grid = _worker_and_place("rows-worker")
         stored, stored_log = intake.store_event(*intake.prepare_report(worker, NOW, **place))
         flushed, flushed_log = intake.prepare_report(worker, NOW, **place)
         flushed.number = "TEST-2026-000001"
@@ -84,10 +90,7 @@ def test_a_stored_case_attaches_what_it_holds_that_the_session_does_not(app):
     as the flush's cascade would write it."""
     from events.models import Attachment
     with writing(app):
-        catalogue()
-        grid = make_town(grids=1).grids[0]
-        worker = make_user("rows-attach", "grid_worker", grids=[grid])
-        place = dict(lat=grid.centroid_lat, lon=grid.centroid_lon, **REPORT)
+        worker, place, grid = _worker_and_place("rows-attach")
         plain, plain_log = intake.store_event(*intake.prepare_report(worker, NOW, **place))
         assert inspect(plain).persistent and inspect(plain_log).persistent
         assert not db.session.new  # nothing else was there to attach

@@ -27,7 +27,7 @@ class Config:
     SQLITE_WRITER_WAIT_MS = int(os.environ.get("SQLITE_WRITER_WAIT_MS",
                                                os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "15000")))
     #: every how many of a process's write units it checkpoints the WAL, after giving back
-    #: the writers' turn (core.database.checkpoint); 0: SQLite's own, inside the commit
+    #: the writers' turn (core.writers.checkpoint); 0: SQLite's own, inside the commit
     SQLITE_CHECKPOINT_EVERY = int(os.environ.get("SQLITE_CHECKPOINT_EVERY", "64"))
     #: NORMAL: a power cut may lose the last commits (never corrupts); FULL: fsync per commit
     SQLITE_SYNCHRONOUS = os.environ.get("SQLITE_SYNCHRONOUS", "NORMAL").upper()

@@ -61,10 +61,22 @@ def _driver_insert(table, names: tuple, dialect) -> tuple:
     if returning:
         statement = statement.returning(*table.primary_key.columns)
     compiled = statement.compile(dialect=dialect, column_keys=list(names))
+    # what SQLAlchemy's execution applies to each value (SQLAlchemy is pinned: a private
+    # attribute of its compiled statement, checked by tests/test_rows.py on both engines)
     processors = compiled._bind_processors
     order = compiled.positiontup if compiled.positional else tuple(compiled.bind_names.values())
     return (str(compiled), tuple((name, processors.get(name)) for name in order),
             compiled.positional, returning)
+
+
+def _driver_params(binds: tuple, positional: bool, values: dict):
+    """One row's values as the driver takes them: each through its column's bind
+    processing, in placeholder order (a tuple) or by name (a dict)."""
+    if positional:
+        return tuple([values[name] if process is None else process(values[name])
+                      for name, process in binds])
+    return {name: values[name] if process is None else process(values[name])
+            for name, process in binds}
 
 
 def insert_rows(connection, table, rows: list[dict]) -> None:
@@ -72,26 +84,15 @@ def insert_rows(connection, table, rows: list[dict]) -> None:
     (SQLite: core.bulk's plain batches, the notices of a create among them)."""
     sql, binds, positional, _returning = _driver_insert(table, tuple(rows[0]),
                                                         connection.dialect)
-    if positional:
-        params = [tuple(row[name] if process is None else process(row[name])
-                        for name, process in binds) for row in rows]
-    else:
-        params = [{name: row[name] if process is None else process(row[name])
-                   for name, process in binds} for row in rows]
-    on_driver(connection, sql, params, many=True)
+    on_driver(connection, sql, [_driver_params(binds, positional, row) for row in rows],
+              many=True)
 
 
 def insert_row(connection, table, values: dict):
     """INSERT one row of `values` (column → value, each as the column's type takes it) on
     the driver of `connection` (core.database.on_driver): its new primary key."""
     sql, binds, positional, returning = _driver_insert(table, tuple(values), connection.dialect)
-    if positional:
-        params = tuple([values[name] if process is None else process(values[name])
-                        for name, process in binds])
-    else:
-        params = {name: values[name] if process is None else process(values[name])
-                  for name, process in binds}
-    cursor = on_driver(connection, sql, params)
+    cursor = on_driver(connection, sql, _driver_params(binds, positional, values))
     try:
         return cursor.fetchone()[0] if returning else cursor.lastrowid
     finally:

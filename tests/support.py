@@ -148,13 +148,13 @@ def rehearsal_given_back(app) -> None:
     turn (SQLite: another process could take it now)."""
     import fcntl
 
-    from core import database
+    from core import writers
     from core.extensions import db
     with app.app_context():
         assert db.engines[None] is db.engine and hasattr(db.engine, "dispose")
         assert db.session.session_factory.kw.get("join_transaction_mode",
                                                  "conditional_savepoint") != "create_savepoint"
-        assert database._turn.get() is None
+        assert writers.current_turn.get() is None
         if db.engine.dialect.name == "sqlite":
             descriptor = os.open(db.engine.url.database + "-writer", os.O_RDONLY)
             try:

@@ -1,4 +1,4 @@
-"""Writers on one SQLite file queue for their turn (core.database.WriterQueue, issue 8): a
+"""Writers on one SQLite file queue for their turn (core.writers.WriterQueue, issue 8): a
 writer in another process or thread waits in the queue until the one before it commits —
 past SQLite's busy timeout, up to the queue's own wait — instead of failing with
 "database is locked"; a unit that fails gives its turn up; a stuck writer holds the others
@@ -186,7 +186,7 @@ def test_a_queue_file_made_read_only_still_serves(world, tmp_path):
     """The queue opens `<database>-writer` read-only (flock needs no more), so a file made
     by a command run as another account serves the web's account too: here a read-only
     file, and while the queue holds the turn no other descriptor can take it."""
-    from core.database import WriterQueue
+    from core.writers import WriterQueue
     path = tmp_path / "db.sqlite3-writer"
     path.touch(mode=0o444)
     queue = WriterQueue(str(path), wait_s=1)
@@ -205,7 +205,7 @@ def test_a_queue_file_made_read_only_still_serves(world, tmp_path):
 def test_without_a_queue_file_writers_fall_back_to_the_busy_timeout(world, tmp_path, caplog):
     """A folder the account cannot create the file in: the queue says so in the log and
     lets writers through, ordered by SQLite alone."""
-    from core.database import WriterQueue
+    from core.writers import WriterQueue
     queue = WriterQueue(str(tmp_path / "missing-folder" / "db.sqlite3-writer"), wait_s=1)
     with caplog.at_level("WARNING"):
         assert queue.acquire() is None
@@ -258,18 +258,18 @@ def test_a_process_checkpoints_the_wal_after_giving_its_turn_back(world, monkeyp
     """Every SQLITE_CHECKPOINT_EVERY-th unit of a process copies the WAL into the database
     file, and does it after giving the turn back, so no other writer waits for the copy;
     SQLite's own checkpoint inside the commit is left for writes past the queue."""
-    import core.database as database
+    import core.writers as writers
     seen = []
-    real = database.checkpoint
+    real = writers.checkpoint
 
     def spying(engine):
         seen.append(_turn_is_free(world))
         real(engine)
-    monkeypatch.setattr(database, "checkpoint", spying)
+    monkeypatch.setattr(writers, "checkpoint", spying)
     with another_app(world, SQLITE_CHECKPOINT_EVERY=3) as app:
         with app.app_context():
             assert db.session.connection().exec_driver_sql(
-                "PRAGMA wal_autocheckpoint").scalar() == database.BACKSTOP_FRAMES
+                "PRAGMA wal_autocheckpoint").scalar() == writers.BACKSTOP_FRAMES
             db.session.rollback()
         _report_slowly(app, "one")
         _report_slowly(app, "two")
@@ -287,13 +287,13 @@ def test_a_failed_checkpoint_loses_nothing_and_fails_no_request(world, monkeypat
     """The unit before it has committed: a checkpoint that fails is logged, the report is
     stored and answered as usual."""
     from tests.support import ApiClient, POINT_GRID1 as POINT
-    import core.database as database
-    real = database.checkpoint
+    import core.writers as writers
+    real = writers.checkpoint
 
     class Gone:
         def connect(self):
             raise OSError("disk gone")
-    monkeypatch.setattr(database, "checkpoint", lambda _engine: real(Gone()))
+    monkeypatch.setattr(writers, "checkpoint", lambda _engine: real(Gone()))
     with another_app(world, SQLITE_CHECKPOINT_EVERY=1) as app:
         token = _token(app)
         before = _cases(world)

@@ -20,6 +20,7 @@ from auth.masking import FULL_CONTACT_ROLES
 from core.errors import Forbidden, InvalidInput
 from core.extensions import db
 from core.inputs import is_id
+from core.rows import driver_rows
 from events import search
 from events.access import due_indexed, queue_clause, queue_states, visible_clause
 from events.escalation import STAGE_OF_STATE
@@ -372,14 +373,14 @@ def read_page(user, args: dict, sort: str, cursor: str | None, limit: int):
     if not any(value for key, value in args.items() if key not in NOT_FILTERS):
         position = decode_cursor(cursor, sort) if cursor else None
         params = {} if position is None else {"moment": position[1], "ident": position[2]}
-        # on the session's connection: the ORM's execution layer has nothing to do for
-        # plain rows, and costs a twentieth of the request
+        # on the driver (core.rows.driver_rows): SQLAlchemy's execution layer has
+        # nothing to do for plain rows, and costs a tenth of the request
         connection = db.session.connection()
         # newest and oldest read one group: a cursor naming another is the same page
         group = None if position is None else position[0] if sort == "urgency" else 1
         for statement in _plain_pages(user, sort, group):
             # every statement asks for a whole page (one size, one kept plan on PostgreSQL)
-            found = connection.execute(statement, params | {"size": limit + 1}).all()
+            found = driver_rows(connection, statement, params | {"size": limit + 1})
             rows += found[:limit + 1 - len(rows)]
             if len(rows) > limit:
                 break

@@ -16,7 +16,7 @@ from events.access import can_report_in, visible_clause
 from core import reference
 from core.database import on_driver, require_writing, write_transaction
 from core.errors import Forbidden, InvalidInput
-from core.rows import as_loaded, first_row, insert_now
+from core.rows import as_loaded, driver_rows, first_row, insert_now
 from core.extensions import db
 from events import deadlines, lifecycle
 from events.models import Category, Event, EventLog
@@ -131,14 +131,14 @@ def possible_duplicates(category_id: int, lat: float, lon: float, now: datetime,
     dlon = radius / (111_320 * shrink)
     nearest, summaries = _duplicate_statements(viewer)
     # ix_event_category_place answers this from the index; only the nearest are then loaded.
-    # Plain rows: read on the session's connection (the ORM's execution layer has nothing
-    # to do for them and costs more than the statement)
+    # Plain rows: read on the driver (core.rows.driver_rows; SQLAlchemy's execution layer
+    # costs more than the statement)
     connection = db.session.connection()
-    rows = connection.execute(nearest, {
+    rows = driver_rows(connection, nearest, {
         "category_id": category_id, "since": now - timedelta(days=days), "lat": lat,
         "lon": lon, "shrink": shrink, "lat_lo": lat - dlat, "lat_hi": lat + dlat,
         "lon_lo": lon - dlon, "lon_hi": lon + dlon,
-        "exclude_id": exclude_id if exclude_id is not None else 0}).all()
+        "exclude_id": exclude_id if exclude_id is not None else 0})
     ids = [ident for ident, e_lat, e_lon in rows
            if distance_m(lat, lon, e_lat, e_lon) <= radius][:MAX_DUPLICATES]
     if not ids:

@@ -5,6 +5,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import lazyload, selectinload
 
 from core.extensions import db
+from core.rows import driver_rows
 from events.models import Category, Department, Event
 from grid.models import Grid, Region
 
@@ -170,12 +171,12 @@ def load_case_row(event_id: int):
     statements = _detail_statements()
     connection = db.session.connection()
     params = {"event_id": event_id}
-    row = connection.execute(statements["case"], params).first()
-    if row is None:
+    found = driver_rows(connection, statements["case"], params)
+    if not found:
         return None
-    logs = connection.execute(statements["logs"], params).all()
-    photos = connection.execute(statements["photos"], params).all()
-    return CaseRow(row), logs, photos
+    logs = driver_rows(connection, statements["logs"], params)
+    photos = driver_rows(connection, statements["photos"], params)
+    return CaseRow(found[0]), logs, photos
 
 
 def _iso(value):

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from auth.models import User
 from core.bulk import bulk_insert
 from core.extensions import db
+from core.rows import driver_rows
 from events import lifecycle
 from grid.models import GridMember
 from notify.models import Notification
@@ -131,7 +132,7 @@ def audience(rule: str, event, known: dict | None = None) -> set[int]:
     ahead = db.session.info.get(_READ_AHEAD)
     if known is None and ahead is not None and (rule, value) in ahead:
         return set(ahead[rule, value])
-    people = set(db.session.connection().execute(statement, {key: value}).scalars())
+    people = {row[0] for row in driver_rows(db.session.connection(), statement, {key: value})}
     if known is not None:
         known[rule, value] = frozenset(people)
     return people

@@ -269,15 +269,17 @@ class _ReadPlan:
         compiled = statement.compile(dialect=dialect)
         if not compiled._result_columns:  # noqa: SLF001
             raise ValueError("driver_rows reads: a SELECT only")
-        if compiled.post_compile_params or compiled.literal_execute_params:
-            raise _RenderedEachTime
+        if compiled.post_compile_params or compiled.literal_execute_params \
+                or compiled.escaped_bind_names \
+                or any(bind.callable is not None for bind in compiled.binds.values()):
+            raise _RenderedEachTime  # or bound anew on each execution: SQLAlchemy's work
         processors = compiled._bind_processors  # noqa: SLF001 — pinned, see _driver_insert
         order = compiled.positiontup if compiled.positional \
             else tuple(compiled.bind_names.values())
         self.sql, self.positional = str(compiled), compiled.positional
         self.binds = tuple((name, processors.get(name)) for name in order)
-        self.fixed = {name: bind.effective_value for name, bind in compiled.binds.items()
-                      if not bind.required and bind.callable is None}
+        self.fixed = {name: bind.value for name, bind in compiled.binds.items()
+                      if not bind.required}
         self.row = namedtuple("Row", [column[0] for column in compiled._result_columns],  # noqa: SLF001
                               rename=True)
         self.types = tuple(column[3] for column in compiled._result_columns)  # noqa: SLF001

@@ -7,6 +7,7 @@ from sqlalchemy import bindparam, func, select, text, update
 
 from auth.models import User
 from core.extensions import db
+from core.rows import driver_rows
 from notify.models import UNREAD, UNREAD_ALERTS, UNREAD_TASKS, Notification
 
 #: the bell shows up to 99 of each and "99+" beyond
@@ -88,8 +89,8 @@ def unread_counts(user, *, cap: int | None = None) -> dict:
     """The bell: unread tasks (待办: hand-offs) and alerts (提醒: 催办/超期/督办 and notices).
     With cap=BELL_CAP each count stops at 100 (shown as "99+"): every page's menu then reads
     at most that many index entries, however many a busy dispatcher has left unread."""
-    # on the session's connection: two numbers, nothing for the ORM's execution layer
-    tasks, alerts = db.session.connection().execute(_COUNTS[cap], {"user_id": user.id}).one()
+    # on the driver (core.rows.driver_rows): two numbers, nothing for SQLAlchemy's execution
+    ((tasks, alerts),) = driver_rows(db.session.connection(), _COUNTS[cap], {"user_id": user.id})
     return {"tasks": tasks, "alerts": alerts}
 
 

@@ -4,24 +4,16 @@ explained, one banner, errors in Chinese styled as errors, every change audited.
 import re
 from datetime import date
 
-import pytest
 from sqlalchemy import select
 
 from audit.models import AuditEntry
 from workcal.calendar import WorkDay, package_years
 from core.extensions import db
-from tests.support import DEMO_PASSWORD, writing
+from tests.support import DEMO_PASSWORD
 
 
 def _login(client, username):
     client.post("/login", data={"username": username, "password": DEMO_PASSWORD})
-
-
-@pytest.fixture
-def forget_2027(world):
-    yield
-    with writing(world):
-        db.session.execute(WorkDay.__table__.delete().where(WorkDay.day >= date(2027, 1, 1)))
 
 
 def _cell(page, month, day):

@@ -182,7 +182,7 @@ def test_calendar_warning_from_november_once(world):
     assert len(subjects) == 1 and "2027" in subjects[0]
 
 
-def test_calendar_banner_for_admins_only(world, client, freeze):
+def test_calendar_banner_for_admins_only(world, client, freeze, forget_2027):
     freeze(local(2026, 11, 29, 10, 0))
     client.post("/login", data={"username": "admin", "password": "demo-password"})
     assert "缺少 2027 年节假日安排" in client.get("/events").get_data(as_text=True)

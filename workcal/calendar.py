@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core import reference
 from core.extensions import db
+from core.rows import driver_rows
 
 #: Sent inside the write unit that changed the calendar, with what changed as the sender:
 #: "year" (a year entered: only provisional deadlines move) or "days" (a day overridden or a
@@ -125,8 +126,7 @@ def missing_next_year(now: datetime, tz: str = "Asia/Shanghai") -> int | None:
     if local.month < 11:
         return None
     year = local.year + 1
-    exists = db.session.connection().execute(
-        _first_day_held(), {"day": date(year, 1, 1)}).first()
+    exists = driver_rows(db.session.connection(), _first_day_held(), {"day": date(year, 1, 1)})
     return None if exists else year
 
 

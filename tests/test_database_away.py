@@ -102,3 +102,30 @@ def test_a_connection_that_dies_under_a_statement_on_the_driver_is_invalidated(w
             assert db.session.execute(text("SELECT pg_backend_pid()")).scalar() != pid
     finally:
         admin.dispose()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_sqlite_connections_are_not_pinged_before_each_request(world, token_for):
+    """A SQLite connection is a file this process opened: nothing can cut it, so the
+    pool's ping (a SELECT 1 before every checkout, twice a report) is PostgreSQL's only.
+    What the driver runs during a report and a case read, traced on the driver itself
+    (the ping never reaches SQLAlchemy's statement events)."""
+    from sqlalchemy import event as sa_event
+    token = token_for("worker")
+    traced = []
+
+    def trace(dbapi_connection, _record, _proxy):
+        dbapi_connection.set_trace_callback(traced.append)
+    with another_app(world) as app:
+        with app.app_context():
+            engine = db.engine
+        sa_event.listen(engine, "checkout", trace)
+        try:
+            worker = ApiClient(app.test_client(), token)
+            created = worker.post("/api/v1/events", json=CREATE)
+            assert created.status_code == 201
+            assert worker.get(created.headers["Location"]).status_code == 200
+        finally:
+            sa_event.remove(engine, "checkout", trace)
+    assert any(sql.startswith("INSERT INTO event ") for sql in traced)
+    assert not [sql for sql in traced if sql.strip().upper() == "SELECT 1"]

@@ -19,10 +19,11 @@ cursor, its values through the columns' own processing.
 `as_loaded` is the same for rows read by a plain statement: an object made from them reads
 as if the ORM had loaded it, without the ORM's loading machinery (~0.1 ms for a user and
 its grids, every API request's first read)."""
-from collections import namedtuple
+from collections import OrderedDict, namedtuple
 from functools import lru_cache
 
 from sqlalchemy import inspect, insert
+from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.base import instance_state
 from sqlalchemy.orm.attributes import set_committed_value
@@ -247,10 +248,12 @@ def plain_rows(session, statement, params) -> list:
     return driver_rows(session.connection(), statement, params)
 
 
-#: statement id → (statement, {dialect name: _ReadPlan}); the statement is held so that
-#: its id is not reused while its plan is kept
-_READS: dict[int, tuple] = {}
-_MAX_READS = 512
+#: statement id → (statement, {dialect: _ReadPlan or None}), least recently used first; the
+#: statement is held so that its id is not reused while its plan is kept. Room for every
+#: scope's statements the lists and the duplicate check keep (events.filters,
+#: events.intake), so a county's hot plans are not dropped for its rare ones.
+_READS: OrderedDict[int, tuple] = OrderedDict()
+_MAX_READS = 8192
 
 
 class _RenderedEachTime(Exception):
@@ -280,9 +283,9 @@ class _ReadPlan:
         self.binds = tuple((name, processors.get(name)) for name in order)
         self.fixed = {name: bind.value for name, bind in compiled.binds.items()
                       if not bind.required}
-        self.row = namedtuple("Row", [column[0] for column in compiled._result_columns],  # noqa: SLF001
-                              rename=True)
-        self.types = tuple(column[3] for column in compiled._result_columns)  # noqa: SLF001
+        columns = compiled._result_columns  # noqa: SLF001 — (key, name, objects, type)
+        self.row = _row_class(tuple(column[0] for column in columns))
+        self.types = tuple(column[3] for column in columns)
         self.processors = None
 
     def resolve(self, dialect, description) -> None:
@@ -295,22 +298,39 @@ class _ReadPlan:
             if process is not None)
 
 
+@lru_cache(maxsize=1024)
+def _row_class(names: tuple):
+    """The named tuple of a statement's columns, one class for every statement of that
+    shape (each scope's list statements share one)."""
+    return namedtuple("Row", names, rename=True)
+
+
 def _read_plan(statement, dialect) -> _ReadPlan | None:
-    """The statement's plan for `dialect`, made on first use; None for one whose SQL
-    SQLAlchemy renders anew on each execution (an IN of a list, a value written into the
-    SQL: PostgreSQL's page sizes), which SQLAlchemy then executes as before."""
-    held = _READS.get(id(statement))
+    """The statement's plan for `dialect` (an engine's own: its compiler and its types'
+    settings), made on first use; None for one whose SQL SQLAlchemy renders anew on each
+    execution (an IN of a list, a value written into the SQL: PostgreSQL's page sizes),
+    which SQLAlchemy then executes as before."""
+    key = id(statement)
+    held = _READS.get(key)
     if held is None or held[0] is not statement:
-        if len(_READS) >= _MAX_READS:
-            _READS.clear()
-        held = _READS[id(statement)] = (statement, {})
-    plans = held[1]
-    if dialect.name not in plans:
+        while len(_READS) >= _MAX_READS:
+            try:
+                _READS.popitem(last=False)  # the least recently used
+            except KeyError:  # another thread emptied it first
+                break
+        held = _READS[key] = (statement, {})
+    else:
         try:
-            plans[dialect.name] = _ReadPlan(statement, dialect)
+            _READS.move_to_end(key)
+        except KeyError:  # another thread dropped it meanwhile: it is still ours here
+            pass
+    plans = held[1]
+    if dialect not in plans:
+        try:
+            plans[dialect] = _ReadPlan(statement, dialect)
         except _RenderedEachTime:
-            plans[dialect.name] = None
-    return plans[dialect.name]
+            plans[dialect] = None
+    return plans[dialect]
 
 
 def driver_rows(connection, statement, params: dict) -> list:
@@ -326,8 +346,11 @@ def driver_rows(connection, statement, params: dict) -> list:
     if plan is None:
         return connection.execute(statement, params).all()
     values = plan.fixed | params if plan.fixed else params
-    cursor = on_driver(connection, plan.sql, _driver_params(plan.binds, plan.positional,
-                                                            values))
+    try:
+        bound = _driver_params(plan.binds, plan.positional, values)
+    except Exception as error:  # a value missing or refused by its column, as SQLAlchemy says
+        raise StatementError(str(error) or repr(error), plan.sql, params, error) from error
+    cursor = on_driver(connection, plan.sql, bound)
     try:
         if plan.processors is None:
             # SQLAlchemy's Result when listeners watch (on_driver): its DBAPI cursor's

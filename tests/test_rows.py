@@ -370,7 +370,7 @@ def test_a_read_on_the_driver_fails_as_sqlalchemys_and_is_seen_by_listeners(app)
     listeners watch the engine (a test counting statements) they see the read, and its
     rows are still processed."""
     from sqlalchemy import Column, Integer, MetaData, Table, bindparam
-    from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.exc import DBAPIError, StatementError
 
     from core.rows import driver_rows
     from events.queries import _detail_statements
@@ -378,6 +378,8 @@ def test_a_read_on_the_driver_fails_as_sqlalchemys_and_is_seen_by_listeners(app)
     missing = Table("no_such_table", MetaData(), Column("id", Integer))
     with app.app_context():
         connection = db.session.connection()
+        with pytest.raises(StatementError):  # a value not given: before the driver is asked
+            driver_rows(connection, _detail_statements()["logs"], {})
         with pytest.raises(DBAPIError):
             driver_rows(connection, select(missing.c.id), {})
     with app.app_context():
@@ -403,3 +405,28 @@ def test_a_read_on_the_driver_fails_as_sqlalchemys_and_is_seen_by_listeners(app)
             sa_event.remove(db.engine, "before_cursor_execute", watch)
         assert len(seen) == 2 and all("event_log" in text for text in seen)
         assert rows == again and rows[0].created_at == NOW and rows[0].data == {"source": "patrol"}
+
+
+def test_a_read_plan_in_use_outlives_the_rare_ones(app, monkeypatch):
+    """Plans are kept least recently used first: the statements every request reads (the
+    token, a case) keep theirs however many scopes' statements pass through, so they are
+    not compiled again (an emptied cache compiled them all again at every overflow)."""
+    from sqlalchemy import bindparam
+
+    from core import rows
+    from core.rows import driver_rows
+    from events.queries import _detail_statements
+    ident = _case_with_history(app)
+    monkeypatch.setattr(rows, "_MAX_READS", 8)
+    with app.app_context():
+        connection = db.session.connection()
+        hot = _detail_statements()["logs"]
+        driver_rows(connection, hot, {"event_id": ident})
+        plan = rows._read_plan(hot, connection.dialect)
+        table = Event.__table__
+        for n in range(40):  # a statement each, as many scopes' lists are
+            rare = select(table.c.id).where(table.c.id == bindparam("ident"), table.c.id > -n)
+            assert driver_rows(connection, rare, {"ident": ident}) == [(ident,)]
+            assert len(driver_rows(connection, hot, {"event_id": ident})) == 2
+        assert rows._read_plan(hot, connection.dialect) is plan
+        assert len(rows._READS) <= 8

@@ -19,7 +19,7 @@ cursor, its values through the columns' own processing.
 `as_loaded` is the same for rows read by a plain statement: an object made from them reads
 as if the ORM had loaded it, without the ORM's loading machinery (~0.1 ms for a user and
 its grids, every API request's first read)."""
-from collections import OrderedDict, namedtuple
+from collections import namedtuple
 from functools import lru_cache
 
 from sqlalchemy import inspect, insert
@@ -248,14 +248,6 @@ def plain_rows(session, statement, params) -> list:
     return driver_rows(session.connection(), statement, params)
 
 
-#: statement id → (statement, {dialect: _ReadPlan or None}), least recently used first; the
-#: statement is held so that its id is not reused while its plan is kept. Room for every
-#: scope's statements the lists and the duplicate check keep (events.filters,
-#: events.intake), so a county's hot plans are not dropped for its rare ones.
-_READS: OrderedDict[int, tuple] = OrderedDict()
-_MAX_READS = 8192
-
-
 class _RenderedEachTime(Exception):
     """A statement SQLAlchemy renders again at each execution."""
 
@@ -305,32 +297,19 @@ def _row_class(names: tuple):
     return namedtuple("Row", names, rename=True)
 
 
+@lru_cache(maxsize=8192)
 def _read_plan(statement, dialect) -> _ReadPlan | None:
     """The statement's plan for `dialect` (an engine's own: its compiler and its types'
     settings), made on first use; None for one whose SQL SQLAlchemy renders anew on each
     execution (an IN of a list, a value written into the SQL: PostgreSQL's page sizes),
-    which SQLAlchemy then executes as before."""
-    key = id(statement)
-    held = _READS.get(key)
-    if held is None or held[0] is not statement:
-        while len(_READS) >= _MAX_READS:
-            try:
-                _READS.popitem(last=False)  # the least recently used
-            except KeyError:  # another thread emptied it first
-                break
-        held = _READS[key] = (statement, {})
-    else:
-        try:
-            _READS.move_to_end(key)
-        except KeyError:  # another thread dropped it meanwhile: it is still ours here
-            pass
-    plans = held[1]
-    if dialect not in plans:
-        try:
-            plans[dialect] = _ReadPlan(statement, dialect)
-        except _RenderedEachTime:
-            plans[dialect] = None
-    return plans[dialect]
+    which SQLAlchemy then executes as before. Kept least recently used first, the
+    statement itself as the key (compared by identity); room for every scope's statements
+    the lists and the duplicate check keep (events.filters, events.intake), so a county's
+    hot plans are not dropped for its rare ones."""
+    try:
+        return _ReadPlan(statement, dialect)
+    except _RenderedEachTime:
+        return None
 
 
 def driver_rows(connection, statement, params: dict) -> list:

@@ -112,13 +112,15 @@ def test_a_read_plan_in_use_outlives_the_rare_ones(app, monkeypatch):
     """Plans are kept least recently used first: the statements every request reads (the
     token, a case) keep theirs however many scopes' statements pass through, so they are
     not compiled again (an emptied cache compiled them all again at every overflow)."""
+    from functools import lru_cache
+
     from sqlalchemy import bindparam
 
     from core import rows
     from core.rows import driver_rows
     from events.queries import _detail_statements
     ident = _case_with_history(app)
-    monkeypatch.setattr(rows, "_MAX_READS", 8)
+    monkeypatch.setattr(rows, "_read_plan", lru_cache(maxsize=8)(rows._read_plan.__wrapped__))
     with app.app_context():
         connection = db.session.connection()
         hot = _detail_statements()["logs"]
@@ -130,4 +132,4 @@ def test_a_read_plan_in_use_outlives_the_rare_ones(app, monkeypatch):
             assert driver_rows(connection, rare, {"ident": ident}) == [(ident,)]
             assert len(driver_rows(connection, hot, {"event_id": ident})) == 2
         assert rows._read_plan(hot, connection.dialect) is plan
-        assert len(rows._READS) <= 8
+        assert rows._read_plan.cache_info().currsize <= 8

@@ -34,6 +34,14 @@ def _installed(page, live_server, *paths) -> None:
     page.reload()
 
 
+def _open_case(page, case) -> None:
+    """Open a case from the field home and wait until its page has loaded: its scripts are
+    deferred, and a button pressed before they ran would post the form the plain way, past
+    the phone's outbox (and past a test's route)."""
+    page.locator(".field-cases a", has_text=case["number"]).click()
+    page.wait_for_url(re.compile(rf"/events/{case['id']}$"))
+
+
 @contextmanager
 def _no_signal(context):
     """No network for the pages nor for their service worker (setOffline alone spares it)."""
@@ -181,8 +189,7 @@ def test_verify_and_check_made_with_no_signal_are_sent_once(open_context, live_s
     _installed(page, live_server, "/field/", f"/events/{called['id']}",
                f"/events/{handled['id']}")
     with _no_signal(page.context):
-        page.locator(".field-cases a", has_text=called["number"]).click()
-        page.wait_for_url(re.compile(rf"/events/{called['id']}$"))
+        _open_case(page, called)
         expect(page.locator("#offline")).to_be_visible()
         verify = open_action(page, "核实立案")
         verify.get_by_label("说明").fill("现场属实")
@@ -191,8 +198,7 @@ def test_verify_and_check_made_with_no_signal_are_sent_once(open_context, live_s
         verify.get_by_role("button", name="确认核实立案").click()
         page.wait_for_url(re.compile(r"/field/$"))
         expect(page.locator("#kept")).to_contain_text("核实立案已存在手机上")
-        page.locator(".field-cases a", has_text=handled["number"]).click()
-        page.wait_for_url(re.compile(rf"/events/{handled['id']}$"))
+        _open_case(page, handled)
         close = open_action(page, "核查结案")
         handler_photo = close.locator(".compare img")
         expect(handler_photo).to_have_count(1)
@@ -227,7 +233,7 @@ def test_a_kept_verify_for_a_case_that_moved_on_says_what_happened(open_context,
     page = _worker(open_context, live_server)
     _installed(page, live_server, "/field/", f"/events/{called['id']}")
     with _no_signal(page.context):
-        page.locator(".field-cases a", has_text=called["number"]).click()
+        _open_case(page, called)
         open_action(page, "核实立案").get_by_role("button", name="确认核实立案").click()
         page.wait_for_url(re.compile(r"/field/$"))
         # meanwhile the dispatcher, who took a second call, turned it down as a duplicate
@@ -256,7 +262,7 @@ def test_a_phone_passed_on_keeps_each_workers_work_their_own(open_context, live_
     called = report("dispatcher", source="hotline", description="来电：桥头垃圾")
     page = _worker(open_context, live_server)
     _installed(page, live_server, "/field/", f"/events/{called['id']}")
-    page.locator(".field-cases a", has_text=called["number"]).click()
+    _open_case(page, called)
     tries = []
 
     def lost(route):  # a weak signal: the sending fails

@@ -12,6 +12,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask import current_app, url_for
+from markupsafe import escape
 
 from core import clock
 from core.i18n import catalogue
@@ -22,7 +23,8 @@ from events.queries import summary
 
 
 class Badge(NamedTuple):
-    """A case's state and clock as templates/events/_clock.html draws them."""
+    """A case's state and clock badges; a template draws them with `{{ badge }}` (the list's
+    rows and the case page's heading alike)."""
     state: str  # the state's key (the badge's class)
     state_name: str
     color: str | None  # the running clock's colour; None without one
@@ -30,6 +32,17 @@ class Badge(NamedTuple):
     text: str  # 超期2级 · 处置时限 12-03 17:00 *
     paused: bool
     supervised: str  # 督办 ×2, or ""
+
+    def __html__(self) -> str:
+        """The badges' tags. Written here, not as a Jinja macro: a macro's call cost ~5 µs,
+        a fifth of a workbench row's render, twenty times a page (issue 8)."""
+        tags = [f'<span class="state state-{escape(self.state)}">{escape(self.state_name)}</span>']
+        if self.color:
+            tags.append(f'<span class="clock clock-{escape(self.color)}" '
+                        f'title="{escape(self.stage)}">{escape(self.text)}</span>')
+        if self.supervised:
+            tags.append(f'<span class="supervised">{escape(self.supervised)}</span>')
+        return "\n".join(tags)
 
 
 class CaseRow(NamedTuple):

@@ -38,6 +38,20 @@ def test_a_list_row_shows_the_category_grid_place_and_clock(login_as, report):
     assert "清河镇第1网格 — " in row  # an empty address is a dash, not a gap
 
 
+def test_a_badge_draws_only_what_it_holds_and_escapes_its_words():
+    from markupsafe import escape  # as a template's {{ badge }} draws it
+
+    from events.presenting import Badge
+    quiet = Badge("closed", "已结案", None, "", "", False, "")
+    assert escape(quiet) == '<span class="state state-closed">已结案</span>'
+    late = Badge("dispatched", "处置中", "red", "处置<b>", "超期 · 处置时限 12-03 17:00 *",
+                 False, "督办 ×2")
+    assert escape(late) == (
+        '<span class="state state-dispatched">处置中</span>\n'
+        '<span class="clock clock-red" title="处置&lt;b&gt;">超期 · 处置时限 12-03 17:00 *</span>\n'
+        '<span class="supervised">督办 ×2</span>')
+
+
 def test_dispatchers_queue_shows_filed_cases_not_reported_ones(login_as, report):
     filed = report("worker")
     reported = report("dispatcher", point=POINT_GRID2, description="热线：路灯不亮")

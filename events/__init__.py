@@ -14,7 +14,7 @@ def init_app(app) -> None:
     from events.deadlines import recompute_after_calendar_change
     from events.hotline import bp as hotline_bp
     from events.views import bp as views_bp, list_url
-    from events.presenting import case_badge
+    from events.presenting import case_badge, table_rows
     import_module("events.admin_views")  # 责任单位 pages: routes on views_bp
     import_module("events.catalogue_views")  # 事项类别 and 责任清单 pages: on views_bp
     from workcal.calendar import calendar_changed
@@ -44,6 +44,7 @@ def init_app(app) -> None:
     app.add_template_global(lifecycle.PHOTO_ACTIONS, "PHOTO_ACTIONS")
     app.add_template_global(list_url)
     app.add_template_global(case_badge)
+    app.add_template_global(table_rows)
     for label in (labels.state_label, labels.action_label, labels.source_label,
                   labels.role_label, labels.holder_label):
         app.add_template_global(label)

@@ -12,7 +12,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask import current_app, url_for
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from core import clock
 from core.i18n import catalogue
@@ -120,6 +120,30 @@ def case_rows(rows, link, now: datetime) -> list[CaseRow]:
             name_in(SOURCE_NAMES, s.source, found), page.local(s.created_at),
             running and badge.color == "red"))
     return made
+
+
+def table_rows(rows: list[CaseRow]) -> Markup:
+    """The workbench table's <tr>s (templates/events/list.html's <tbody>). Written here, as
+    the filter form's options are (core.templating.options): a Jinja loop over twenty rows
+    of nine cells spent ~16 µs a row on its lookups and escapes, a tenth of the page."""
+    return Markup("".join(_table_row(row) for row in rows))
+
+
+def _table_row(r: CaseRow) -> str:
+    if r.left:
+        left = f'<span class="clock clock-{escape(r.badge.color)}">{escape(r.left)}</span>'
+    else:  # a paused clock's badge says 计时暂停 in the page's language
+        left = escape(r.badge.text) if r.badge.paused else "—"
+    return (f'<tr class="{"late" if r.late else ""}">'
+            f'<td class="number"><a href="{escape(r.link)}">{escape(r.number)}</a></td>'
+            f'<td class="category"><strong>{escape(r.category_name)}</strong></td>'
+            f'<td class="grid">{escape(r.grid_name)}</td>'
+            f'<td class="address">{escape(r.address or "—")}</td>'
+            f'<td class="badges">{escape(r.badge)}</td>'
+            f'<td class="holder">{escape(r.holder)}</td>'
+            f'<td class="left">{left}</td>'
+            f'<td class="source">{escape(r.source)}</td>'
+            f'<td class="reported">{escape(r.reported)}</td></tr>\n')
 
 
 def case_badge(event) -> Badge:

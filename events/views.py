@@ -154,7 +154,9 @@ def list_url(args: dict, **changes) -> str:
     its cost, six times a page."""
     merged = [(key, value) for key, value in (args | changes).items()
               if value not in (None, "", False) and key in LIST_FIELDS]
-    path = url_for("events.list_events")
+    path = g.get("list_path")
+    if path is None:  # built once a request: a list page asks for it six times
+        path = g.list_path = url_for("events.list_events")
     return f"{path}?{urlencode(merged, safe=URL_SAFE)}" if merged else path
 
 

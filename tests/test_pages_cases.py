@@ -38,6 +38,14 @@ def test_a_list_row_shows_the_category_grid_place_and_clock(login_as, report):
     assert "清河镇第1网格 — " in row  # an empty address is a dash, not a gap
 
 
+def test_a_list_row_shows_a_reporters_markup_as_text(login_as, report):
+    case = report("worker", address='东街<script>alert(1)</script>&"号"')
+    body = login_as("worker").get("/events").get_data(as_text=True)
+    assert "<script>alert(1)" not in body
+    assert ('<td class="address">东街&lt;script&gt;alert(1)&lt;/script&gt;&amp;&#34;号&#34;</td>'
+            in body), case["number"]
+
+
 def test_a_badge_draws_only_what_it_holds_and_escapes_its_words():
     from markupsafe import escape  # as a template's {{ badge }} draws it
 

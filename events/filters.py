@@ -252,14 +252,22 @@ def decode_cursor(cursor: str, sort: str = "newest") -> tuple[int, datetime, int
                            fields={"cursor": ["invalid cursor"]}) from None
 
 
+# A cursor's position is said twice: as a plain bound on the instant, which an index on
+# (scope, instant, id) starts its walk from, and exactly (instant, then id) for the cases
+# of that very instant. PostgreSQL does not bound an index walk by the OR alone: it walked
+# every newer case of the scope and dropped them one by one (page 101 of a grid at a
+# million cases: 2,000 rows read for 21, and ten times as many at page 1,001).
+
 def _by_created(query, cursor, descending: bool):
     if cursor is not None:
         _group, moment, ident = cursor
         if descending:
-            query = query.where(or_(Event.created_at < moment,
+            query = query.where(Event.created_at <= moment,
+                                or_(Event.created_at < moment,
                                     and_(Event.created_at == moment, Event.id < ident)))
         else:
-            query = query.where(or_(Event.created_at > moment,
+            query = query.where(Event.created_at >= moment,
+                                or_(Event.created_at > moment,
                                     and_(Event.created_at == moment, Event.id > ident)))
     if descending:
         return query.order_by(Event.created_at.desc(), Event.id.desc())
@@ -273,7 +281,8 @@ def _by_due(query, cursor):
     query = query.where(Event.due_at.is_not(None))
     if cursor is not None:
         _group, moment, ident = cursor
-        query = query.where(or_(Event.due_at > moment,
+        query = query.where(Event.due_at >= moment,
+                            or_(Event.due_at > moment,
                                 and_(Event.due_at == moment, Event.id > ident)))
     return query.order_by(Event.due_at, Event.id)
 

@@ -14,7 +14,8 @@ from core import openapi as api
 from events import intake, lifecycle, services
 from events.models import Category, Department, Event
 from events.photos import add_photo, prepare_photo
-from events.filters import SORTS, SOURCES, read_page, sort_of
+from events.cursors import SORTS, sort_of
+from events.filters import SOURCES, read_page
 from events.labels import stage_names
 from events.queries import detail_json, load_case_row, summary_json, written_case
 from events.schemas import (ActionIn, CategoryOut, DepartmentOut, EventCreateIn, ListQueryIn,

@@ -1,13 +1,11 @@
 """The case list's filters, search and orders — one definition for the workbench page and
-the API (GET /api/v1/events), both paged by keyset cursors.
+the API (GET /api/v1/events), both paged by keyset cursors (events.cursors).
 
 Orders: `urgency` (the default) puts running clocks first, soonest due first — so overdue
 cases lead — then cases with no running clock, newest first; `newest` and `oldest` by
 report time. Each reads an index in its order (ix_event_due, ix_event_*_created): the first
 page costs the same at 10,000 or 1,000,000 cases.
 """
-import base64
-import binascii
 import re
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -19,15 +17,14 @@ from sqlalchemy import Integer, and_, bindparam, func, literal_column, or_, sele
 from auth.masking import FULL_CONTACT_ROLES
 from core.errors import Forbidden, InvalidInput
 from core.extensions import db
-from core.inputs import is_id
 from core.rows import driver_rows
 from events import search
 from events.access import due_indexed, queue_clause, queue_states, visible_clause
+from events.cursors import decode_cursor, encode_cursor
 from events.escalation import STAGE_OF_STATE
 from events.models import Category, Department, Event
 from grid.models import Grid, Region
 
-SORTS = ("urgency", "newest", "oldest")
 SOURCES = ("patrol", "resident", "hotline", "open311")
 MAX_QUERY = 50
 
@@ -206,50 +203,6 @@ def apply_filters(query, user, args: dict, now: datetime, *, unindexed: bool = F
         if rare is not None:  # read by id and sorted: few of them (_rare_ids)
             query = query.where(Event.id.in_(rare)).with_hint(Event, "NOT INDEXED", "sqlite")
     return query
-
-
-# --- keyset cursors ----------------------------------------------------------------------
-# "<sort>|<group>|<instant>|<id>": group 0 the running clocks (instant = due_at), group 1
-# the rest (instant = created_at); `newest`/`oldest` use group 1 only.
-
-def encode_cursor(row, sort: str = "newest") -> str:
-    group, moment = (0, row.due_at) if sort == "urgency" and row.due_at is not None \
-        else (1, row.created_at)
-    raw = f"{sort}|{group}|{moment.isoformat()}|{row.id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def sort_of(args: dict, default: str) -> str:
-    """The order a list is read in: the one asked for; else a cursor's own (each names its
-    order, so page 2 of any order stays in it); else the default."""
-    if args.get("sort"):
-        return args["sort"]
-    if args.get("cursor"):
-        try:
-            named = _cursor_fields(args["cursor"])[0]
-        except (ValueError, UnicodeDecodeError, binascii.Error):
-            named = None  # decode_cursor says what is wrong with it
-        if named in SORTS:
-            return named
-    return default
-
-
-def _cursor_fields(cursor: str) -> list[str]:
-    """A cursor's "sort|group|instant|id", split (raises on what is no cursor)."""
-    return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().split("|")
-
-
-def decode_cursor(cursor: str, sort: str = "newest") -> tuple[int, datetime, int]:
-    try:
-        named, group, stamp, ident = _cursor_fields(cursor)
-        moment = datetime.fromisoformat(stamp)
-        if (named != sort or group not in ("0", "1") or moment.tzinfo is None
-                or not is_id(ident) or not 2000 <= moment.year <= 2200):
-            raise ValueError
-        return int(group), moment.astimezone(timezone.utc), int(ident)
-    except (ValueError, OverflowError, UnicodeDecodeError, binascii.Error):
-        raise InvalidInput(_("cursor 无效：请从第一页重新开始"),
-                           fields={"cursor": ["invalid cursor"]}) from None
 
 
 # A cursor's position is said twice: as a plain bound on the instant, which an index on

@@ -24,7 +24,8 @@ from events.mapsvg import grid_map
 from events.models import Attachment, Category, Department, Event
 from events.photos import add_photo, photo_response, prepare_photo, prepare_uploads
 from events.presenting import case_links, case_rows
-from events.filters import read_page, sort_of
+from events.cursors import sort_of
+from events.filters import read_page
 from events.routing import suggest_department
 from events.schemas import ActionIn, EventCreateIn, ListQueryIn
 from grid.models import Grid

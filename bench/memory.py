@@ -13,12 +13,10 @@ workers is the harness's "PSS" figure; a worker's private pages are mostly the m
 pages it wrote to (copy-on-write). Prints figures; asserts nothing. Talks to 127.0.0.1 only.
 """
 import argparse
-import os
 import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -78,20 +76,14 @@ def main() -> None:
     ap.add_argument("--cases", type=int, default=10_000)
     ap.add_argument("--seconds", type=int, default=5)
     args = ap.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="gridgov-memory-"))
-    env = {**os.environ, "GRIDGOV_INSTANCE": str(work / "instance"),
-           "INSTANCE_PATH": str(work / "instance"), "UPLOAD_DIR": str(work / "uploads"),
-           "SECRET_KEY": "bench-secret"}
+    work, env = scale.scratch("gridgov-memory-")
     path = scale.fresh_sqlite(env, args.cases, str(work / "fill.log"))
     env["DATABASE_URL"] = f"sqlite:///{path}"
     server, base = scale.serve(env, work)
     try:
         time.sleep(1)  # every worker up
         report(server.pid, "started, before any request")
-        token = scale.token_for(base, "worker")
-        bearer = f"Authorization: Bearer {token}"
-        case = scale.get_json(f"{base}/api/v1/events?limit=1",
-                              {"Authorization": f"Bearer {token}"})["items"][0]["id"]
+        bearer, case = scale.worker_case(base)
         for conns, scenario in ((16, "post"), (16, "list"), (16, "detail"), (64, "post")):
             subprocess.run([scale.PY, str(scale.SHARED / "load.py"), "run", "--target", "gridgov",
                             "--base", base, "--pid", str(server.pid), "--db", str(path),

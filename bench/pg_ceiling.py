@@ -18,12 +18,12 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.scale import PY, ROOT, SHARED, fill, free_port, get_json, run, serve, token_for  # noqa: E402
+from bench.scale import (PY, ROOT, SHARED, durable_postgres, fill_postgres, free_port,  # noqa: E402
+                         get_json, scratch, serve, worker_case)
 
 
 def serve_ceiling(dsn: str, work: Path) -> tuple[subprocess.Popen, str]:
@@ -55,13 +55,8 @@ def main() -> None:
     ap.add_argument("--conns", type=int, default=16)
     args = ap.parse_args()
     import psycopg
-    from tests.pgserver import TempPostgres, find_bindir
-    work = Path(tempfile.mkdtemp(prefix="gridgov-pgceiling-"))
-    env = {**os.environ, "GRIDGOV_INSTANCE": str(work / "instance"),
-           "INSTANCE_PATH": str(work / "instance"), "UPLOAD_DIR": str(work / "uploads"),
-           "SECRET_KEY": "bench-secret"}
-    pg = TempPostgres(find_bindir(), {"fsync": "on", "synchronous_commit": "on",
-                                     "full_page_writes": "on"})
+    work, env = scratch("gridgov-pgceiling-")
+    pg = durable_postgres()
     servers = []
     try:
         env["DATABASE_URL"] = pg.start()
@@ -69,10 +64,7 @@ def main() -> None:
         ceiling_dsn = plain.rsplit("/", 1)[0] + "/ceiling"
         with psycopg.connect(plain, autocommit=True) as connection:
             connection.execute("CREATE DATABASE ceiling")
-        print(f"== filling gridgov ({args.cases:,} cases) and the ceiling (10,000 rows)", flush=True)
-        fill(env, args.cases, str(work / "fill.log"))
-        run([PY, "-c", "import sys,psycopg;c=psycopg.connect(sys.argv[1],autocommit=True);"
-             "c.execute('VACUUM ANALYZE')", plain], env, str(work / "fill.log"))
+        fill_postgres(env, args.cases, str(work / "fill.log"))
         gridgov, gbase = serve(env, work)
         servers.append(gridgov)
         ceiling, cbase = serve_ceiling(ceiling_dsn, work)
@@ -84,10 +76,7 @@ def main() -> None:
                 " 'seed #' || i || ': transformer hum near pole', 51 + (i % 200) / 100.0,"
                 " 3.5 + (i % 300) / 100.0 FROM generate_series(1, 10000) AS i")
             connection.execute("VACUUM ANALYZE reports")
-        token = token_for(gbase, "worker")
-        bearer = f"Authorization: Bearer {token}"
-        case = get_json(f"{gbase}/api/v1/events?limit=1",
-                        {"Authorization": f"Bearer {token}"})["items"][0]["id"]
+        bearer, case = worker_case(gbase)
         results = work / "results.jsonl"
         cluster = postmaster_pid(pg)
         common = ["--duration", str(args.duration), "--conns", str(args.conns), "--threads", "2",

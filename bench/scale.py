@@ -98,6 +98,40 @@ def session_cookie(base, username) -> str:
     return "; ".join(f"{c.name}={c.value}" for c in jar)
 
 
+def scratch(prefix: str) -> tuple[Path, dict]:
+    """A scratch directory for one run and the app's environment pointing into it (its
+    instance, uploads and a fixed secret); DATABASE_URL is the caller's to add."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    return work, {**os.environ, "GRIDGOV_INSTANCE": str(work / "instance"),
+                  "INSTANCE_PATH": str(work / "instance"), "UPLOAD_DIR": str(work / "uploads"),
+                  "SECRET_KEY": "bench-secret"}
+
+
+def durable_postgres():
+    """A throwaway PostgreSQL cluster (tests.pgserver) running durable: fsync,
+    synchronous_commit and full_page_writes on. Not started."""
+    sys.path.insert(0, str(ROOT))
+    from tests.pgserver import TempPostgres, find_bindir
+    return TempPostgres(find_bindir(), {"fsync": "on", "synchronous_commit": "on",
+                                       "full_page_writes": "on"})
+
+
+def fill_postgres(env, cases: int, log: str) -> None:
+    """`fill` into env's PostgreSQL, then VACUUM ANALYZE (fresh statistics for the plans)."""
+    print(f"== filling a throwaway PostgreSQL ({cases:,} cases)", flush=True)
+    fill(env, cases, log)
+    run([PY, "-c", "import sys,psycopg;c=psycopg.connect(sys.argv[1],autocommit=True);"
+         "c.execute('VACUUM ANALYZE')", env["DATABASE_URL"].replace("+psycopg", "")], env, log)
+
+
+def worker_case(base) -> tuple[str, int]:
+    """The grid worker's bearer header line and the newest case it sees."""
+    token = token_for(base, "worker")
+    case = get_json(f"{base}/api/v1/events?limit=1",
+                    {"Authorization": f"Bearer {token}"})["items"][0]["id"]
+    return f"Authorization: Bearer {token}", case
+
+
 def fresh_sqlite(env, cases: int, log: str) -> Path:
     """A copy of bench/out/scale-<cases>.filled.sqlite3 (filled on first use), upgraded:
     every run starts from the same filled database (creates add to the copy)."""
@@ -158,26 +192,16 @@ def main() -> None:
     args = ap.parse_args()
     if not (SHARED / "load.py").exists():
         sys.exit(f"the shared harness is not at {SHARED}")
-    work = Path(tempfile.mkdtemp(prefix="gridgov-lists-"))
+    work, env = scratch("gridgov-lists-")
     log = str(work / "fill.log")
-    env = {**os.environ, "GRIDGOV_INSTANCE": str(work / "instance"),
-           "INSTANCE_PATH": str(work / "instance"), "UPLOAD_DIR": str(work / "uploads"),
-           "SECRET_KEY": "bench-secret"}
     server = pg = None
     try:
         if args.backend == "sqlite":
             env["DATABASE_URL"] = f"sqlite:///{fresh_sqlite(env, args.cases, log)}"
         else:
-            sys.path.insert(0, str(ROOT))
-            from tests.pgserver import TempPostgres, find_bindir
-            pg = TempPostgres(find_bindir(), {"fsync": "on", "synchronous_commit": "on",
-                                             "full_page_writes": "on"})
+            pg = durable_postgres()
             env["DATABASE_URL"] = pg.start()
-            print(f"== filling a throwaway PostgreSQL ({args.cases:,} cases)", flush=True)
-            fill(env, args.cases, log)
-            run([PY, "-c", "import sys,psycopg;c=psycopg.connect(sys.argv[1],autocommit=True);"
-                 "c.execute('VACUUM ANALYZE')", env["DATABASE_URL"].replace("+psycopg", "")],
-                env, log)
+            fill_postgres(env, args.cases, log)
         server, base = serve(env, work)
         results = work / "results.jsonl"
         print(f"== {args.backend}, {args.cases:,} cases, {args.conns} connections, "
@@ -204,12 +228,11 @@ def main() -> None:
                      "--cursor", cursor, *[f"--header={k}: {v}" for k, v in header.items()])
         if args.only == "lists":
             return
-        bearer = {"Authorization": f"Bearer {token_for(base, 'worker')}"}
-        case = get_json(f"{base}/api/v1/events?limit=1", bearer)["items"][0]["id"]
+        bearer, case = worker_case(base)
         print(f"-- worker: creates and case {case}, {args.write_conns} connections", flush=True)
         for scenario in ("post", "detail"):
             load(args.write_conns, f"worker.{scenario}", "--scenarios", scenario,
-                 "--case", str(case), f"--header=Authorization: {bearer['Authorization']}")
+                 "--case", str(case), f"--header={bearer}")
     finally:
         if server is not None:
             os.killpg(server.pid, 15)
